@@ -1,0 +1,45 @@
+import { benchKernel } from './kernel.bench.js';
+import { benchSimulator } from '../feed/sim/simulator.bench.js';
+import { benchDecode } from './decode.bench.js';
+import { benchRss } from './rss.bench.js';
+import { benchSeedBaseline } from './seed-baseline.bench.js';
+import { benchThreads } from './threads.bench.js';
+
+/**
+ * `npm run bench`: every benchmark, one run, figures side by side. This machine is shared and noisy, so compare
+ * figures from the same run rather than across runs.
+ */
+const runs = Number(process.env.BENCH_RUNS ?? 200);
+console.log(`node ${process.version}, ${new Date().toISOString()}, ${runs} measured runs each\n`);
+console.log('Scan kernel, single thread (decode excluded):');
+console.table([benchKernel(12_000, runs), benchKernel(15_000, runs)]);
+console.log('\nFull scan (kernel + merge + rank + lists + rows + deltas; decode excluded), by threads:');
+console.table([...(await benchThreads(12_000, runs)), ...(await benchThreads(15_000, runs))]);
+
+console.log(
+  '\nA scan cycle with its I/O (scan + publish + persist), against the seed design (per-ticker awaited I/O):',
+);
+console.table([await benchSeedBaseline(12_000, runs), await benchSeedBaseline(15_000, runs)]);
+
+console.log('\nOrchestrator market state, resident memory of a fresh process (tsx runtime included):');
+console.table([benchRss(12_000), benchRss(15_000)]);
+
+// Decode off the hot thread (ARCHITECTURE): capped because each sample parses several MB (and zod is slow).
+const decodeRuns = Math.min(runs, 60);
+const decode = await benchDecode(12_000, decodeRuns);
+console.log(
+  `\nFull-market snapshot decode, 12,000 tickers, ${decode.mb} MB of JSON, ${decodeRuns} samples each` +
+    ' (interleaved in blocks; (e) = main-thread event-loop time per worker decode):',
+);
+console.table(decode.table);
+const verdict = decode.workerRatio <= 1.2 ? 'met' : 'missed';
+console.log(
+  `p50 ratios: (c)/(a) = ${decode.inlineRatio.toFixed(3)}, (d)/(a) = ${decode.workerRatio.toFixed(3)}, ` +
+    `(d2)/(a) = ${decode.bytesRatio.toFixed(3)}, (e)/(a) = ${decode.busyRatio.toFixed(3)}; ` +
+    `on the fastest samples (d)/(a) = ${decode.workerMinRatio.toFixed(3)}, (d2)/(a) = ${decode.bytesMinRatio.toFixed(3)}.\n` +
+    `Goal (d)/(a) <= 1.2: ${verdict} (${((decode.workerRatio - 1) * 100).toFixed(1)} % over raw JSON.parse). ` +
+    'Objects structured-cloned per decode: 0 (one transferred ArrayBuffer + one string of symbols).',
+);
+
+console.log('\nSimulator (the embedded default feed):');
+benchSimulator(12_000, Math.min(runs, 60));

@@ -1,0 +1,18 @@
+// pm2 processes for the production box (ARCHITECTURE.md): `npm ci && npm run build && pm2 start ecosystem.config.cjs`.
+// Configuration comes from the environment (see .env.example); pm2 passes its own environment through.
+// `migrate` runs once and exits; the others restart on failure with a growing delay.
+const common = { exp_backoff_restart_delay: 200, kill_timeout: 10_000, env: { NODE_ENV: 'production' } };
+
+module.exports = {
+  apps: [
+    { name: 'migrate', script: 'dist/shared/db/migrate-cli.js', autorestart: false },
+    // The one owner of market state; its piscina workers are threads inside it (WORKER_THREADS).
+    { name: 'orchestrator', script: 'dist/orchestrator/main.js', ...common },
+    // BullMQ workers: scan and volume-slot persistence to PostgreSQL.
+    { name: 'jobs', script: 'dist/jobs/main.js', ...common },
+    // SPEC §8 clients: WebSocket /ws, /health, /api/lists. Several instances share the port (SO_REUSEPORT).
+    { name: 'gateway', script: 'dist/gateway/main.js', instances: 2, exec_mode: 'fork', ...common },
+    // FEED=polygon only: the vendor WebSocket (one connection per API key), forwarding aggregates to Redis.
+    { name: 'feed', script: 'dist/feed/main.js', ...common },
+  ],
+};

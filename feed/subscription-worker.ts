@@ -1,0 +1,34 @@
+import { Worker } from 'bullmq';
+import type { Redis } from 'ioredis';
+import type { SubscriptionJob } from '../orchestrator/bull-job-sink.js';
+import { QUEUES, type Keys } from '../shared/keys.js';
+import type { Logger } from '../shared/logger.js';
+
+/** What the worker drives: the vendor WebSocket client (PolygonWsClient) fits. */
+export interface Subscriber {
+  subscribe(symbols: Iterable<string>): void;
+  unsubscribe(symbols: Iterable<string>): void;
+}
+
+/**
+ * Applies the orchestrator's hot-set changes (SPEC §7) to the vendor subscription. Concurrency 1: changes must
+ * apply in the order the orchestrator made them.
+ */
+export function startSubscriptionWorker(o: {
+  readonly connection: Redis;
+  readonly keys: Keys;
+  readonly subscriber: Subscriber;
+  readonly logger: Logger;
+}): Worker<SubscriptionJob> {
+  const worker = new Worker<SubscriptionJob>(
+    QUEUES.subscriptions,
+    async (job) => {
+      if (job.data.unsubscribe.length) o.subscriber.unsubscribe(job.data.unsubscribe);
+      if (job.data.subscribe.length) o.subscriber.subscribe(job.data.subscribe);
+      o.logger.debug({ ...job.data }, 'subscriptions changed');
+    },
+    { connection: o.connection, prefix: o.keys.bullPrefix, concurrency: 1 },
+  );
+  worker.on('error', (err) => o.logger.error({ err }, 'subscription worker error'));
+  return worker;
+}

@@ -1,0 +1,222 @@
+import type { Redis } from 'ioredis';
+import { z } from 'zod';
+import { Backoff, sleep, type BackoffOptions } from '../feed/backoff.js';
+import type { Keys } from '../shared/keys.js';
+import type { Logger } from '../shared/logger.js';
+import {
+  deltaMessageSchema,
+  snapshotMessageSchema,
+  type ListMessage,
+  type SnapshotMessage,
+} from '../shared/protocol/messages.js';
+import { LIST_NAMES, type ListName } from '../shared/scan/lists.js';
+import { advanceSnapshot } from './advance.js';
+
+const listMessageSchema = z.discriminatedUnion('type', [snapshotMessageSchema, deltaMessageSchema]);
+
+/** CLIENT SETNAME of the blocking stream reader. */
+export const LIST_FEED_CONNECTION_NAME = 'gateway-list-feed';
+
+/** A stored message that does not parse: logged and skipped, the list resyncs at its next message. */
+export class BadListMessage extends Error {
+  override readonly name = 'BadListMessage';
+}
+
+export interface ListFeedOptions {
+  /** Used for snapshot reads; the blocking XREAD runs on a duplicate of it. */
+  readonly redis: Redis;
+  readonly keys: Keys;
+  readonly logger: Logger;
+  /** Each list message, in stream order, with its JSON text (forwarded as is, no re-stringify). */
+  readonly onMessage: (msg: ListMessage, json: string) => void;
+  /** XREAD BLOCK timeout, ms. Default 5000 (only bounds how long a stop waits on a quiet stream). */
+  readonly blockMs?: number;
+  /** Entries per XREAD. Default 500. */
+  readonly batchCount?: number;
+  readonly backoff?: BackoffOptions;
+}
+
+interface Held {
+  readonly msg: SnapshotMessage;
+  /** Serialised on first use: most snapshots are superseded before anyone subscribes. */
+  json: string | undefined;
+}
+
+/**
+ * The gateway's view of the lists: each list's current snapshot in memory, kept in step with the messages
+ * stream, and every message handed on in stream order.
+ *
+ * Start-up reads the snapshots hash and the stream's last id in one MULTI. The orchestrator's Publisher writes
+ * stream entries and hash entries in one MULTI too, so the two agree and reading from that id loses nothing
+ * and repeats nothing. After that each delta advances the held snapshot (see advanceSnapshot); a message that
+ * does not follow (the gateway fell behind the stream's MAXLEN, a new epoch sent as deltas, a bad entry)
+ * reloads that list from the hash and hands on the reloaded snapshot instead, so subscribers always see one
+ * consistent sequence per list.
+ */
+export class ListFeed {
+  private readonly held = new Map<ListName, Held>();
+  private readonly backoff: Backoff;
+  private readonly abort = new AbortController();
+  private conn: Redis | undefined;
+  private loop: Promise<void> | undefined;
+  private lastId = '0-0';
+  private booted = false;
+  private closed = false;
+
+  constructor(private readonly options: ListFeedOptions) {
+    this.backoff = new Backoff(options.backoff ?? { initialMs: 100, maxMs: 5000 });
+  }
+
+  /**
+   * Loads the snapshots and starts reading. While Redis is unreachable ioredis queues the commands, so this
+   * resolves once Redis answers; a command error (not a disconnect) is logged and retried by the read loop.
+   */
+  async start(): Promise<void> {
+    if (this.loop) return;
+    // Named so that operators (and the tests) can find it in CLIENT LIST.
+    this.conn = this.options.redis.duplicate({ connectionName: LIST_FEED_CONNECTION_NAME });
+    this.conn.on('error', (err: Error) =>
+      this.options.logger.warn({ err: err.message }, 'list feed redis connection error'),
+    );
+    try {
+      await this.bootstrap();
+    } catch (err) {
+      this.options.logger.warn({ err }, 'list snapshots not loaded yet; retrying');
+    }
+    this.loop = this.run();
+  }
+
+  async stop(): Promise<void> {
+    this.closed = true;
+    this.abort.abort();
+    // Disconnecting ends the pending blocking XREAD at once.
+    this.conn?.disconnect();
+    await this.loop;
+  }
+
+  /** The list's current snapshot message and its JSON, or undefined before the orchestrator published it. */
+  snapshot(list: ListName): { msg: SnapshotMessage; json: string } | undefined {
+    const h = this.held.get(list);
+    if (!h) return undefined;
+    h.json ??= JSON.stringify(h.msg);
+    return { msg: h.msg, json: h.json };
+  }
+
+  /** Current seq of every list held (heartbeats, /health). */
+  seqs(): Record<string, number> {
+    const out: Record<string, number> = {};
+    for (const l of LIST_NAMES) {
+      const h = this.held.get(l);
+      if (h) out[l] = h.msg.seq;
+    }
+    return out;
+  }
+
+  /** true while the stream connection is up and the snapshots are loaded. */
+  get healthy(): boolean {
+    return this.booted && this.conn?.status === 'ready';
+  }
+
+  private async bootstrap(): Promise<void> {
+    const { redis, keys } = this.options;
+    const results = await redis
+      .multi()
+      .hgetall(keys.listSnapshots)
+      .xrevrange(keys.messagesStream, '+', '-', 'COUNT', 1)
+      .exec();
+    if (!results) throw new Error('snapshot bootstrap MULTI aborted');
+    const [[hErr, hash], [xErr, last]] = results as [
+      [Error | null, Record<string, string>],
+      [Error | null, [string, string[]][]],
+    ];
+    if (hErr || xErr) throw hErr ?? xErr;
+    for (const l of LIST_NAMES) {
+      const text = hash[keys.listField(l)];
+      const before = this.held.get(l)?.msg;
+      if (text === undefined || !this.hold(l, text)) continue;
+      // A client may have subscribed while the list was not loaded (Redis was failing): the snapshot is the
+      // first message of the list it receives. At start-up nobody is subscribed and this costs nothing.
+      const now = this.snapshot(l)!;
+      if (before?.seq !== now.msg.seq || before.epoch !== now.msg.epoch)
+        this.options.onMessage(now.msg, now.json);
+    }
+    this.lastId = last[0]?.[0] ?? '0-0';
+    this.booted = true;
+    this.options.logger.info({ lists: this.held.size, from: this.lastId }, 'list snapshots loaded');
+  }
+
+  private async run(): Promise<void> {
+    const { keys, logger, blockMs = 5000, batchCount = 500 } = this.options;
+    const conn = this.conn!;
+    while (!this.closed) {
+      try {
+        if (!this.booted) await this.bootstrap();
+        const reply = (await conn.xread(
+          'COUNT',
+          batchCount,
+          'BLOCK',
+          blockMs,
+          'STREAMS',
+          keys.messagesStream,
+          this.lastId,
+        )) as [string, [string, string[]][]][] | null;
+        this.backoff.reset();
+        for (const [id, fields] of reply?.[0]?.[1] ?? []) {
+          this.lastId = id;
+          await this.handle(fields);
+        }
+      } catch (err) {
+        if (this.closed) break;
+        const delay = this.backoff.next();
+        logger.warn({ err, delay }, 'reading the list messages stream failed; retrying');
+        await sleep(delay, this.abort.signal);
+      }
+    }
+  }
+
+  private async handle(fields: string[]): Promise<void> {
+    const json = fields[fields.indexOf('m') + 1];
+    let msg: ListMessage;
+    try {
+      if (json === undefined) throw new BadListMessage('entry without field m');
+      const r = listMessageSchema.safeParse(JSON.parse(json));
+      if (!r.success) throw new BadListMessage(r.error.issues[0]?.message ?? 'invalid');
+      msg = r.data;
+    } catch (err) {
+      this.options.logger.error({ err }, 'skipping a bad list message');
+      return;
+    }
+    const next = advanceSnapshot(this.held.get(msg.list)?.msg, msg);
+    if (next === 'stale') return;
+    if (next !== 'gap') {
+      this.held.set(msg.list, { msg: next, json: next === msg ? json : undefined });
+      this.options.onMessage(msg, json!);
+      return;
+    }
+    const text = await this.options.redis.hget(
+      this.options.keys.listSnapshots,
+      this.options.keys.listField(msg.list),
+    );
+    this.options.logger.warn(
+      { list: msg.list, seq: msg.seq },
+      'list message out of sequence; reloaded snapshot',
+    );
+    if (text === null || !this.hold(msg.list, text)) return;
+    const reloaded = this.snapshot(msg.list)!;
+    this.options.onMessage(reloaded.msg, reloaded.json);
+  }
+
+  /** Holds a stored snapshot; false (and logged) if it does not parse. */
+  private hold(list: ListName, text: string): boolean {
+    try {
+      const r = snapshotMessageSchema.safeParse(JSON.parse(text));
+      if (!r.success || r.data.list !== list)
+        throw new BadListMessage(`stored snapshot of ${list} is invalid`);
+      this.held.set(list, { msg: r.data, json: text });
+      return true;
+    } catch (err) {
+      this.options.logger.error({ err, list }, 'ignoring a bad stored snapshot');
+      return false;
+    }
+  }
+}

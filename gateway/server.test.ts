@@ -1,0 +1,428 @@
+import type { Socket } from 'node:net';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import WebSocket from 'ws';
+import { Publisher } from '../orchestrator/publisher.js';
+import { createLogger } from '../shared/logger.js';
+import type { ListMessage, ScanRow, ServerMessage } from '../shared/protocol/messages.js';
+import { applyListMessage, ListSequencer } from '../shared/scan/deltas.js';
+import { LIST_NAMES, type ListName } from '../shared/scan/lists.js';
+import { freshRedis } from '../test/utils/redis.js';
+import { scanRow } from '../test/utils/scan-row.js';
+import { LIST_FEED_CONNECTION_NAME } from './list-feed.js';
+import { startGateway, type Gateway, type GatewayOptions } from './server.js';
+
+const TS = '2026-03-02T14:45:01.123Z';
+
+function row(symbol: string, rank: number, price: number, pad = 0): ScanRow {
+  return scanRow(symbol, rank, {
+    price,
+    score: 1,
+    updatedAt: TS,
+    companyName: pad > 0 ? 'x'.repeat(pad) : null,
+  });
+}
+
+/** Rows for `symbols` in that order, priced so that `step` moves every price materially. */
+const rows = (symbols: readonly string[], step = 0, pad = 0) =>
+  symbols.map((s, i) => row(s, i + 1, 10 + step, pad));
+
+/** Publishes scans exactly as the orchestrator does: ListSequencer + Publisher. */
+class Market {
+  private readonly sequencer = new ListSequencer(() => 'epoch-1');
+  readonly current = Object.fromEntries(LIST_NAMES.map((l) => [l, [] as ScanRow[]])) as Record<
+    ListName,
+    ScanRow[]
+  >;
+  constructor(private readonly publisher: Publisher) {}
+
+  async scan(changes: Partial<Record<ListName, ScanRow[]>>): Promise<ListMessage[]> {
+    Object.assign(this.current, changes);
+    const messages = LIST_NAMES.flatMap((l) => this.sequencer.publish(l, this.current[l], TS) ?? []);
+    await this.publisher.publish({ ts: TS, messages, lists: this.current, state: this.sequencer.state()! });
+    return messages;
+  }
+
+  symbols(list: ListName): string[] {
+    return this.current[list].map((r) => r.symbol);
+  }
+}
+
+class Client {
+  readonly messages: ServerMessage[] = [];
+  readonly closed: Promise<number>;
+  private wake: () => void = () => {};
+
+  private constructor(readonly ws: WebSocket) {
+    ws.on('message', (data) => {
+      this.messages.push(JSON.parse(String(data)) as ServerMessage);
+      this.wake();
+    });
+    this.closed = new Promise((resolve) => ws.on('close', (code) => resolve(code)));
+  }
+
+  static open(url: string, headers: Record<string, string> = {}): Promise<Client> {
+    const ws = new WebSocket(url, { headers });
+    return new Promise((resolve, reject) => {
+      ws.once('open', () => resolve(new Client(ws)));
+      ws.once('unexpected-response', (_req, res) => reject(new Error(`HTTP ${res.statusCode}`)));
+      ws.once('error', reject);
+    });
+  }
+
+  send(msg: unknown): void {
+    this.ws.send(typeof msg === 'string' ? msg : JSON.stringify(msg));
+  }
+
+  /** The first message (already received or to come) matching `pred`. */
+  async waitFor<T extends ServerMessage>(pred: (m: ServerMessage) => m is T, timeoutMs?: number): Promise<T>;
+  async waitFor(pred: (m: ServerMessage) => boolean, timeoutMs?: number): Promise<ServerMessage>;
+  async waitFor(pred: (m: ServerMessage) => boolean, timeoutMs = 5000): Promise<ServerMessage> {
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      const found = this.messages.find(pred);
+      if (found) return found;
+      if (Date.now() > deadline) throw new Error(`no matching message in ${timeoutMs} ms`);
+      await new Promise<void>((resolve) => {
+        const t = setTimeout(resolve, 50);
+        this.wake = () => {
+          clearTimeout(t);
+          resolve();
+        };
+      });
+    }
+  }
+
+  /** Round trip: every message the server sent before the pong has arrived. */
+  async ping(id: number): Promise<void> {
+    this.send({ op: 'ping', id });
+    await this.waitFor((m) => m.type === 'pong' && m.id === id);
+  }
+
+  listMessages(list?: ListName): ListMessage[] {
+    return this.messages.filter(
+      (m): m is ListMessage =>
+        (m.type === 'snapshot' || m.type === 'delta') && (list === undefined || m.list === list),
+    );
+  }
+
+  close(): void {
+    this.ws.terminate();
+  }
+}
+
+const isList =
+  (list: ListName, seq: number) =>
+  (m: ServerMessage): m is ListMessage =>
+    (m.type === 'snapshot' || m.type === 'delta') && m.list === list && m.seq === seq;
+
+/** Applies a client's messages of `list` in order, checking seqs are contiguous except across snapshots. */
+function follow(messages: readonly ListMessage[]): { symbols: string[]; seq: number } {
+  let symbols: string[] = [];
+  let seq = 0;
+  for (const m of messages) {
+    if (m.type === 'delta') expect(m.prevSeq).toBe(seq);
+    symbols = applyListMessage(symbols, m);
+    seq = m.seq;
+  }
+  return { symbols, seq };
+}
+
+describe('gateway', () => {
+  let env: ReturnType<typeof freshRedis>;
+  let market: Market;
+  const gateways: Gateway[] = [];
+  const clients: Client[] = [];
+
+  async function start(overrides: Partial<GatewayOptions> = {}): Promise<Gateway> {
+    const g = await startGateway({
+      port: 0,
+      host: '127.0.0.1',
+      tokens: [],
+      heartbeatMs: 60_000,
+      redis: env.redis,
+      keys: env.keys,
+      logger: createLogger('gateway-test', 'silent'),
+      ...overrides,
+    });
+    gateways.push(g);
+    return g;
+  }
+  async function connect(g: Gateway, query = '', headers: Record<string, string> = {}): Promise<Client> {
+    const c = await Client.open(`ws://127.0.0.1:${g.port}/ws${query}`, headers);
+    clients.push(c);
+    return c;
+  }
+
+  beforeEach(async () => {
+    env = freshRedis();
+    market = new Market(new Publisher(env.redis, env.keys));
+    await market.scan({ gappers_up: rows(['AAA', 'BBB', 'CCC']), winners: rows(['WIN']) });
+  });
+  afterEach(async () => {
+    for (const c of clients.splice(0)) c.close();
+    for (const g of gateways.splice(0)) await g.close();
+    await env.cleanup();
+  });
+
+  it('sends the snapshot then every delta in seq order; applying them gives what was published', async () => {
+    const g = await start();
+    const c = await connect(g);
+    c.send({ op: 'subscribe', lists: ['gappers_up'] });
+    await c.waitFor(isList('gappers_up', 1));
+    const sequences = [
+      ['BBB', 'AAA', 'CCC'],
+      ['BBB', 'DDD', 'AAA'],
+      ['EEE', 'DDD'],
+      ['DDD', 'EEE', 'FFF', 'GGG'],
+      ['GGG', 'FFF', 'EEE', 'DDD'],
+    ];
+    for (const [i, symbols] of sequences.entries()) await market.scan({ gappers_up: rows(symbols, i + 1) });
+    await c.waitFor(isList('gappers_up', 6));
+    expect(c.listMessages().every((m) => m.list === 'gappers_up')).toBe(true);
+    expect(c.listMessages().map((m) => m.seq)).toEqual([1, 2, 3, 4, 5, 6]);
+    expect(follow(c.listMessages())).toEqual({ symbols: market.symbols('gappers_up'), seq: 6 });
+
+    // A late subscriber gets the snapshot the gateway advanced in memory: same symbols, same seq.
+    const late = await connect(g);
+    late.send({ op: 'resync', list: 'gappers_up' });
+    const snap = await late.waitFor(isList('gappers_up', 6));
+    expect(snap.type).toBe('snapshot');
+    expect(applyListMessage([], snap)).toEqual(market.symbols('gappers_up'));
+  });
+
+  it('subscribes to all 11 lists with ["*"] and stops on unsubscribe', async () => {
+    const g = await start();
+    const c = await connect(g);
+    const other = await connect(g);
+    c.send({ op: 'subscribe', lists: ['*'] });
+    other.send({ op: 'subscribe', lists: ['winners'] });
+    await c.ping(1);
+    await other.ping(1);
+    expect(
+      c
+        .listMessages()
+        .map((m) => [m.type, m.list])
+        .sort(),
+    ).toEqual(LIST_NAMES.map((l) => ['snapshot', l]).sort());
+
+    c.send({ op: 'unsubscribe', lists: ['winners'] });
+    await c.ping(2);
+    await market.scan({ winners: rows(['WIN', 'WON'], 1), gappers_up: rows(['AAA'], 1) });
+    await other.waitFor(isList('winners', 2));
+    await c.waitFor(isList('gappers_up', 2));
+    await c.ping(3);
+    expect(c.listMessages('winners').map((m) => m.seq)).toEqual([1]);
+  });
+
+  it('answers resync with the current snapshot and ping with pong', async () => {
+    const g = await start();
+    const watcher = await connect(g);
+    watcher.send({ op: 'subscribe', lists: ['winners'] });
+    await watcher.waitFor(isList('winners', 1));
+    await market.scan({ winners: rows(['WIN', 'WON'], 1) });
+    await watcher.waitFor(isList('winners', 2)); // the gateway has seen seq 2
+    const c = await connect(g);
+    c.send({ op: 'resync', list: 'winners' });
+    const snap = await c.waitFor(isList('winners', 2));
+    expect(snap).toMatchObject({ type: 'snapshot', epoch: 'epoch-1', prevSeq: 1 });
+    expect(applyListMessage([], snap)).toEqual(['WIN', 'WON']);
+    c.send({ op: 'ping', id: 'abc' });
+    expect(await c.waitFor((m) => m.type === 'pong')).toEqual({ type: 'pong', id: 'abc' });
+  });
+
+  it('answers bad input with error codes and closes after repeated bad input; others keep receiving', async () => {
+    const g = await start();
+    const bad = await connect(g);
+    const good = await connect(g);
+    good.send({ op: 'subscribe', lists: ['gappers_up'] });
+    await good.waitFor(isList('gappers_up', 1));
+
+    const errors = () =>
+      bad.messages.filter((m) => m.type === 'error').map((m) => m.type === 'error' && m.code);
+    bad.send('{not json');
+    bad.send({ op: 'dance' });
+    bad.send({ op: 'subscribe', lists: ['nope'] });
+    bad.send({ op: 'resync', list: 'gappers_sideways' });
+    await bad.waitFor((m) => m.type === 'error' && m.message.includes('gappers_sideways'));
+    expect(errors()).toEqual(['bad_request', 'bad_request', 'unknown_list', 'unknown_list']);
+    bad.send({ op: 'ping' });
+    expect(await bad.closed).toBe(1008);
+    expect(errors()).toEqual(['bad_request', 'bad_request', 'unknown_list', 'unknown_list', 'bad_request']);
+
+    await market.scan({ gappers_up: rows(['ZZZ'], 1) });
+    await good.waitFor(isList('gappers_up', 2));
+  });
+
+  it('rate-limits a flooding client', async () => {
+    const g = await start();
+    const c = await connect(g);
+    for (let i = 0; i < 60; i++) c.send({ op: 'ping', id: i });
+    const err = await c.waitFor((m) => m.type === 'error');
+    expect(err).toMatchObject({ code: 'rate_limited' });
+    expect(c.messages.filter((m) => m.type === 'pong')).toHaveLength(50);
+  });
+
+  it('refuses a missing or wrong token and accepts the right one (query or bearer)', async () => {
+    const g = await start({ tokens: ['s3cret', 'other'] });
+    await expect(connect(g)).rejects.toThrow('HTTP 401');
+    await expect(connect(g, '?token=wrong')).rejects.toThrow('HTTP 401');
+    await expect(connect(g, '', { authorization: 'Bearer nope' })).rejects.toThrow('HTTP 401');
+    await (await connect(g, '?token=s3cret')).ping(1);
+    await (await connect(g, '', { authorization: 'Bearer other' })).ping(1);
+  });
+
+  it('sends heartbeats with every list seq', async () => {
+    const g = await start({ heartbeatMs: 100 });
+    const c = await connect(g);
+    const hb = await c.waitFor((m) => m.type === 'heartbeat', 2000);
+    expect(hb.type === 'heartbeat' && hb.seqs).toEqual(Object.fromEntries(LIST_NAMES.map((l) => [l, 1])));
+  });
+
+  it('answers /health and /api/lists', async () => {
+    const g = await start();
+    await connect(g);
+    const base = `http://127.0.0.1:${g.port}`;
+    const health = await fetch(`${base}/health`);
+    expect(health.status).toBe(200);
+    expect(await health.json()).toMatchObject({
+      status: 'ok',
+      redis: 'up',
+      clients: 1,
+      lists: { winners: 1 },
+    });
+    const all = (await (await fetch(`${base}/api/lists`)).json()) as { lists: ListMessage[] };
+    expect(all.lists.map((l) => l.list)).toEqual([...LIST_NAMES]);
+    const one = await fetch(`${base}/api/lists/gappers_up`);
+    expect(applyListMessage([], (await one.json()) as ListMessage)).toEqual(['AAA', 'BBB', 'CCC']);
+    expect((await fetch(`${base}/api/lists/nope`)).status).toBe(404);
+    expect((await fetch(`${base}/nowhere`)).status).toBe(404);
+  });
+
+  it('replaces a message that does not follow with the snapshot stored in Redis', async () => {
+    const g = await start();
+    const c = await connect(g);
+    c.send({ op: 'subscribe', lists: ['winners'] });
+    await c.waitFor(isList('winners', 1));
+    // As after falling behind the stream's MAXLEN: seq 5 arrives while the gateway holds seq 1.
+    const delta: ListMessage = {
+      type: 'delta',
+      list: 'winners',
+      epoch: 'epoch-1',
+      seq: 5,
+      prevSeq: 4,
+      ts: TS,
+      deltas: [{ action: 'remove', symbol: 'WIN' }],
+    };
+    const stored = {
+      type: 'snapshot',
+      list: 'winners',
+      epoch: 'epoch-1',
+      seq: 5,
+      prevSeq: 4,
+      ts: TS,
+      rows: rows(['NEW']),
+    };
+    await env.redis.hset(env.keys.listSnapshots, 'winners', JSON.stringify(stored));
+    await env.redis.xadd(env.keys.messagesStream, '*', 'm', JSON.stringify(delta));
+    const got = await c.waitFor(isList('winners', 5));
+    expect(got.type).toBe('snapshot');
+    expect(applyListMessage([], got)).toEqual(['NEW']);
+  });
+
+  it('keeps forwarding after its Redis stream connection is killed', async () => {
+    const g = await start();
+    const c = await connect(g);
+    c.send({ op: 'subscribe', lists: ['winners'] });
+    await c.waitFor(isList('winners', 1));
+    // The reader connects lazily: wait until it is in its blocking XREAD, then kill it there.
+    const ids = await vi.waitFor(async () => {
+      const list = (await env.redis.call('CLIENT', 'LIST')) as string;
+      const found = list
+        .split('\n')
+        .filter((l) => l.includes(` name=${LIST_FEED_CONNECTION_NAME} `) && / cmd=xread /.test(l))
+        .map((l) => /\bid=(\d+)/.exec(l)![1]!);
+      expect(found.length).toBeGreaterThan(0);
+      return found;
+    });
+    for (const id of ids) await env.redis.call('CLIENT', 'KILL', 'ID', id);
+    await market.scan({ winners: rows(['WIN', 'WON'], 1) });
+    await c.waitFor(isList('winners', 2));
+    const health = (await (await fetch(`http://127.0.0.1:${g.port}/health`)).json()) as { redis: string };
+    expect(health.redis).toBe('up');
+  });
+
+  it('reports degraded and retries with backoff while Redis answers with errors, then recovers', async () => {
+    const published = await env.redis.xrange(env.keys.messagesStream, '-', '+');
+    await env.redis.del(env.keys.messagesStream);
+    await env.redis.set(env.keys.messagesStream, 'not a stream'); // every read now fails with WRONGTYPE
+    const g = await start();
+    const health = await fetch(`http://127.0.0.1:${g.port}/health`);
+    expect(health.status).toBe(503);
+    expect(await health.json()).toMatchObject({ status: 'degraded', redis: 'down' });
+
+    await env.redis.del(env.keys.messagesStream);
+    for (const [, fields] of published) await env.redis.xadd(env.keys.messagesStream, '*', ...fields);
+    const c = await connect(g);
+    c.send({ op: 'subscribe', lists: ['winners'] });
+    await market.scan({ winners: rows(['WIN', 'WON'], 1) });
+    await c.waitFor(isList('winners', 2));
+    expect((await fetch(`http://127.0.0.1:${g.port}/health`)).status).toBe(200);
+  });
+
+  describe('slow consumers', () => {
+    const SYMBOLS = Array.from({ length: 40 }, (_, i) => `S${i}`);
+    /** Every list changes every row: ≈ 11 × 40 × 1.5 KB ≈ 700 KB per scan. */
+    const bigScan = (step: number) =>
+      market.scan(Object.fromEntries(LIST_NAMES.map((l) => [l, rows(SYMBOLS, step, 800)])));
+
+    async function pausedAndFast(g: Gateway): Promise<{ slow: Client; fast: Client }> {
+      const slow = await connect(g);
+      const fast = await connect(g);
+      for (const c of [slow, fast]) {
+        c.send({ op: 'subscribe', lists: ['*'] });
+        await c.ping(0);
+      }
+      (slow.ws as unknown as { _socket: Socket })._socket.pause();
+      return { slow, fast };
+    }
+
+    it('conflates a paused client without delaying a fast one; once drained it holds the current lists', async () => {
+      const g = await start({ maxBackpressureBytes: 256 * 1024 });
+      const { slow, fast } = await pausedAndFast(g);
+      const scans = 25;
+      for (let i = 1; i <= scans; i++) await bigScan(i);
+      const last = scans + 1;
+      await fast.waitFor(isList('reversals', last));
+      for (const l of LIST_NAMES)
+        expect(follow(fast.listMessages(l))).toEqual({ symbols: SYMBOLS, seq: last });
+
+      (slow.ws as unknown as { _socket: Socket })._socket.resume();
+      await slow.waitFor(isList('reversals', last), 10_000);
+      await slow.ping(1);
+      const received = slow.listMessages();
+      // It skipped deltas (conflation) and got fresh snapshots after draining.
+      expect(received.length).toBeLessThan(fast.listMessages().length);
+      expect(received.slice(-LIST_NAMES.length).every((m) => m.type === 'snapshot' && m.seq === last)).toBe(
+        true,
+      );
+      for (const l of LIST_NAMES) {
+        const msgs = slow.listMessages(l);
+        // Contiguous up to the conflation, then a resync snapshot: follow() from the last snapshot on.
+        const from = msgs.findLastIndex((m) => m.type === 'snapshot');
+        expect(follow(msgs.slice(from))).toEqual({ symbols: SYMBOLS, seq: last });
+      }
+    });
+
+    it('closes a client that stays stuck with slow_consumer', async () => {
+      const g = await start({ maxBackpressureBytes: 256 * 1024, slowConsumerTimeoutMs: 200 });
+      const { slow, fast } = await pausedAndFast(g);
+      for (let i = 1; i <= 25; i++) await bigScan(i);
+      await fast.waitFor(isList('reversals', 26));
+      await new Promise((r) => setTimeout(r, 1500));
+      (slow.ws as unknown as { _socket: Socket })._socket.resume();
+      expect(await slow.closed).toBe(1008);
+      expect(slow.messages.at(-1)).toMatchObject({ type: 'error', code: 'slow_consumer' });
+      await fast.ping(1);
+    });
+  });
+});

@@ -1,0 +1,146 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { closeDb, createDb, type Db } from '../shared/db/database.js';
+import type { ScanResultRow } from '../shared/db/types.js';
+import { createLogger } from '../shared/logger.js';
+import { BullJobSink } from '../orchestrator/bull-job-sink.js';
+import { testDatabaseUrl, withClient, withFreshSchema } from '../test/utils/db.js';
+import { freshRedis } from '../test/utils/redis.js';
+import { startPersistenceWorker } from './persistence-worker.js';
+
+const row = (symbol: string, rank: number): ScanResultRow => ({
+  time: '2026-03-02T15:00:00.000Z',
+  symbol,
+  session: 'MARKET_OPEN',
+  price: 10,
+  volumeToday: 1000,
+  changePercent: 2.5,
+  rvol: null,
+  rvolSlot: null,
+  gapFromOpen: null,
+  priceFromHigh: -1,
+  priceFromLow: 1,
+  marketCap: null,
+  floatShares: null,
+  score: 5,
+  rank,
+  filtersMatched: ['Tradable price'],
+  lists: ['gappers_up'],
+});
+
+async function until(cond: () => Promise<boolean>, ms = 10_000) {
+  const end = Date.now() + ms;
+  while (!(await cond())) {
+    if (Date.now() > end) throw new Error('timed out');
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
+describe('scan persistence through BullMQ (real Redis and PostgreSQL)', () => {
+  const schema = withFreshSchema();
+  let db: Db;
+  beforeAll(() => {
+    db = createDb(testDatabaseUrl, { schema: schema.name });
+  });
+  afterAll(() => closeDb(db));
+
+  const count = (symbols: string[]) =>
+    withClient(
+      async (c) =>
+        Number(
+          (await c.query('SELECT count(*) FROM scan_results WHERE symbol = ANY($1)', [symbols])).rows[0]
+            .count,
+        ),
+      schema.name,
+    );
+
+  it('writes each enqueued scan to scan_results once, even when the job is delivered twice', async () => {
+    const r = freshRedis();
+    const sink = new BullJobSink(r.redis, r.keys);
+    const worker = startPersistenceWorker({
+      connection: r.redis.duplicate({ maxRetriesPerRequest: null }),
+      keys: r.keys,
+      db,
+      logger: createLogger('test', 'silent'),
+    });
+    try {
+      await sink.persistScan([row('AAA', 1), row('BBB', 2)]);
+      await sink.persistScan([row('AAA', 1), row('BBB', 2)]); // a redelivery of the same scan
+      await until(async () => (await count(['AAA', 'BBB'])) === 2);
+      await new Promise((res) => setTimeout(res, 300));
+      expect(await count(['AAA', 'BBB'])).toBe(2);
+    } finally {
+      await worker.close();
+      await sink.close();
+      await r.cleanup();
+    }
+  });
+
+  it('upserts the live volume slots, idempotently', async () => {
+    const r = freshRedis();
+    const sink = new BullJobSink(r.redis, r.keys);
+    const worker = startPersistenceWorker({
+      connection: r.redis.duplicate({ maxRetriesPerRequest: null }),
+      keys: r.keys,
+      db,
+      logger: createLogger('test', 'silent'),
+    });
+    const slotRows = (v: number) => [
+      { symbol: 'AAA', date: '2026-03-02', slot: 72, cumVolume: v },
+      { symbol: 'BBB', date: '2026-03-02', slot: 72, cumVolume: 5 },
+    ];
+    const read = () =>
+      withClient(
+        async (c) =>
+          (await c.query('SELECT symbol, cum_volume FROM volume_slots WHERE slot = 72 ORDER BY symbol')).rows,
+        schema.name,
+      );
+    try {
+      await sink.persistVolumeSlots(slotRows(100));
+      await sink.persistVolumeSlots(slotRows(120)); // the same slot written again with a later value
+      await until(async () => (await read()).some((x) => Number(x.cum_volume) === 120));
+      expect((await read()).map((x) => [x.symbol, Number(x.cum_volume)])).toEqual([
+        ['AAA', 120],
+        ['BBB', 5],
+      ]);
+    } finally {
+      await worker.close();
+      await sink.close();
+      await r.cleanup();
+    }
+  });
+
+  it('keeps a scan while the database is unreachable and writes it once the database is back', async () => {
+    const r = freshRedis();
+    const sink = new BullJobSink(r.redis, r.keys);
+    const dead = createDb('postgres://postgres@127.0.0.1:1/nowhere');
+    const logger = createLogger('test', 'silent');
+    const failing = startPersistenceWorker({
+      connection: r.redis.duplicate({ maxRetriesPerRequest: null }),
+      keys: r.keys,
+      db: dead,
+      logger,
+    });
+    try {
+      await sink.persistScan([row('CCC', 1)]);
+      await until(async () => (await r.redis.keys(`${r.keys.bullPrefix}:persist:*`)).length > 0);
+      await new Promise((res) => setTimeout(res, 500));
+      await failing.close();
+      expect(await count(['CCC'])).toBe(0);
+      const healthy = startPersistenceWorker({
+        connection: r.redis.duplicate({ maxRetriesPerRequest: null }),
+        keys: r.keys,
+        db,
+        logger,
+      });
+      try {
+        await until(async () => (await count(['CCC'])) === 1, 15_000);
+      } finally {
+        await healthy.close();
+      }
+    } finally {
+      await closeDb(dead);
+      await sink.close();
+      await r.cleanup();
+    }
+  }, 30_000);
+});

@@ -1,0 +1,135 @@
+import { availableParallelism } from 'node:os';
+import type { Redis } from 'ioredis';
+import { PolygonRestClient } from '../feed/polygon-rest.js';
+import { Simulator } from '../feed/sim/simulator.js';
+import type { Config } from '../shared/config.js';
+import type { Db } from '../shared/db/database.js';
+import type { Keys } from '../shared/keys.js';
+import type { Logger } from '../shared/logger.js';
+import { MarketCalendar, overridesFromVendorUpcoming } from '../shared/market/calendar.js';
+import { scanSettingsFromConfig } from '../shared/scan/settings.js';
+import { BullJobSink } from './bull-job-sink.js';
+import { DecodePool } from './decode-pool.js';
+import { Recorder } from './recorder.js';
+import type { MarketSource } from './market-source.js';
+import { Orchestrator } from './orchestrator.js';
+import { PolygonSource } from './polygon-source.js';
+import { databaseReferenceData, type ReferenceData } from './reference-data.js';
+import { ReplaySource } from './replay-source.js';
+import { ScanPool } from './scan-pool.js';
+import { SimSource, simReferenceData } from './sim-source.js';
+
+export interface AssembledOrchestrator {
+  readonly orchestrator: Orchestrator;
+  /** Stops the orchestrator gracefully, then its pool and queues (not the connections it was given). */
+  close(): Promise<void>;
+}
+
+/**
+ * Builds the orchestrator for the configured FEED: its source, reference data, thread pool and job queues.
+ * Shared by the orchestrator process (main.ts) and the all-in-one `npm start` (start-all.ts).
+ */
+export async function assembleOrchestrator(o: {
+  readonly config: Config;
+  readonly logger: Logger;
+  readonly redis: Redis;
+  readonly keys: Keys;
+  readonly db: Db;
+  /** Write what the live source receives to this file as a recording (SPEC §10 `--record`). */
+  readonly recordFile?: string;
+  /** Called when the vendor refuses the API key (FEED=polygon): nothing more will arrive. */
+  readonly onFatal: (err: Error) => void;
+}): Promise<AssembledOrchestrator> {
+  const { config, logger } = o;
+  let calendar = new MarketCalendar();
+  const decoder = new DecodePool({ threads: 1, logger });
+  const recorder = o.recordFile === undefined ? undefined : new Recorder(o.recordFile);
+  const dbReference = databaseReferenceData(o.db);
+  let source: MarketSource;
+  let reference: ReferenceData = dbReference;
+  switch (config.FEED) {
+    case 'sim': {
+      const sim = new Simulator({
+        seed: config.SIM_SEED,
+        tickers: config.SIM_TICKERS,
+        speed: config.SIM_SPEED,
+        start: config.SIM_START,
+        snapshotEveryMs: config.SNAPSHOT_INTERVAL_MS,
+        calendar,
+      });
+      source = new SimSource(sim, decoder, logger, recorder);
+      reference = simReferenceData(sim, dbReference.loadFilters);
+      break;
+    }
+    case 'replay':
+      source = new ReplaySource({
+        file: config.REPLAY_FILE,
+        speed: config.REPLAY_SPEED === 0 ? Infinity : config.REPLAY_SPEED,
+        logger,
+        onEnd: () => logger.info({ file: config.REPLAY_FILE }, 'recording played to the end'),
+      });
+      break;
+    case 'polygon': {
+      if (!config.apiKey) throw new Error('FEED=polygon needs POLYGON_API_KEY (or MASSIVE_API_KEY)');
+      const rest = new PolygonRestClient({ apiKey: config.apiKey, baseUrl: config.POLYGON_REST_URL, logger });
+      calendar = await withVendorHolidays(calendar, rest, logger);
+      source = new PolygonSource({
+        rest,
+        decoder,
+        ...(recorder ? { recorder } : {}),
+        redis: o.redis,
+        keys: o.keys,
+        intervalMs: config.SNAPSHOT_INTERVAL_MS,
+        calendar,
+        logger,
+        onFatal: o.onFatal,
+      });
+      break;
+    }
+  }
+  const jobs = new BullJobSink(o.redis, o.keys);
+  const threads = Math.min(config.WORKER_THREADS, Math.max(1, availableParallelism()));
+  const pool = new ScanPool({ threads, logger });
+  const orchestrator = new Orchestrator({
+    source,
+    redis: o.redis,
+    keys: o.keys,
+    reference,
+    jobs,
+    calendar,
+    settings: scanSettingsFromConfig(config),
+    logger,
+    pool,
+    maxScansPerSecond: config.MAX_SCANS_PER_SECOND,
+    hotGraceMs: config.HOT_GRACE_MS,
+    filtersReloadMs: config.FILTERS_RELOAD_MS,
+    streamMaxLen: config.MESSAGES_STREAM_MAXLEN,
+  });
+  return {
+    orchestrator,
+    close: async () => {
+      await orchestrator.stop();
+      await Promise.allSettled([pool.close(), decoder.close(), jobs.close(), recorder?.close()]);
+    },
+  };
+}
+
+/**
+ * The rule-based calendar with the vendor's announced closures and early closes on top (SPEC §1), so an
+ * unscheduled closure (a national day of mourning) is not scanned as a trading day. Read once at start; a
+ * failure keeps the rules and says so.
+ */
+export async function withVendorHolidays(
+  calendar: MarketCalendar,
+  rest: PolygonRestClient,
+  logger: Logger,
+): Promise<MarketCalendar> {
+  try {
+    const overrides = overridesFromVendorUpcoming(await rest.marketHolidays());
+    logger.info({ overrides: overrides.length }, 'vendor holiday calendar applied');
+    return calendar.withOverrides(overrides);
+  } catch (err) {
+    logger.warn({ err }, 'could not read the vendor holiday calendar; using the NYSE rules alone');
+    return calendar;
+  }
+}

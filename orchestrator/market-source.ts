@@ -1,0 +1,22 @@
+import type { AggregateInput, SnapshotRowInput } from '../shared/scan/market-state.js';
+import type { SnapshotColumns } from '../shared/vendor/snapshot-columns.js';
+
+/**
+ * What the orchestrator consumes: full-market snapshots and streamed aggregates, each stamped with the instant
+ * it arrived (the engine's clock). A source is the simulator, the vendor (REST poller + aggregate stream) or a
+ * recording; adding one means adding a file that implements {@link MarketSource}.
+ */
+export type MarketEvent =
+  | { readonly kind: 'snapshot'; readonly at: number; readonly columns: SnapshotColumns }
+  | { readonly kind: 'snapshot-rows'; readonly at: number; readonly tickers: readonly SnapshotRowInput[] }
+  | { readonly kind: 'aggregates'; readonly at: number; readonly events: readonly AggregateInput[] };
+
+export interface MarketSource {
+  readonly name: string;
+  /** Starts producing events into `sink`; resolves once running. */
+  start(sink: (event: MarketEvent) => void): Promise<void>;
+  /** Stops producing; resolves when no more events will arrive. */
+  stop(): Promise<void>;
+  /** Symbols whose per-second aggregates the orchestrator wants (the hot set); sources without a stream ignore it. */
+  setHotSymbols?(symbols: readonly string[]): void;
+}

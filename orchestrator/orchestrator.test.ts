@@ -1,0 +1,345 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import { MarketCalendar } from '../shared/market/calendar.js';
+import type { ListMessage } from '../shared/protocol/messages.js';
+import { applyListMessage } from '../shared/scan/deltas.js';
+import { LIST_NAMES } from '../shared/scan/lists.js';
+import { DEFAULT_SCAN_SETTINGS } from '../shared/scan/settings.js';
+import { createLogger } from '../shared/logger.js';
+import { metadata, ny, snapshotRow } from '../test/utils/market.js';
+import { freshRedis, streamMessages } from '../test/utils/redis.js';
+import type { SubscriptionChange } from './hot-set.js';
+import type { JobSink } from './job-sink.js';
+import type { MarketEvent, MarketSource } from './market-source.js';
+import { Orchestrator, type OrchestratorOptions } from './orchestrator.js';
+import { staticReferenceData } from './reference-data.js';
+import { ScanPool } from './scan-pool.js';
+
+/** A source the test drives by hand. */
+class ScriptedSource implements MarketSource {
+  readonly name = 'scripted';
+  sink: ((e: MarketEvent) => void) | null = null;
+  async start(sink: (e: MarketEvent) => void) {
+    this.sink = sink;
+  }
+  async stop() {
+    this.sink = null;
+  }
+  push(e: MarketEvent) {
+    this.sink?.(e);
+  }
+}
+
+class MemoryJobs implements JobSink {
+  persisted: number[] = [];
+  changes: SubscriptionChange[] = [];
+  async persistScan(rows: readonly unknown[]) {
+    this.persisted.push(rows.length);
+  }
+  slots: { date: string; slot: number; count: number }[] = [];
+  async persistVolumeSlots(rows: readonly { date: string; slot: number }[]) {
+    this.slots.push({ date: rows[0]!.date, slot: rows[0]!.slot, count: rows.length });
+  }
+  async changeSubscriptions(c: SubscriptionChange) {
+    this.changes.push(c);
+  }
+  async close() {}
+}
+
+const logger = createLogger('test', 'silent');
+/** An orchestrator on `source` with the test defaults; `o` overrides them. */
+function orchestratorFor(
+  r: { redis: OrchestratorOptions['redis']; keys: OrchestratorOptions['keys'] },
+  source: MarketSource,
+  o: Partial<OrchestratorOptions> = {},
+): Orchestrator {
+  return new Orchestrator({
+    source,
+    redis: r.redis,
+    keys: r.keys,
+    reference: staticReferenceData({}),
+    jobs: new MemoryJobs(),
+    calendar: new MarketCalendar(),
+    settings: DEFAULT_SCAN_SETTINGS,
+    logger,
+    hotGraceMs: 60_000,
+    maxScansPerSecond: 1000,
+    ...o,
+  });
+}
+
+const snap = (time: string, rows: [string, number, number][]): MarketEvent => ({
+  kind: 'snapshot-rows',
+  at: ny(time),
+  tickers: rows.map(([s, price, prevClose]) => snapshotRow(s, { price, prevClose, volume: 10_000 })),
+});
+
+describe('Orchestrator', () => {
+  const cleanups: (() => Promise<void>)[] = [];
+  afterEach(async () => {
+    for (const c of cleanups.splice(0)) await c();
+  });
+
+  function setup(r = freshRedis(), pool?: ScanPool) {
+    const source = new ScriptedSource();
+    const jobs = new MemoryJobs();
+    const o = orchestratorFor(r, source, {
+      reference: staticReferenceData({ metadata: [metadata('AAA'), metadata('BBB')] }),
+      jobs,
+      ...(pool ? { pool } : {}),
+    });
+    return { o, source, jobs, r };
+  }
+
+  async function until(cond: () => boolean | Promise<boolean>, ms = 5000) {
+    const end = Date.now() + ms;
+    while (!(await cond())) {
+      if (Date.now() > end) throw new Error('timed out');
+      await new Promise((r) => setTimeout(r, 10));
+    }
+  }
+
+  it('publishes snapshots, then deltas, with the current snapshots and state in Redis', async () => {
+    const { o, source, jobs, r } = setup();
+    cleanups.push(() => o.stop(), r.cleanup);
+    await o.start();
+    source.push(
+      snap('10:00', [
+        ['AAA', 10.5, 10],
+        ['BBB', 9, 10],
+      ]),
+    );
+    await until(async () => (await streamMessages(r.redis, r.keys)).length === 11);
+    source.push(
+      snap('10:00:05', [
+        ['AAA', 9.5, 10],
+        ['BBB', 9, 10],
+      ]),
+    );
+    await until(() => o.counters.scans === 2);
+
+    const msgs = await streamMessages(r.redis, r.keys);
+    expect(msgs.slice(0, 11).map((m) => [m.list, m.type, m.seq])).toEqual(
+      LIST_NAMES.map((l) => [l, 'snapshot', 1]),
+    );
+    const gappersUp = msgs.filter((m) => m.list === 'gappers_up');
+    expect(gappersUp.at(-1)).toMatchObject({
+      type: 'delta',
+      seq: 2,
+      prevSeq: 1,
+      deltas: [{ action: 'remove', symbol: 'AAA' }],
+    });
+
+    const stored = JSON.parse((await r.redis.hget(r.keys.listSnapshots, 'gappers_down'))!);
+    expect(stored).toMatchObject({ type: 'snapshot', seq: 2, rows: [{ symbol: 'BBB' }, { symbol: 'AAA' }] });
+    expect(JSON.parse((await r.redis.get(r.keys.sequencerState))!).epoch).toBe(o.epoch);
+    expect(jobs.persisted).toEqual([2, 2]);
+    expect(jobs.changes[0]).toEqual({ subscribe: ['AAA', 'BBB'], unsubscribe: [] });
+  });
+
+  it('continues every list at seq + 1 in the same epoch after a restart', async () => {
+    const r = freshRedis();
+    cleanups.push(r.cleanup);
+    const first = setup(r);
+    await first.o.start();
+    first.source.push(snap('10:00', [['AAA', 10.5, 10]]));
+    await until(() => first.o.counters.scans === 1);
+    await first.o.stop();
+
+    const second = setup({ ...r, cleanup: async () => {} });
+    cleanups.push(() => second.o.stop());
+    await second.o.start();
+    expect(second.o.epoch).toBe(first.o.epoch);
+    second.source.push(snap('10:01', [['AAA', 9, 10]]));
+    await until(() => second.o.counters.scans === 1);
+
+    const held = new Map<string, string[]>();
+    const lastSeq = new Map<string, number>();
+    for (const m of await streamMessages(r.redis, r.keys)) {
+      expect(m.epoch).toBe(first.o.epoch);
+      expect(m.prevSeq).toBe(lastSeq.get(m.list) ?? 0);
+      lastSeq.set(m.list, m.seq);
+      held.set(m.list, applyListMessage(held.get(m.list) ?? [], m as ListMessage));
+    }
+    expect(held.get('gappers_down')).toEqual(['AAA']);
+    expect(held.get('gappers_up')).toEqual([]);
+  });
+
+  it('starts a new epoch with snapshots at seq 1 when the stored state is lost', async () => {
+    const r = freshRedis();
+    cleanups.push(r.cleanup);
+    const first = setup(r);
+    await first.o.start();
+    first.source.push(snap('10:00', [['AAA', 10.5, 10]]));
+    await until(() => first.o.counters.scans === 1);
+    await first.o.stop();
+    await r.redis.set(r.keys.sequencerState, '{not json');
+
+    const second = setup({ ...r, cleanup: async () => {} });
+    cleanups.push(() => second.o.stop());
+    await second.o.start();
+    expect(second.o.epoch).not.toBe(first.o.epoch);
+    second.source.push(snap('10:01', [['AAA', 10.5, 10]]));
+    await until(() => second.o.counters.scans === 1);
+    const latest = (await streamMessages(r.redis, r.keys)).slice(-11);
+    expect(latest.every((m) => m.type === 'snapshot' && m.seq === 1 && m.epoch === second.o.epoch)).toBe(
+      true,
+    );
+  });
+
+  it('keeps only the newest waiting snapshot while a scan runs, counting the dropped ones, and never drops aggregates', async () => {
+    const pool = new ScanPool({ threads: 1 });
+    const { o, source, r } = setup(freshRedis(), pool);
+    cleanups.push(async () => {
+      await o.stop();
+      await pool.close();
+    }, r.cleanup);
+    await o.start();
+    // All four arrive before the loop takes its next batch: two snapshots are superseded while waiting.
+    source.push(snap('10:00', [['AAA', 10.5, 10]]));
+    source.push(snap('10:00:05', [['AAA', 10.6, 10]]));
+    source.push({
+      kind: 'aggregates',
+      at: ny('10:00:06'),
+      events: [{ sym: 'AAA', c: 10.7, h: 12, av: 20_000 }],
+    });
+    source.push(snap('10:00:10', [['AAA', 10.8, 10]]));
+    await until(() => o.counters.scans === 1);
+    expect(o.counters).toMatchObject({ events: 2, droppedSnapshots: 2 });
+    const stored = JSON.parse((await r.redis.hget(r.keys.listSnapshots, 'gappers_up'))!);
+    // The aggregate's high survives the later snapshot.
+    expect(stored.rows[0]).toMatchObject({ symbol: 'AAA', price: 10.8, high: 12 });
+  });
+
+  it('keeps scanning with no metadata or filters when the reference data cannot be loaded', async () => {
+    const r = freshRedis();
+    cleanups.push(r.cleanup);
+    const source = new ScriptedSource();
+    const failing = {
+      loadMetadata: () => Promise.reject(new Error('connection refused')),
+      loadBaselines: () => Promise.reject(new Error('connection refused')),
+      loadFilters: () => Promise.reject(new Error('connection refused')),
+    };
+    const o = orchestratorFor(r, source, { reference: failing });
+    cleanups.push(() => o.stop());
+    await o.start();
+    source.push(snap('10:00', [['AAA', 10.5, 10]]));
+    await until(() => o.counters.scans === 1);
+    expect(o.counters.referenceFailures).toBe(3);
+    const stored = JSON.parse((await r.redis.hget(r.keys.listSnapshots, 'gappers_up'))!);
+    expect(stored.rows[0]).toMatchObject({ symbol: 'AAA', companyName: null, rvol: null });
+  });
+});
+
+describe('Orchestrator volume slots (SPEC §3.1: the live system writes volume_slots itself)', () => {
+  it('writes every ticker’s cumulative volume at the end of each slot it saw, and the last slot of a day at rollover', async () => {
+    const r = freshRedis();
+    const source = new ScriptedSource();
+    const jobs = new MemoryJobs();
+    const o = orchestratorFor(r, source, { jobs });
+    try {
+      await o.start();
+      const step = async (e: MarketEvent, scans: number) => {
+        source.push(e);
+        const end = Date.now() + 5000;
+        while (o.counters.scans < scans) {
+          if (Date.now() > end) throw new Error(`timed out waiting for scan ${scans}`);
+          await new Promise((res) => setTimeout(res, 10));
+        }
+      };
+      await step(
+        snap('10:00:00', [
+          ['AAA', 10, 10],
+          ['BBB', 5, 5],
+        ]),
+        1,
+      ); // slot 72
+      await step(
+        snap('10:02:00', [
+          ['AAA', 10, 10],
+          ['BBB', 5, 5],
+        ]),
+        2,
+      ); // still slot 72
+      await step(snap('10:05:00', [['AAA', 10, 10]]), 3); // slot 73 begins: slot 72 is written
+      await step(snap('10:20:00', [['AAA', 10, 10]]), 4); // slot 76: slot 73 is written (74, 75 saw no event)
+      expect(jobs.slots).toEqual([
+        { date: '2026-03-02', slot: 72, count: 2 },
+        { date: '2026-03-02', slot: 73, count: 2 },
+      ]);
+      await step({ ...snap('04:05', [['AAA', 11, 10]]), at: ny('04:05', '2026-03-03') }, 5);
+      expect(jobs.slots.at(-1)).toEqual({ date: '2026-03-02', slot: 76, count: 2 });
+    } finally {
+      await o.stop();
+      await r.cleanup();
+    }
+  });
+});
+
+describe('Orchestrator clock, start-up and publish failures', () => {
+  async function running() {
+    const r = freshRedis();
+    const source = new ScriptedSource();
+    const o = orchestratorFor(r, source);
+    await o.start();
+    const settle = async (cond: () => boolean) => {
+      const end = Date.now() + 5000;
+      while (!cond()) {
+        if (Date.now() > end) throw new Error('timed out');
+        await new Promise((res) => setTimeout(res, 10));
+      }
+    };
+    return { r, source, o, settle, close: async () => (await o.stop(), await r.cleanup()) };
+  }
+
+  it('does not scan on aggregates alone before the first snapshot since start', async () => {
+    const t = await running();
+    try {
+      t.source.push({ kind: 'aggregates', at: ny('10:00'), events: [{ sym: 'AAA', c: 11, av: 100 }] });
+      await t.settle(() => t.o.counters.events === 1);
+      expect(t.o.counters.scans).toBe(0);
+      t.source.push(snap('10:00:05', [['AAA', 11, 10]]));
+      await t.settle(() => t.o.counters.scans === 1);
+    } finally {
+      await t.close();
+    }
+  });
+
+  it('never moves its clock backwards: a late event is applied at the latest instant seen', async () => {
+    const t = await running();
+    try {
+      t.source.push(snap('10:00:05', [['AAA', 11, 10]]));
+      await t.settle(() => t.o.counters.scans === 1);
+      t.source.push({ kind: 'aggregates', at: ny('10:00:03'), events: [{ sym: 'AAA', c: 12, av: 100 }] });
+      await t.settle(() => t.o.counters.scans === 2);
+      const last = (await streamMessages(t.r.redis, t.r.keys)).at(-1)!;
+      expect(last.ts).toBe(new Date(ny('10:00:05')).toISOString());
+    } finally {
+      await t.close();
+    }
+  });
+
+  it('after a failed publish continues from the state Redis holds, never reusing a sequence number', async () => {
+    const t = await running();
+    try {
+      t.source.push(snap('10:00', [['AAA', 11, 10]]));
+      await t.settle(() => t.o.counters.scans === 1);
+      // The stream key now holds a string: XADD fails inside the MULTI while the other commands still land.
+      await t.r.redis.del(t.r.keys.messagesStream);
+      await t.r.redis.set(t.r.keys.messagesStream, 'not a stream');
+      t.source.push(snap('10:00:05', [['AAA', 9, 10]]));
+      await t.settle(() => t.o.counters.publishFailures === 1);
+      const stored = JSON.parse((await t.r.redis.get(t.r.keys.sequencerState))!);
+      await t.r.redis.del(t.r.keys.messagesStream);
+
+      t.source.push(snap('10:00:10', [['AAA', 11.5, 10]]));
+      await t.settle(() => t.o.counters.scans === 2);
+      const msgs = await streamMessages(t.r.redis, t.r.keys);
+      const gappersUp = msgs.find((m) => m.list === 'gappers_up')!;
+      expect(gappersUp.prevSeq).toBe(stored.lists.gappers_up.seq);
+      expect(gappersUp.seq).toBe(stored.lists.gappers_up.seq + 1);
+      expect(gappersUp.epoch).toBe(stored.epoch);
+    } finally {
+      await t.close();
+    }
+  });
+});

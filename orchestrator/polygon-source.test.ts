@@ -1,0 +1,189 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import { AggregateForwarder } from '../feed/aggregate-forwarder.js';
+import { VendorAuthError } from '../feed/errors.js';
+import { PolygonRestClient } from '../feed/polygon-rest.js';
+import { Simulator } from '../feed/sim/simulator.js';
+import { createLogger } from '../shared/logger.js';
+import { MarketCalendar } from '../shared/market/calendar.js';
+import { DEFAULT_SCAN_SETTINGS } from '../shared/scan/settings.js';
+import { FAKE_API_KEY, FAULTS, startFakeVendor, type FakeVendor } from '../test/fake-vendor/server.js';
+import { ny } from '../test/utils/market.js';
+import { freshRedis, streamMessages } from '../test/utils/redis.js';
+import type { JobSink } from './job-sink.js';
+import { Orchestrator } from './orchestrator.js';
+import { DecodePool } from './decode-pool.js';
+import { PolygonSource } from './polygon-source.js';
+import { staticReferenceData } from './reference-data.js';
+
+const logger = createLogger('test', 'silent');
+const noJobs: JobSink = {
+  persistScan: async () => {},
+  persistVolumeSlots: async () => {},
+  changeSubscriptions: async () => {},
+  close: async () => {},
+};
+const row = (ticker: string, p: number, prev: number) => ({
+  ticker,
+  day: { o: prev, h: p, l: p, c: p, v: 50_000, vw: p },
+  prevDay: { o: prev, h: prev, l: prev, c: prev, v: 40_000, vw: prev },
+  min: { av: 50_000, t: ny('09:59'), n: 5, o: p, h: p, l: p, c: p, v: 100, vw: p },
+  lastTrade: { c: null, i: '1', p, s: 100, t: ny('09:59') * 1e6, x: 4 },
+  updated: ny('09:59') * 1e6,
+});
+
+async function until(cond: () => boolean | Promise<boolean>, ms = 8000) {
+  const end = Date.now() + ms;
+  while (!(await cond())) {
+    if (Date.now() > end) throw new Error('timed out');
+    await new Promise((r) => setTimeout(r, 20));
+  }
+}
+
+describe('the orchestrator on the vendor feed (fake vendor over real sockets)', () => {
+  const cleanups: (() => Promise<void>)[] = [];
+  afterEach(async () => {
+    for (const c of cleanups.splice(0).reverse()) await c();
+  });
+
+  async function setup(fatal: (e: VendorAuthError) => void = () => {}) {
+    const vendor: FakeVendor = await startFakeVendor({
+      data: {
+        snapshot: () => ({ status: 'OK', count: 2, tickers: [row('AAA', 11, 10), row('BBB', 9, 10)] }),
+      },
+    });
+    const r = freshRedis();
+    const decoder = new DecodePool({ threads: 1, logger });
+    const start = Date.now();
+    const clock = () => ny('10:00') + (Date.now() - start);
+    const source = new PolygonSource({
+      rest: new PolygonRestClient({ baseUrl: vendor.restUrl, apiKey: FAKE_API_KEY, maxRetries: 0, logger }),
+      decoder,
+      redis: r.redis,
+      keys: r.keys,
+      // Long enough that the streamed bar is scanned before the next snapshot sets BBB back to 9.
+      intervalMs: 3000,
+      calendar: new MarketCalendar(),
+      logger,
+      now: clock,
+      onFatal: fatal,
+    });
+    const o = new Orchestrator({
+      source,
+      redis: r.redis,
+      keys: r.keys,
+      reference: staticReferenceData({}),
+      jobs: noJobs,
+      calendar: new MarketCalendar(),
+      settings: DEFAULT_SCAN_SETTINGS,
+      logger,
+      hotGraceMs: 60_000,
+      maxScansPerSecond: 50,
+    });
+    cleanups.push(
+      () => vendor.close(),
+      r.cleanup,
+      () => o.stop(),
+    );
+    await o.start();
+    return { vendor, r, o, clock };
+  }
+
+  it('publishes lists from polled snapshots and moves them with streamed aggregates between snapshots', async () => {
+    const { r, clock } = await setup();
+    await until(async () => (await streamMessages(r.redis, r.keys)).some((m) => m.list === 'gappers_up'));
+    const first = (await streamMessages(r.redis, r.keys)).find((m) => m.list === 'gappers_up');
+    expect(first).toMatchObject({ type: 'snapshot', rows: [{ symbol: 'AAA', changePercent: 10 }] });
+
+    // The feed process forwards a per-second bar for BBB: BBB jumps to +20 % before the next snapshot says so.
+    const now = clock();
+    await new AggregateForwarder({ redis: r.redis, keys: r.keys }).forward(
+      [
+        {
+          ev: 'A',
+          sym: 'BBB',
+          v: 100,
+          av: 60_000,
+          op: 10,
+          vw: 12,
+          o: 12,
+          c: 12,
+          h: 12,
+          l: 12,
+          a: 11,
+          z: 10,
+          s: now - 1000,
+          e: now,
+        },
+      ],
+      now,
+    );
+    await until(async () =>
+      (await streamMessages(r.redis, r.keys)).some(
+        (m) =>
+          m.list === 'gappers_up' &&
+          m.type === 'delta' &&
+          m.deltas.some((d) => d.action === 'add' && d.symbol === 'BBB'),
+      ),
+    );
+  });
+
+  it('reports a refused key as fatal and stops polling', async () => {
+    let fatal: VendorAuthError | undefined;
+    const { vendor } = await setup((e) => (fatal = e));
+    vendor.rest.inject('snapshot', FAULTS.unknownKey(), 1000);
+    await until(() => fatal !== undefined);
+    expect(fatal).toBeInstanceOf(VendorAuthError);
+    expect(fatal?.message).toMatch(/Unknown API Key/);
+  });
+});
+
+describe('the whole vendor path fed by the simulator', () => {
+  it('scans the simulated market served in the vendor format by the fake vendor, like the real one', async () => {
+    const sim = new Simulator({
+      tickers: 300,
+      start: '2026-03-02T10:30:00-05:00',
+      calendar: new MarketCalendar(),
+    });
+    const wallStart = Date.now();
+    const simNow = () => ny('10:30') + (Date.now() - wallStart);
+    const vendor = await startFakeVendor({ data: { snapshot: () => sim.snapshotAt(simNow()) } });
+    const r = freshRedis();
+    const decoder = new DecodePool({ threads: 1, logger });
+    const o = new Orchestrator({
+      source: new PolygonSource({
+        rest: new PolygonRestClient({ baseUrl: vendor.restUrl, apiKey: FAKE_API_KEY, maxRetries: 0, logger }),
+        decoder,
+        redis: r.redis,
+        keys: r.keys,
+        intervalMs: 200,
+        calendar: new MarketCalendar(),
+        logger,
+        now: simNow,
+        onFatal: () => {},
+      }),
+      redis: r.redis,
+      keys: r.keys,
+      reference: staticReferenceData({ metadata: sim.metadata() }),
+      jobs: noJobs,
+      calendar: new MarketCalendar(),
+      settings: DEFAULT_SCAN_SETTINGS,
+      logger,
+      hotGraceMs: 60_000,
+      maxScansPerSecond: 50,
+    });
+    try {
+      await o.start();
+      await until(async () => (await streamMessages(r.redis, r.keys)).length >= 11);
+      const first = await streamMessages(r.redis, r.keys);
+      const gappers = first.find((m) => m.list === 'gappers_up');
+      expect(gappers?.type).toBe('snapshot');
+      expect(gappers?.type === 'snapshot' && gappers.rows.length).toBeGreaterThan(0);
+      expect(o.counters.noPriceRows).toBe(0);
+    } finally {
+      await o.stop();
+      await decoder.close();
+      await vendor.close();
+      await r.cleanup();
+    }
+  });
+});

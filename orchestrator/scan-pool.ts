@@ -1,0 +1,92 @@
+import { availableParallelism } from 'node:os';
+import { Piscina } from 'piscina';
+import type { MarketColumns } from '../shared/scan/columns.js';
+import type { KernelParams } from '../shared/scan/kernel.js';
+import { mergeCandidates } from '../shared/scan/ranking-order.js';
+import type { Logger } from '../shared/logger.js';
+import type { ShardTask } from '../workers/scan-worker.js';
+
+/** A shard failed twice in one scan (a worker crashed or threw); the tick is skipped and counted. */
+export class ShardFailedError extends Error {
+  override readonly name = 'ShardFailedError';
+}
+
+export interface ScanPoolOptions {
+  /** Worker threads (default: cores − 1, at least 1). */
+  readonly threads?: number;
+  /** The worker module; tests substitute one that crashes. */
+  readonly workerFile?: URL;
+  readonly logger?: Logger;
+}
+
+/** tsx runs the TypeScript sources; the build runs compiled JavaScript. The worker follows the caller. */
+function defaultWorkerFile(): URL {
+  const ext = import.meta.url.endsWith('.ts') ? '.ts' : '.js';
+  return new URL(`../workers/scan-worker${ext}`, import.meta.url);
+}
+
+/**
+ * The scan kernel sharded over a fixed piscina pool. Each scan splits the table into one contiguous row
+ * range per thread; merging the shards' top-K candidates gives exactly the single-threaded ranking because
+ * every row's outputs depend on that row alone (tested on random markets).
+ */
+export class ScanPool {
+  readonly threads: number;
+  private readonly pool: Piscina<ShardTask, Int32Array>;
+  private readonly logger: Logger | undefined;
+  /** Shard runs that failed and were retried; scans abandoned after a second failure. */
+  readonly counters = { shardRetries: 0, failedScans: 0 };
+
+  constructor(o: ScanPoolOptions = {}) {
+    this.threads = Math.max(1, o.threads ?? availableParallelism() - 1);
+    this.logger = o.logger;
+    const file = o.workerFile ?? defaultWorkerFile();
+    this.pool = new Piscina<ShardTask, Int32Array>({
+      filename: file.href,
+      minThreads: this.threads,
+      maxThreads: this.threads,
+      // One scan's shards at most wait in line; a backlog means the loop is behind and should coalesce.
+      maxQueue: this.threads * 2,
+      idleTimeout: Infinity,
+      execArgv: file.pathname.endsWith('.ts') ? ['--import', 'tsx'] : [],
+    });
+    // A worker that dies rejects its task (handled in runShard); the pool's own errors must not crash us.
+    this.pool.on('error', (err: unknown) => this.logger?.error({ err }, 'scan pool error'));
+  }
+
+  /** Runs the kernel on rows [0, size) and returns the merged top `params.topK` rows, best first. */
+  async rank(cols: MarketColumns, params: KernelParams, size: number): Promise<Int32Array> {
+    const shards = Math.min(this.threads, Math.max(1, size));
+    const step = Math.ceil(size / shards);
+    const parts = await Promise.all(
+      Array.from({ length: shards }, (_, s) =>
+        this.runShard({ cols, params, from: s * step, to: Math.min(size, (s + 1) * step) }),
+      ),
+    );
+    return mergeCandidates(cols, parts, params.topK);
+  }
+
+  async close(): Promise<void> {
+    await this.pool.close({ force: true });
+  }
+
+  private async runShard(task: ShardTask): Promise<Int32Array> {
+    try {
+      return await this.pool.run(task);
+    } catch (first) {
+      this.counters.shardRetries++;
+      this.logger?.warn({ err: first, from: task.from, to: task.to }, 'scan shard failed; retrying once');
+      try {
+        return await this.pool.run(task);
+      } catch (second) {
+        this.counters.failedScans++;
+        throw new ShardFailedError(
+          `scan shard [${task.from}, ${task.to}) failed twice: ${(second as Error).message}`,
+          {
+            cause: second,
+          },
+        );
+      }
+    }
+  }
+}

@@ -1,0 +1,139 @@
+import os from 'node:os';
+import { z } from 'zod';
+
+/**
+ * The one place configuration is read. Every variable is typed, defaulted and documented here; the README
+ * and `.env.example` list the same names (a test keeps the three in step). A bad value stops start-up with
+ * a message naming the variable.
+ */
+
+const int = (min: number, max = Number.MAX_SAFE_INTEGER) => z.coerce.number().int().min(min).max(max);
+const num = () => z.coerce.number().finite();
+const optionalString = z
+  .string()
+  .optional()
+  .transform((v) => (v === undefined || v === '' ? undefined : v));
+
+export const configSchema = z.object({
+  /** Market data source: `sim` (built-in simulated market), `polygon` (vendor REST + WebSocket) or `replay`. */
+  FEED: z.enum(['sim', 'polygon', 'replay']).default('sim'),
+  /** Vendor API key. `MASSIVE_API_KEY` is accepted as an alias. */
+  POLYGON_API_KEY: optionalString,
+  MASSIVE_API_KEY: optionalString,
+  /** Vendor REST base URL (legacy host: https://api.polygon.io). */
+  POLYGON_REST_URL: z.string().url().default('https://api.massive.com'),
+  /** Vendor WebSocket URL (legacy host: wss://socket.polygon.io/stocks). */
+  POLYGON_WS_URL: z.string().url().default('wss://socket.massive.com/stocks'),
+  /** FEED=sim: universe size, seed, speed (simulated ms per wall ms) and where the simulated clock starts. */
+  SIM_TICKERS: int(20, 50_000).default(12_000),
+  SIM_SEED: int(0).default(42),
+  SIM_SPEED: num().positive().default(1),
+  /** 'now', an ISO instant, or a session name (PRE_MARKET, MARKET_OPEN, POST_MARKET: today's or the next). */
+  SIM_START: z.string().min(1).default('MARKET_OPEN'),
+  /** FEED=replay: the recording to play (SPEC §10 format). */
+  REPLAY_FILE: z.string().min(1).default('samples/day.ndjson'),
+  /** FEED=replay: playback speed (1 = recorded pace, 60 = a minute per second, 0 = as fast as possible). */
+  REPLAY_SPEED: num().min(0).default(1),
+  /** Full-market snapshot period in milliseconds. */
+  SNAPSHOT_INTERVAL_MS: int(250).default(5000),
+  REDIS_URL: z.string().url().default('redis://127.0.0.1:6379'),
+  /** Prefix of every Redis key, stream and BullMQ queue the product owns. */
+  REDIS_PREFIX: z.string().min(1).default('scanner'),
+  /** PostgreSQL. Without a user in the URL, PGUSER, USER or the OS account name is used (as psql does). */
+  DATABASE_URL: z.string().url().default('postgres://127.0.0.1:5432/scanner').transform(withDefaultUser),
+  /** Port of the gateway: WebSocket at /ws, REST under /api/, /health, /metrics and the web page at /. */
+  GATEWAY_PORT: int(0, 65535).default(8080),
+  GATEWAY_HOST: z.string().min(1).default('127.0.0.1'),
+  /** Accepted client tokens, comma-separated; empty = no auth, allowed only on a loopback bind. */
+  GATEWAY_TOKENS: z
+    .string()
+    .default('')
+    .transform((s) =>
+      s
+        .split(',')
+        .map((t) => t.trim())
+        .filter(Boolean),
+    ),
+  /** piscina pool size. Default: cores − 1, at least 1. */
+  WORKER_THREADS: int(1, 256).default(Math.max(1, os.availableParallelism() - 1)),
+  /** RVOL lookback: the N most recent trading days before today with history. */
+  RVOL_LOOKBACK_DAYS: int(1, 60).default(5),
+  /** Fewer history days than this → RVOL is null ("warming"). */
+  RVOL_MIN_DAYS: int(1, 60).default(1),
+  /** Size of the score ranking from which the lists are drawn. */
+  MAX_FILTERED: int(1, 10_000).default(200),
+  /** Rows kept per list. */
+  LIST_LIMIT: int(1, 1000).default(20),
+  /** score = SCORE_RVOL_WEIGHT × rvol + SCORE_VOLUME_RATIO_WEIGHT × volumeRatio. */
+  SCORE_RVOL_WEIGHT: num().default(10),
+  SCORE_VOLUME_RATIO_WEIGHT: num().default(5),
+  /** List thresholds, in percent or RVOL units (SPEC §5). */
+  GAPPER_MIN_PCT: num().default(2),
+  MOMENTUM_MIN_PCT: num().default(3),
+  WINNER_MIN_PCT: num().default(5),
+  ANOMALY_MIN_RVOL: num().default(3),
+  HIGH_VOLUME_MIN_RVOL: num().default(2),
+  NEAR_EXTREME_MAX_PCT: num().default(0.5),
+  REVERSAL_MIN_CHANGE_PCT: num().default(2),
+  REVERSAL_MIN_FROM_OPEN_PCT: num().default(1),
+  /** Hot rescans between snapshots are coalesced to at most this many scans per second. */
+  MAX_SCANS_PER_SECOND: num().positive().default(4),
+  /** How often the orchestrator re-reads filters from the database (changes apply without a restart). */
+  FILTERS_RELOAD_MS: int(100).default(10_000),
+  /** Approximate cap of the Redis stream of list messages read by the gateways. */
+  MESSAGES_STREAM_MAXLEN: int(100).default(100_000),
+  /** A symbol leaving every list is unsubscribed from the per-second stream after this long out. */
+  HOT_GRACE_MS: int(0).default(60_000),
+  /** Gateway heartbeat period. */
+  HEARTBEAT_MS: int(100).default(5000),
+  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+});
+
+export type Config = z.infer<typeof configSchema> & {
+  /** POLYGON_API_KEY, else MASSIVE_API_KEY. */
+  readonly apiKey: string | undefined;
+};
+
+/** Start-up stops with this when a variable is invalid; the message names every bad variable. */
+export class ConfigError extends Error {
+  override readonly name = 'ConfigError';
+}
+
+/** Reads and validates the configuration from an environment (process.env by default). */
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
+  const known = Object.fromEntries(
+    Object.keys(configSchema.shape).map((k) => [k, env[k] === '' ? undefined : env[k]]),
+  );
+  const r = configSchema.safeParse(known);
+  if (!r.success) {
+    const lines = r.error.issues.map(
+      (i) => `  ${i.path.join('.')}=${JSON.stringify(env[String(i.path[0])])}: ${i.message}`,
+    );
+    throw new ConfigError(`invalid configuration:\n${lines.join('\n')}`);
+  }
+  const c = r.data;
+  if (c.GATEWAY_TOKENS.length === 0 && !isLoopback(c.GATEWAY_HOST)) {
+    throw new ConfigError(
+      `invalid configuration:\n  GATEWAY_TOKENS is empty but GATEWAY_HOST=${c.GATEWAY_HOST} is not a loopback address; ` +
+        'set tokens or bind to 127.0.0.1',
+    );
+  }
+  return { ...c, apiKey: c.POLYGON_API_KEY ?? c.MASSIVE_API_KEY };
+}
+
+/**
+ * node-postgres takes a URL's missing user from $USER alone, which service managers and containers often leave
+ * unset; psql falls back to the OS account, and so do we.
+ */
+function withDefaultUser(url: string): string {
+  const u = new URL(url);
+  if (u.username === '') u.username = process.env.PGUSER || process.env.USER || os.userInfo().username;
+  return u.toString();
+}
+
+function isLoopback(host: string): boolean {
+  return host === 'localhost' || host === '::1' || host.startsWith('127.');
+}
+
+/** The names of every configuration variable, for docs checks. */
+export const CONFIG_VARIABLES = Object.keys(configSchema.shape);

@@ -1,0 +1,153 @@
+import { z } from 'zod';
+import { LIST_NAMES } from '../scan/lists.js';
+import { SESSIONS } from '../scan/sessions.js';
+
+/**
+ * The WebSocket protocol of SPEC §8, as zod schemas with the TypeScript types derived from them. Server
+ * messages are also what the replay tool prints and what the orchestrator publishes to Redis, so one
+ * definition serves all three.
+ */
+
+const nullableNumber = z.number().nullable();
+
+/** One ticker's row as clients see it. Absent values are `null`, never 0 or NaN. */
+export const scanRowSchema = z.object({
+  symbol: z.string(),
+  /** 1-based position in the list the row is sent in (in a `scan` line: = scoreRank). */
+  rank: z.number().int().positive(),
+  /** 1-based position in the score ranking. */
+  scoreRank: z.number().int().positive(),
+  companyName: z.string().nullable(),
+  price: z.number(),
+  change: nullableNumber,
+  changePercent: nullableNumber,
+  volumeToday: nullableNumber,
+  rvol: nullableNumber,
+  rvolSlot: nullableNumber,
+  gapFromOpen: nullableNumber,
+  gapFromOpenDollars: nullableNumber,
+  gapAtOpen: nullableNumber,
+  gapPremarket: nullableNumber,
+  gapPostmarket: nullableNumber,
+  priceFromHigh: nullableNumber,
+  priceFromLow: nullableNumber,
+  volumeRatio: nullableNumber,
+  floatRotation: nullableNumber,
+  dollarVolume: nullableNumber,
+  score: z.number(),
+  high: nullableNumber,
+  low: nullableNumber,
+  open: nullableNumber,
+  prevClose: nullableNumber,
+  bid: nullableNumber,
+  ask: nullableNumber,
+  marketCap: nullableNumber,
+  floatShares: nullableNumber,
+  sector: z.string().nullable(),
+  industry: z.string().nullable(),
+  exchange: z.string().nullable(),
+  isEtf: z.boolean().nullable(),
+  filtersMatched: z.array(z.string()),
+  session: z.enum(SESSIONS),
+  updatedAt: z.string(),
+});
+export type ScanRow = z.infer<typeof scanRowSchema>;
+
+export const listNameSchema = z.enum(LIST_NAMES);
+
+export const deltaSchema = z.discriminatedUnion('action', [
+  z.object({ action: z.literal('remove'), symbol: z.string() }),
+  z.object({
+    action: z.literal('add'),
+    symbol: z.string(),
+    rank: z.number().int().positive(),
+    row: scanRowSchema,
+  }),
+  z.object({
+    action: z.literal('rerank'),
+    symbol: z.string(),
+    oldRank: z.number().int().positive(),
+    newRank: z.number().int().positive(),
+  }),
+  z.object({
+    action: z.literal('update'),
+    symbol: z.string(),
+    rank: z.number().int().positive(),
+    row: scanRowSchema,
+  }),
+]);
+export type Delta = z.infer<typeof deltaSchema>;
+
+export const snapshotMessageSchema = z.object({
+  type: z.literal('snapshot'),
+  list: listNameSchema,
+  epoch: z.string().min(1),
+  seq: z.number().int().positive(),
+  prevSeq: z.number().int().nonnegative(),
+  ts: z.string(),
+  rows: z.array(scanRowSchema),
+});
+export type SnapshotMessage = z.infer<typeof snapshotMessageSchema>;
+
+export const deltaMessageSchema = z.object({
+  type: z.literal('delta'),
+  list: listNameSchema,
+  epoch: z.string().min(1),
+  seq: z.number().int().positive(),
+  prevSeq: z.number().int().nonnegative(),
+  ts: z.string(),
+  deltas: z.array(deltaSchema).min(1),
+});
+export type DeltaMessage = z.infer<typeof deltaMessageSchema>;
+
+/** A message of one list: what is sequenced. */
+export type ListMessage = SnapshotMessage | DeltaMessage;
+
+export const heartbeatMessageSchema = z.object({
+  type: z.literal('heartbeat'),
+  ts: z.string(),
+  seqs: z.record(z.string(), z.number().int().nonnegative()),
+});
+export const pongMessageSchema = z.object({ type: z.literal('pong'), id: z.union([z.number(), z.string()]) });
+export const ERROR_CODES = [
+  'bad_request',
+  'unknown_list',
+  'unauthorized',
+  'rate_limited',
+  'slow_consumer',
+] as const;
+export const errorMessageSchema = z.object({
+  type: z.literal('error'),
+  code: z.enum(ERROR_CODES),
+  message: z.string(),
+});
+
+export const serverMessageSchema = z.discriminatedUnion('type', [
+  snapshotMessageSchema,
+  deltaMessageSchema,
+  heartbeatMessageSchema,
+  pongMessageSchema,
+  errorMessageSchema,
+]);
+export type ServerMessage = z.infer<typeof serverMessageSchema>;
+
+/** Client → server. `lists` may be `["*"]` for every list. */
+const listSelection = z
+  .array(z.union([listNameSchema, z.literal('*')]))
+  .min(1)
+  .max(LIST_NAMES.length + 1);
+export const clientMessageSchema = z.discriminatedUnion('op', [
+  z.object({ op: z.literal('subscribe'), lists: listSelection }).strict(),
+  z.object({ op: z.literal('unsubscribe'), lists: listSelection }).strict(),
+  z.object({ op: z.literal('resync'), list: listNameSchema }).strict(),
+  z.object({ op: z.literal('ping'), id: z.union([z.number().finite(), z.string().max(64)]) }).strict(),
+]);
+export type ClientMessage = z.infer<typeof clientMessageSchema>;
+
+/** The `scan` line of replay's `--rows` output (SPEC §10): every ranked row, rank = scoreRank. */
+export interface ScanLine {
+  readonly type: 'scan';
+  readonly ts: string;
+  readonly session: (typeof SESSIONS)[number];
+  readonly rows: readonly ScanRow[];
+}

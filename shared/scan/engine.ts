@@ -1,0 +1,199 @@
+import type { MarketCalendar } from '../market/calendar.js';
+import { marketClock, type MarketClock } from '../market/session-clock.js';
+import type { ListMessage, ScanRow } from '../protocol/messages.js';
+import { buildLists } from './categories.js';
+import { ListSequencer, type SequencerState } from './deltas.js';
+import { compileFilters } from './filters.js';
+import type { ScannerFilter } from './filters-schema.js';
+import type { BaselineProvider } from './history.js';
+import { scanKernel, type KernelParams } from './kernel.js';
+import { LIST_NAMES, type ListName } from './lists.js';
+import {
+  emptyApplyStats,
+  MarketState,
+  type AggregateInput,
+  type ApplyStats,
+  type SnapshotRowInput,
+} from './market-state.js';
+import type { TickerMetadata } from './metadata.js';
+import type { SnapshotColumns } from '../vendor/snapshot-columns.js';
+import { buildRow } from './rows.js';
+import type { ScanSettings } from './settings.js';
+
+export interface EngineOptions {
+  readonly calendar: MarketCalendar;
+  readonly settings: ScanSettings;
+  readonly history: BaselineProvider;
+  readonly metadata?: readonly TickerMetadata[];
+  readonly filters?: readonly ScannerFilter[];
+  /** Makes a new epoch id when there is no state to continue. */
+  readonly newEpoch: () => string;
+  /** Sequences and last rankings to continue from (SPEC §6), e.g. restored from Redis. */
+  readonly restored?: SequencerState | null;
+  /** Back the market table with SharedArrayBuffer (needed by worker threads). */
+  readonly sharedMemory?: boolean;
+}
+
+/** A scan's clock and kernel parameters, computed once and shared by every shard. */
+export interface PreparedScan {
+  readonly clock: MarketClock;
+  readonly params: KernelParams;
+}
+
+/** The outcome of one scan. */
+export interface ScanOutcome {
+  readonly ts: string;
+  readonly clock: MarketClock;
+  /** Every ranked row, score order, rank = scoreRank. */
+  readonly ranked: readonly ScanRow[];
+  /** Each list's rows, rank = position in the list. */
+  readonly lists: Readonly<Record<ListName, readonly ScanRow[]>>;
+  /** The messages to publish, in list order (none for an unchanged list). */
+  readonly messages: readonly ListMessage[];
+}
+
+/**
+ * The scanner's semantics end to end on one thread: market state in, ranked rows, lists and sequenced
+ * messages out. Replay runs it as is; the orchestrator runs the same steps with the kernel sharded over
+ * worker threads (`prepare` → kernel on shards → `finish`).
+ */
+export class ScanEngine {
+  readonly state: MarketState;
+  private filters: readonly ScannerFilter[];
+  private sequencer: ListSequencer;
+
+  private history: BaselineProvider;
+  private readonly opts: Omit<EngineOptions, 'history'>;
+
+  constructor({ history, ...opts }: EngineOptions) {
+    this.opts = opts;
+    this.history = history;
+    this.state = new MarketState(1024, opts.sharedMemory ?? false);
+    this.state.setMetadata(opts.metadata ?? []);
+    this.filters = opts.filters ?? [];
+    this.sequencer = new ListSequencer(opts.newEpoch, opts.restored);
+  }
+
+  get epoch(): string {
+    return this.sequencer.epoch;
+  }
+
+  /** Filters take effect at the next scan (they arrive validated: see filters-schema.ts). */
+  setFilters(filters: readonly ScannerFilter[]): void {
+    this.filters = filters;
+  }
+
+  setMetadata(metadata: readonly TickerMetadata[]): void {
+    this.state.setMetadata(metadata);
+  }
+
+  /** Applies a full-market snapshot taken at `ms` (SPEC §2.1). */
+  applySnapshot(ms: number, tickers: Iterable<SnapshotRowInput>): ApplyStats {
+    const stats = this.begin(ms);
+    for (const t of tickers) this.state.applySnapshotRow(t, ms, stats);
+    return stats;
+  }
+
+  /** Applies a full-market snapshot already decoded into columns (the live path, decoded off-thread). */
+  applySnapshotColumns(ms: number, columns: SnapshotColumns): ApplyStats {
+    const stats = this.begin(ms);
+    this.state.applySnapshotColumns(columns, ms, stats);
+    return stats;
+  }
+
+  /** Applies streamed `A`/`AM` aggregates received at `ms` (SPEC §2.1). */
+  applyAggregates(ms: number, events: Iterable<AggregateInput>): ApplyStats {
+    const stats = this.begin(ms);
+    for (const e of events) this.state.applyAggregate(e, ms, stats);
+    return stats;
+  }
+
+  /** A full scan at `ms` on this thread. */
+  scan(ms: number): ScanOutcome {
+    const prepared = this.prepare(ms);
+    const ranked = scanKernel(this.state.cols, prepared.params, 0, this.state.size);
+    return this.finish(prepared, ranked);
+  }
+
+  /** Step 1 of a scan: the clock, the per-row inputs that depend on time, and the kernel's parameters. */
+  prepare(ms: number): PreparedScan {
+    const clock = marketClock(ms, this.opts.calendar);
+    this.state.prepareScan(ms);
+    const s = this.opts.settings;
+    return {
+      clock,
+      params: {
+        session: clock.session,
+        slot: clock.slot,
+        slotFraction: clock.slotFraction,
+        afterOpen: clock.afterOpen,
+        rvolWeight: s.rvolWeight,
+        volumeRatioWeight: s.volumeRatioWeight,
+        filters: compileFilters(this.filters, clock.session, this.state.dictionary),
+        topK: s.maxFiltered,
+      },
+    };
+  }
+
+  /** Step 3: from the ranked rows (score order), the lists and their sequenced messages. */
+  finish({ clock, params }: PreparedScan, rankedRows: Int32Array): ScanOutcome {
+    const s = this.opts.settings;
+    const ts = new Date(clock.ms).toISOString();
+    const ctx = { session: clock.session, filtersMatched: params.filters.matched };
+    const rowByIndex = new Map<number, ScanRow>();
+    const ranked = Array.from(rankedRows, (row, k) => {
+      const r = buildRow(this.state, row, k + 1, ctx);
+      rowByIndex.set(row, r);
+      return r;
+    });
+    const listRows = buildLists(this.state.cols, rankedRows, clock.session, s.thresholds, s.listLimit);
+    const lists = {} as Record<ListName, ScanRow[]>;
+    const messages: ListMessage[] = [];
+    for (const name of LIST_NAMES) {
+      lists[name] = Array.from(listRows[name], (row, k) => ({ ...rowByIndex.get(row)!, rank: k + 1 }));
+      const msg = this.sequencer.publish(name, lists[name], ts);
+      if (msg) messages.push(msg);
+    }
+    return { ts, clock, ranked, lists, messages };
+  }
+
+  /** The sequences and last rankings to persist after publishing a scan. */
+  sequencerState(): SequencerState | null {
+    return this.sequencer.state();
+  }
+
+  /**
+   * Replaces the volume history (e.g. reloaded from the database for a new trading day) and rebuilds today's
+   * baselines from it. The engine keeps no other reference, so the caller may drop old history.
+   */
+  setHistory(history: BaselineProvider, forDate?: string): void {
+    this.history = history;
+    // Loaded ahead of a new day's first event: that event's day change builds the baselines, once.
+    if (this.state.date !== null && (forDate === undefined || forDate === this.state.date))
+      this.loadBaselines();
+  }
+
+  /**
+   * Continues the sequences from `stored` (e.g. re-read from Redis after a publish whose outcome is unknown), or
+   * starts a new epoch with snapshots when there is no stored state.
+   */
+  resetSequences(stored: SequencerState | null): void {
+    this.sequencer = new ListSequencer(this.opts.newEpoch, stored);
+  }
+
+  private loadBaselines(): void {
+    const { lookbackDays, minHistoryDays } = this.opts.settings;
+    const today = this.state.date!;
+    const history = this.history;
+    this.state.setBaselines((symbol) => history.baselineCurve(symbol, today, lookbackDays, minHistoryDays));
+  }
+
+  private begin(ms: number): ApplyStats {
+    const stats = emptyApplyStats();
+    if (this.state.beginEvent(ms)) {
+      stats.dayChanged = true;
+      this.loadBaselines();
+    }
+    return stats;
+  }
+}

@@ -1,0 +1,58 @@
+import type { ScanRow } from '../protocol/messages.js';
+import { nullable } from './columns.js';
+import type { MarketState } from './market-state.js';
+import type { Session } from './sessions.js';
+
+/** What every row of one scan shares. */
+export interface RowContext {
+  readonly session: Session;
+  readonly filtersMatched: readonly string[];
+}
+
+/**
+ * The client-facing row of one ranked ticker (SPEC §8). Keys are written in one fixed order so that the JSON
+ * of two runs over the same inputs is byte-identical.
+ */
+export function buildRow(state: MarketState, row: number, scoreRank: number, ctx: RowContext): ScanRow {
+  const n = state.cols.num;
+  const d = state.dictionary;
+  const etf = state.cols.isEtf[row];
+  return {
+    symbol: state.symbolAt(row),
+    rank: scoreRank,
+    scoreRank,
+    companyName: state.companyNameAt(row),
+    price: n.price[row]!,
+    change: nullable(n.change[row]!),
+    changePercent: nullable(n.changePercent[row]!),
+    volumeToday: nullable(n.volumeToday[row]!),
+    rvol: nullable(n.rvol[row]!),
+    rvolSlot: nullable(n.rvolSlot[row]!),
+    gapFromOpen: nullable(n.gapFromOpen[row]!),
+    gapFromOpenDollars: nullable(n.gapFromOpenDollars[row]!),
+    gapAtOpen: nullable(n.gapAtOpen[row]!),
+    gapPremarket: nullable(n.gapPremarket[row]!),
+    gapPostmarket: nullable(n.gapPostmarket[row]!),
+    priceFromHigh: nullable(n.priceFromHigh[row]!),
+    priceFromLow: nullable(n.priceFromLow[row]!),
+    volumeRatio: nullable(n.volumeRatio[row]!),
+    floatRotation: nullable(n.floatRotation[row]!),
+    dollarVolume: nullable(n.dollarVolume[row]!),
+    score: n.score[row]!,
+    high: nullable(n.high[row]!),
+    low: nullable(n.low[row]!),
+    open: nullable(n.open[row]!),
+    prevClose: nullable(n.prevClose[row]!),
+    bid: nullable(n.bid[row]!),
+    ask: nullable(n.ask[row]!),
+    marketCap: nullable(n.marketCap[row]!),
+    floatShares: nullable(n.floatShares[row]!),
+    sector: d.valueOf('sector', state.cols.code.sector[row]!),
+    industry: d.valueOf('industry', state.cols.code.industry[row]!),
+    exchange: d.valueOf('exchange', state.cols.code.exchange[row]!),
+    isEtf: etf === 1 ? true : etf === 0 ? false : null,
+    filtersMatched: [...ctx.filtersMatched],
+    session: ctx.session,
+    updatedAt: new Date(n.updatedMs[row]!).toISOString(),
+  };
+}

@@ -1,0 +1,71 @@
+import type { Config } from '../config.js';
+
+/** The knobs of the scan semantics (SPEC §3–§5), separate from process configuration so pure code and
+ * worker threads get a small plain object. Defaults are the SPEC's. */
+export interface ScanSettings {
+  readonly lookbackDays: number;
+  readonly minHistoryDays: number;
+  readonly maxFiltered: number;
+  readonly listLimit: number;
+  readonly rvolWeight: number;
+  readonly volumeRatioWeight: number;
+  readonly thresholds: ListThresholds;
+}
+
+export interface ListThresholds {
+  /** gappers_up/down: |changePercent| ≥ this. */
+  readonly gapperPct: number;
+  /** momentum_up/down (MARKET_OPEN only): |changePercent| ≥ this. */
+  readonly momentumPct: number;
+  /** winners/losers: |changePercent| ≥ this. */
+  readonly winnerPct: number;
+  /** anomalies: (rvolSlot ?? rvol) ≥ this. */
+  readonly anomalyRvol: number;
+  /** high_volume: rvol ≥ this. */
+  readonly highVolumeRvol: number;
+  /** new_highs/new_lows: |priceFromHigh| or |priceFromLow| ≤ this. */
+  readonly nearExtremePct: number;
+  /** reversals: |changePercent| ≥ this and gapFromOpen against it by ≥ reversalFromOpenPct. */
+  readonly reversalChangePct: number;
+  readonly reversalFromOpenPct: number;
+}
+
+export const DEFAULT_SCAN_SETTINGS: ScanSettings = {
+  lookbackDays: 5,
+  minHistoryDays: 1,
+  maxFiltered: 200,
+  listLimit: 20,
+  rvolWeight: 10,
+  volumeRatioWeight: 5,
+  thresholds: {
+    gapperPct: 2,
+    momentumPct: 3,
+    winnerPct: 5,
+    anomalyRvol: 3,
+    highVolumeRvol: 2,
+    nearExtremePct: 0.5,
+    reversalChangePct: 2,
+    reversalFromOpenPct: 1,
+  },
+};
+
+export function scanSettingsFromConfig(c: Config): ScanSettings {
+  return {
+    lookbackDays: c.RVOL_LOOKBACK_DAYS,
+    minHistoryDays: c.RVOL_MIN_DAYS,
+    maxFiltered: c.MAX_FILTERED,
+    listLimit: c.LIST_LIMIT,
+    rvolWeight: c.SCORE_RVOL_WEIGHT,
+    volumeRatioWeight: c.SCORE_VOLUME_RATIO_WEIGHT,
+    thresholds: {
+      gapperPct: c.GAPPER_MIN_PCT,
+      momentumPct: c.MOMENTUM_MIN_PCT,
+      winnerPct: c.WINNER_MIN_PCT,
+      anomalyRvol: c.ANOMALY_MIN_RVOL,
+      highVolumeRvol: c.HIGH_VOLUME_MIN_RVOL,
+      nearExtremePct: c.NEAR_EXTREME_MAX_PCT,
+      reversalChangePct: c.REVERSAL_MIN_CHANGE_PCT,
+      reversalFromOpenPct: c.REVERSAL_MIN_FROM_OPEN_PCT,
+    },
+  };
+}
