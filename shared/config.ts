@@ -54,6 +54,12 @@ export const configSchema = z.object({
         .map((t) => t.trim())
         .filter(Boolean),
     ),
+  /** Port and bind address of the job dashboard (bull-board). */
+  DASHBOARD_PORT: int(0, 65535).default(8081),
+  DASHBOARD_HOST: z.string().min(1).default('127.0.0.1'),
+  /** HTTP basic-auth credentials of the dashboard; an empty password = no auth, allowed only on a loopback bind. */
+  DASHBOARD_USER: z.string().min(1).default('admin'),
+  DASHBOARD_PASSWORD: z.string().default(''),
   /** piscina pool size. Default: cores − 1, at least 1. */
   WORKER_THREADS: int(1, 256).default(Math.max(1, os.availableParallelism() - 1)),
   /** RVOL lookback: the N most recent trading days before today with history. */
@@ -116,6 +122,12 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     throw new ConfigError(
       `invalid configuration:\n  GATEWAY_TOKENS is empty but GATEWAY_HOST=${c.GATEWAY_HOST} is not a loopback address; ` +
         'set tokens or bind to 127.0.0.1',
+    );
+  }
+  if (c.DASHBOARD_PASSWORD === '' && !isLoopback(c.DASHBOARD_HOST)) {
+    throw new ConfigError(
+      `invalid configuration:\n  DASHBOARD_PASSWORD is empty but DASHBOARD_HOST=${c.DASHBOARD_HOST} is not a loopback address; ` +
+        'set a password or bind to 127.0.0.1',
     );
   }
   return { ...c, apiKey: c.POLYGON_API_KEY ?? c.MASSIVE_API_KEY };
