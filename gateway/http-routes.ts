@@ -1,50 +1,107 @@
 import type { Redis } from 'ioredis';
+import type { Queryable } from '../shared/db/database.js';
+import type { Logger } from '../shared/logger.js';
 import { listNameSchema } from '../shared/protocol/messages.js';
 import { LIST_NAMES } from '../shared/scan/lists.js';
+import type { TokenCheck } from './auth.js';
+import { FILTER_BODY_LIMIT, filtersApi } from './filters-api.js';
+import { HttpError, route, type Handler, type RouteOptions } from './http.js';
 import type { ListFeed } from './list-feed.js';
-import type { HttpResponse, TemplatedApp } from './uws.js';
+import type { GatewayMetrics } from './metrics.js';
+import { tickersApi } from './tickers-api.js';
+import type { TemplatedApp } from './uws.js';
 
-/** What /health reports about the WebSocket side. */
-export interface HealthSource {
+export interface HttpRoutesOptions {
+  readonly feed: ListFeed;
+  readonly redis: Redis;
+  readonly db: Queryable;
+  readonly auth: TokenCheck;
+  readonly metrics: GatewayMetrics;
+  readonly logger: Logger;
+  /** Open WebSocket connections, for /health. */
   readonly clients: () => number;
 }
 
 /**
- * The read-only HTTP side of the gateway (SPEC §8/§11): `/health`, `/api/lists` and `/api/lists/:name`, all
- * answered from the in-memory snapshots (no Redis round trip per request). Snapshot JSON is spliced in as
- * stored, not re-serialised.
+ * The HTTP side of the gateway (SPEC §11):
+ * - `/health` (no token: load balancers and pm2 probes carry none);
+ * - `/metrics` and everything under `/api/` (token required when GATEWAY_TOKENS is set):
+ *   `/api/lists[/:name]` from the in-memory snapshots (the stored JSON spliced in, not re-serialised),
+ *   `/api/filters` CRUD and `/api/tickers` lookups against PostgreSQL.
  */
-export function registerHttpRoutes(app: TemplatedApp, feed: ListFeed, redis: Redis, ws: HealthSource): void {
-  app.get('/health', (res) => {
-    const up = redis.status === 'ready' && feed.healthy;
-    const body = {
-      status: up ? 'ok' : 'degraded',
-      redis: up ? 'up' : 'down',
-      lists: feed.seqs(),
-      clients: ws.clients(),
-    };
-    json(res, up ? '200 OK' : '503 Service Unavailable', JSON.stringify(body));
+export function registerHttpRoutes(app: TemplatedApp, o: HttpRoutesOptions): void {
+  const { feed, auth, metrics, logger } = o;
+  const onReply = (status: number) => metrics.httpRequests.inc({ status: String(status) });
+  const open: RouteOptions = { logger, onReply };
+  const guarded = (extra: Partial<RouteOptions> = {}): RouteOptions => ({
+    ...open,
+    auth,
+    onReply: (status) => {
+      if (status === 401) metrics.unauthorized.inc({ via: 'http' });
+      onReply(status);
+    },
+    ...extra,
   });
-  app.get('/api/lists', (res) => {
-    const held = LIST_NAMES.flatMap((l) => feed.snapshot(l)?.json ?? []);
-    json(res, '200 OK', `{"lists":[${held.join(',')}]}`);
-  });
-  app.get('/api/lists/:name', (res, req) => {
-    const name = listNameSchema.safeParse(req.getParameter(0));
-    if (!name.success) return json(res, '404 Not Found', '{"error":"unknown_list"}');
-    const snap = feed.snapshot(name.data);
-    if (!snap) return json(res, '404 Not Found', '{"error":"not_published"}');
-    json(res, '200 OK', snap.json);
-  });
-  app.any('/*', (res) => json(res, '404 Not Found', '{"error":"not_found"}'));
-}
 
-function json(res: HttpResponse, status: string, body: string): void {
-  res.cork(() => {
-    res
-      .writeStatus(status)
-      .writeHeader('content-type', 'application/json')
-      .writeHeader('cache-control', 'no-store')
-      .end(body);
-  });
+  app.get(
+    '/health',
+    route(() => {
+      const up = o.redis.status === 'ready' && feed.healthy;
+      const body = {
+        status: up ? 'ok' : 'degraded',
+        redis: up ? 'up' : 'down',
+        lists: feed.seqs(),
+        clients: o.clients(),
+      };
+      return { status: up ? 200 : 503, body };
+    }, open),
+  );
+  app.get(
+    '/metrics',
+    route(
+      async () => ({ status: 200, body: await metrics.render(), contentType: metrics.contentType }),
+      guarded(),
+    ),
+  );
+
+  app.get(
+    '/api/lists',
+    route(() => {
+      const held = LIST_NAMES.flatMap((l) => feed.snapshot(l)?.json ?? []);
+      return { status: 200, body: `{"lists":[${held.join(',')}]}` };
+    }, guarded()),
+  );
+  app.get(
+    '/api/lists/:name',
+    route(
+      (req) => {
+        const name = listNameSchema.safeParse(req.params[0]);
+        if (!name.success)
+          throw new HttpError(404, 'unknown_list', `no list named ${JSON.stringify(req.params[0])}`);
+        const snap = feed.snapshot(name.data);
+        if (!snap) throw new HttpError(404, 'not_published', `${name.data} has not been published yet`);
+        return { status: 200, body: snap.json };
+      },
+      guarded({ params: 1 }),
+    ),
+  );
+
+  const filters = filtersApi(o.db);
+  app.get('/api/filters', route(filters.list, guarded()));
+  app.post('/api/filters', route(filters.create, guarded({ maxBodyBytes: FILTER_BODY_LIMIT })));
+  app.get('/api/filters/:id', route(filters.get, guarded({ params: 1 })));
+  app.put(
+    '/api/filters/:id',
+    route(filters.replace, guarded({ params: 1, maxBodyBytes: FILTER_BODY_LIMIT })),
+  );
+  app.del('/api/filters/:id', route(filters.remove, guarded({ params: 1 })));
+
+  const tickers = tickersApi(o.db, feed);
+  app.get('/api/tickers', route(tickers.search, guarded()));
+  app.get('/api/tickers/:symbol', route(tickers.get, guarded({ params: 1 })));
+
+  const notFound: Handler = (req) => {
+    throw new HttpError(404, 'not_found', `no route ${req.method.toUpperCase()} ${req.url}`);
+  };
+  app.any('/*', route(notFound, open));
 }

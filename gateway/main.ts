@@ -1,5 +1,6 @@
 import { Redis } from 'ioredis';
 import { loadConfig } from '../shared/config.js';
+import { closeDb, createDb } from '../shared/db/database.js';
 import { keys } from '../shared/keys.js';
 import { createLogger } from '../shared/logger.js';
 import { startGateway } from './server.js';
@@ -18,6 +19,8 @@ async function main(): Promise<void> {
   // ioredis reconnects by itself; log the outage instead of an unhandled 'error' event.
   redis.on('error', (err) => logger.warn({ err: err.message }, 'redis connection error'));
 
+  // Filters CRUD and ticker lookups; the lists themselves never touch PostgreSQL.
+  const db = createDb(config.DATABASE_URL);
   const gateway = await startGateway({
     port: config.GATEWAY_PORT,
     host: config.GATEWAY_HOST,
@@ -25,6 +28,7 @@ async function main(): Promise<void> {
     heartbeatMs: config.HEARTBEAT_MS,
     redis,
     keys: keys(config.REDIS_PREFIX),
+    db,
     logger,
   });
 
@@ -35,6 +39,7 @@ async function main(): Promise<void> {
     logger.info({ signal }, 'stopping');
     await gateway.close();
     redis.disconnect();
+    await closeDb(db);
     logger.info('stopped');
     // Healthy clients got their close frame at once; uWS would hold a client that stopped reading for ≈ 15 s
     // waiting for its close reply. Not worth delaying a restart for.

@@ -10,6 +10,11 @@ import { freshRedis } from '../test/utils/redis.js';
 import { scanRow } from '../test/utils/scan-row.js';
 import { LIST_FEED_CONNECTION_NAME } from './list-feed.js';
 import { startGateway, type Gateway, type GatewayOptions } from './server.js';
+import { createDb } from '../shared/db/database.js';
+import { testDatabaseUrl } from '../test/utils/db.js';
+
+/** These tests never reach the REST API's database routes: a pool that is never used opens no connection. */
+const listsOnlyDb = createDb(testDatabaseUrl);
 
 const TS = '2026-03-02T14:45:01.123Z';
 
@@ -141,6 +146,7 @@ describe('gateway', () => {
       heartbeatMs: 60_000,
       redis: env.redis,
       keys: env.keys,
+      db: listsOnlyDb,
       logger: createLogger('gateway-test', 'silent'),
       ...overrides,
     });

@@ -1,12 +1,14 @@
-import { createHash, timingSafeEqual } from 'node:crypto';
 import type { Redis } from 'ioredis';
+import type { Queryable } from '../shared/db/database.js';
 import type { Keys } from '../shared/keys.js';
 import type { Logger } from '../shared/logger.js';
 import type { ClientMessage, ERROR_CODES } from '../shared/protocol/messages.js';
 import type { ListName } from '../shared/scan/lists.js';
+import { requestToken, TokenCheck } from './auth.js';
 import { parseClientMessage, selectedLists } from './client-protocol.js';
 import { registerHttpRoutes } from './http-routes.js';
 import { ListFeed } from './list-feed.js';
+import { GatewayMetrics } from './metrics.js';
 import {
   App,
   closeListenSocket,
@@ -64,6 +66,8 @@ export interface GatewayOptions {
   readonly heartbeatMs: number;
   readonly redis: Redis;
   readonly keys: Keys;
+  /** Filters CRUD and ticker lookups. */
+  readonly db: Queryable;
   readonly logger: Logger;
   readonly maxBackpressureBytes?: number;
   readonly slowConsumerTimeoutMs?: number;
@@ -101,16 +105,23 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
   const conflateAt = cap / 2;
   const resumeAt = cap / 16;
   const slowTimeoutMs = options.slowConsumerTimeoutMs ?? DEFAULT_SLOW_CONSUMER_TIMEOUT_MS;
-  const tokenDigests = options.tokens.map(digest);
+  const auth = new TokenCheck(options.tokens);
   const sockets = new Set<Socket>();
   let nextId = 1;
   let checkQueued = false;
+  const metrics = new GatewayMetrics({
+    clients: () => sockets.size,
+    redisUp: () => redis.status === 'ready' && feed.healthy,
+    redis,
+    keys: options.keys,
+  });
 
   const feed = new ListFeed({
     redis,
     keys: options.keys,
     logger,
     onMessage: (msg, json) => {
+      metrics.messagesForwarded.inc();
       app.publish(listTopic(msg.list), json);
       queueBackpressureCheck();
     },
@@ -133,6 +144,7 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
     const s = ws.getUserData();
     if (s.conflatedSince !== undefined) return;
     s.conflatedSince = Date.now();
+    metrics.conflations.inc();
     for (const l of s.lists) ws.unsubscribe(listTopic(l));
     logger.info({ client: s.id, buffered: ws.getBufferedAmount() }, 'slow client: deltas paused');
   }
@@ -161,6 +173,7 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
   }
 
   function sendError(ws: Socket, code: ErrorCode, message: string): void {
+    metrics.clientErrors.inc({ code });
     send(ws, JSON.stringify({ type: 'error', code, message }));
   }
 
@@ -219,19 +232,15 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
   }
 
   function upgrade(res: HttpResponse, req: HttpRequest, context: SocketContext): void {
-    if (tokenDigests.length > 0) {
-      const bearer = /^Bearer\s+(.+)$/i.exec(req.getHeader('authorization'))?.[1];
-      const token = new URLSearchParams(req.getQuery() ?? '').get('token') ?? bearer;
-      const given = token === undefined ? undefined : digest(token);
-      if (!given || !tokenDigests.some((d) => timingSafeEqual(d, given))) {
-        res.cork(() => {
-          res
-            .writeStatus('401 Unauthorized')
-            .writeHeader('content-type', 'application/json')
-            .end('{"type":"error","code":"unauthorized","message":"missing or wrong token"}');
-        });
-        return;
-      }
+    if (!auth.accepts(requestToken(req))) {
+      metrics.unauthorized.inc({ via: 'ws' });
+      res.cork(() => {
+        res
+          .writeStatus('401 Unauthorized')
+          .writeHeader('content-type', 'application/json')
+          .end('{"type":"error","code":"unauthorized","message":"missing or wrong token"}');
+      });
+      return;
     }
     const state: ClientState = {
       id: nextId++,
@@ -273,7 +282,15 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
       logger.debug({ client: ws.getUserData().id, code }, 'client disconnected');
     },
   });
-  registerHttpRoutes(app, feed, redis, { clients: () => sockets.size });
+  registerHttpRoutes(app, {
+    feed,
+    redis,
+    db: options.db,
+    auth,
+    metrics,
+    logger,
+    clients: () => sockets.size,
+  });
 
   await feed.start();
   const listenSocket = await new Promise<ListenSocket>((resolve, reject) => {
@@ -306,6 +323,7 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
             { client: ws.getUserData().id, buffered: ws.getBufferedAmount() },
             'closing a slow consumer',
           );
+          metrics.slowConsumerCloses.inc();
           sendError(ws, 'slow_consumer', `not reading for more than ${slowTimeoutMs} ms`);
           ws.end(CLOSE_POLICY_VIOLATION, 'slow_consumer');
         }
@@ -313,7 +331,7 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
     },
     Math.min(1000, Math.max(50, slowTimeoutMs / 4)),
   );
-  logger.info({ host: options.host, port, auth: tokenDigests.length > 0 }, 'gateway listening');
+  logger.info({ host: options.host, port, auth: auth.enabled }, 'gateway listening');
 
   return {
     port,
@@ -327,9 +345,4 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
       logger.info('gateway closed');
     },
   };
-}
-
-/** Tokens are compared as SHA-256 digests: equal length for timingSafeEqual, no length leak. */
-function digest(token: string): Buffer {
-  return createHash('sha256').update(token).digest();
 }

@@ -2,6 +2,7 @@ import type { Redis } from 'ioredis';
 import { z } from 'zod';
 import type { Keys } from '../shared/keys.js';
 import type { Logger } from '../shared/logger.js';
+import type { OrchestratorMetrics } from '../shared/orchestrator-metrics.js';
 import type { ListMessage, ScanRow, SnapshotMessage } from '../shared/protocol/messages.js';
 import type { SequencerState } from '../shared/scan/deltas.js';
 import { LIST_NAMES, type ListName } from '../shared/scan/lists.js';
@@ -25,6 +26,8 @@ export interface PublishInput {
   readonly messages: readonly ListMessage[];
   readonly lists: Readonly<Record<ListName, readonly ScanRow[]>>;
   readonly state: SequencerState;
+  /** Written into the metrics hash in the same MULTI; omitted by callers that have none (tests, replay). */
+  readonly metrics?: OrchestratorMetrics;
 }
 
 export class Publisher {
@@ -34,7 +37,7 @@ export class Publisher {
     private readonly streamMaxLen = DEFAULT_STREAM_MAXLEN,
   ) {}
 
-  async publish({ ts, messages, lists, state }: PublishInput): Promise<void> {
+  async publish({ ts, messages, lists, state, metrics }: PublishInput): Promise<void> {
     const multi = this.redis.multi();
     for (const m of messages) {
       multi.xadd(this.keys.messagesStream, 'MAXLEN', '~', this.streamMaxLen, '*', 'm', JSON.stringify(m));
@@ -50,6 +53,7 @@ export class Publisher {
       multi.hset(this.keys.listSnapshots, this.keys.listField(m.list), JSON.stringify(current));
     }
     multi.set(this.keys.sequencerState, JSON.stringify(state));
+    if (metrics) multi.hset(this.keys.orchestratorMetrics, metrics);
     const results = await multi.exec();
     const failed = results?.find(([err]) => err);
     if (!results || failed) throw new Error(`publish MULTI failed: ${failed?.[0]?.message ?? 'aborted'}`);

@@ -19,6 +19,14 @@ export interface Keys {
   readonly sequencerState: string;
   /** Hash: symbol → epoch ms it left every list (hot-set grace bookkeeping). */
   readonly hotSet: string;
+  /**
+   * Set: the hot set's current members, written by the orchestrator with each subscription change (atomically
+   * replaced). The feed loads it at start and on every vendor (re)connect, so its subscription converges to it
+   * even when change jobs were missed (feed restart) or stale (orchestrator restart).
+   */
+  readonly hotMembers: string;
+  /** Hash of the orchestrator's counters and gauges (shared/orchestrator-metrics.ts), read by `/metrics`. */
+  readonly orchestratorMetrics: string;
   /** Prefix passed to BullMQ (`prefix` option) so its keys live under ours. */
   readonly bullPrefix: string;
   /** Key of one list's snapshot inside {@link listSnapshots}. */
@@ -43,6 +51,8 @@ export function keys(prefix: string): Keys {
     listSnapshots: `${prefix}:lists:snapshots`,
     sequencerState: `${prefix}:lists:sequencer`,
     hotSet: `${prefix}:hot`,
+    hotMembers: `${prefix}:hot:members`,
+    orchestratorMetrics: `${prefix}:metrics:orchestrator`,
     bullPrefix: `${prefix}:bull`,
     listField: (list) => list,
   };

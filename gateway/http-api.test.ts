@@ -1,0 +1,291 @@
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { Publisher } from '../orchestrator/publisher.js';
+import { closeDb, createDb, insertScanResults, upsertMetadata, type Db } from '../shared/db/database.js';
+import { createLogger } from '../shared/logger.js';
+import type { ScanRow } from '../shared/protocol/messages.js';
+import { ListSequencer } from '../shared/scan/deltas.js';
+import { LIST_NAMES, type ListName } from '../shared/scan/lists.js';
+import { metadata } from '../test/utils/market.js';
+import { testDatabaseUrl, withClient, withFreshSchema } from '../test/utils/db.js';
+import { freshRedis } from '../test/utils/redis.js';
+import { scanRow } from '../test/utils/scan-row.js';
+import { startGateway, type Gateway, type GatewayOptions } from './server.js';
+
+const TS = '2026-03-02T14:45:01.123Z';
+const TOKEN = 'secret-token';
+
+describe('the gateway HTTP API', () => {
+  const schema = withFreshSchema();
+  let db: Db;
+  let env: ReturnType<typeof freshRedis>;
+  const gateways: Gateway[] = [];
+
+  beforeAll(() => {
+    db = createDb(testDatabaseUrl, { schema: schema.name });
+  });
+  afterAll(async () => {
+    await closeDb(db);
+  });
+  beforeEach(async () => {
+    env = freshRedis();
+    await withClient((c) => c.query('DELETE FROM scanner_filters'), schema.name);
+  });
+  afterEach(async () => {
+    await Promise.all(gateways.splice(0).map((g) => g.close()));
+    await env.cleanup();
+  });
+
+  async function start(overrides: Partial<GatewayOptions> = {}): Promise<string> {
+    const g = await startGateway({
+      port: 0,
+      host: '127.0.0.1',
+      tokens: [],
+      heartbeatMs: 60_000,
+      redis: env.redis,
+      keys: env.keys,
+      db,
+      logger: createLogger('gateway-test', 'silent'),
+      ...overrides,
+    });
+    gateways.push(g);
+    return `http://127.0.0.1:${g.port}`;
+  }
+
+  async function publish(lists: Partial<Record<ListName, ScanRow[]>>): Promise<void> {
+    const current = Object.fromEntries(LIST_NAMES.map((l) => [l, lists[l] ?? []])) as Record<
+      ListName,
+      ScanRow[]
+    >;
+    const sequencer = new ListSequencer(() => 'epoch-1');
+    const messages = LIST_NAMES.flatMap((l) => sequencer.publish(l, current[l], TS) ?? []);
+    await new Publisher(env.redis, env.keys).publish({
+      ts: TS,
+      messages,
+      lists: current,
+      state: sequencer.state()!,
+      metrics: {
+        events: 7,
+        scans: 3,
+        droppedSnapshots: 1,
+        failedScans: 0,
+        publishFailures: 0,
+        referenceFailures: 0,
+        noPriceRows: 2,
+        tickers: 12_000,
+        lastScanMs: 4.5,
+        lastScanTimestampSeconds: 1_772_462_701.123,
+      },
+    });
+  }
+
+  const send = (url: string, method: string, body?: unknown, headers: Record<string, string> = {}) =>
+    fetch(url, {
+      method,
+      headers: body === undefined ? headers : { 'content-type': 'application/json', ...headers },
+      body: body === undefined ? undefined : typeof body === 'string' ? body : JSON.stringify(body),
+    });
+
+  describe('filters', () => {
+    const gappers = { name: 'gappers', priority: 2, parameters: { minPrice: 1, minRvol: 2 } };
+
+    it('creates, reads, replaces and deletes a filter', async () => {
+      const base = await start();
+      const created = await send(`${base}/api/filters`, 'POST', gappers);
+      expect(created.status).toBe(201);
+      const filter = (await created.json()) as { id: number; name: string; enabled: boolean };
+      expect(filter).toMatchObject({ name: 'gappers', enabled: true, sessions: [], priority: 2 });
+
+      expect(await (await fetch(`${base}/api/filters/${filter.id}`)).json()).toEqual(filter);
+      const listed = (await (await fetch(`${base}/api/filters`)).json()) as { filters: unknown[] };
+      expect(listed.filters).toEqual([filter]);
+
+      const replaced = await send(`${base}/api/filters/${filter.id}`, 'PUT', { ...gappers, enabled: false });
+      expect(replaced.status).toBe(200);
+      expect(await replaced.json()).toMatchObject({ id: filter.id, enabled: false });
+
+      expect((await send(`${base}/api/filters/${filter.id}`, 'DELETE')).status).toBe(204);
+      expect((await fetch(`${base}/api/filters/${filter.id}`)).status).toBe(404);
+      expect((await send(`${base}/api/filters/${filter.id}`, 'DELETE')).status).toBe(404);
+    });
+
+    it('rejects an invalid filter whole, naming every bad field, and stores nothing', async () => {
+      const base = await start();
+      const res = await send(`${base}/api/filters`, 'POST', {
+        name: 'typo',
+        sessions: ['LUNCH'],
+        parameters: { minPirce: 1 },
+      });
+      expect(res.status).toBe(400);
+      const body = (await res.json()) as { error: string; details: string[] };
+      expect(body.error).toBe('invalid_filter');
+      expect(body.details.join('\n')).toMatch(/sessions/);
+      expect(body.details.join('\n')).toMatch(/minPirce/);
+      expect(await (await fetch(`${base}/api/filters`)).json()).toEqual({ filters: [] });
+    });
+
+    it('answers a taken name with 409, a mismatched id with 400 and an unknown id with 404', async () => {
+      const base = await start();
+      const { id } = (await (await send(`${base}/api/filters`, 'POST', gappers)).json()) as { id: number };
+      const dup = await send(`${base}/api/filters`, 'POST', gappers);
+      expect(dup.status).toBe(409);
+      expect(await dup.json()).toMatchObject({ error: 'duplicate_name' });
+      expect((await send(`${base}/api/filters`, 'POST', { ...gappers, id: 5 })).status).toBe(400);
+      expect((await send(`${base}/api/filters/${id}`, 'PUT', { ...gappers, id: id + 1 })).status).toBe(400);
+      expect((await send(`${base}/api/filters/999999`, 'PUT', { ...gappers, name: 'other' })).status).toBe(
+        404,
+      );
+      expect((await fetch(`${base}/api/filters/abc`)).status).toBe(404);
+    });
+
+    it('refuses bodies that are not JSON objects, not declared as JSON, or too large', async () => {
+      const base = await start();
+      expect((await send(`${base}/api/filters`, 'POST', '{not json')).status).toBe(400);
+      expect((await send(`${base}/api/filters`, 'POST', [gappers])).status).toBe(400);
+      const plain = await fetch(`${base}/api/filters`, { method: 'POST', body: JSON.stringify(gappers) });
+      expect(plain.status).toBe(415);
+      const huge = { ...gappers, description: 'x'.repeat(100_000) };
+      expect((await send(`${base}/api/filters`, 'POST', huge)).status).toBe(413);
+      // The gateway is still serving.
+      expect((await send(`${base}/api/filters`, 'POST', gappers)).status).toBe(201);
+    });
+
+    it('answers 503 while the database is unreachable and keeps serving the lists', async () => {
+      const dead = createDb('postgres://postgres@127.0.0.1:1/nowhere');
+      try {
+        const base = await start({ db: dead });
+        await publish({ winners: [scanRow('WIN', 1)] });
+        const res = await fetch(`${base}/api/filters`);
+        expect(res.status).toBe(503);
+        expect(await res.json()).toMatchObject({ error: 'database_unavailable' });
+        await expect.poll(async () => (await fetch(`${base}/api/lists/winners`)).status).toBe(200);
+      } finally {
+        await closeDb(dead);
+      }
+    });
+  });
+
+  describe('tickers', () => {
+    beforeEach(async () => {
+      await upsertMetadata(db, [
+        metadata('AAPL', { companyName: 'Apple Inc.' }),
+        metadata('AAL', { companyName: 'American Airlines Group' }),
+        metadata('PAA', { companyName: 'Plains All American Pipeline' }),
+      ]);
+      await insertScanResults(db, [
+        {
+          time: '2026-03-02T14:45:00.000Z',
+          symbol: 'AAPL',
+          session: 'MARKET_OPEN',
+          price: 201.5,
+          volumeToday: 1_000_000,
+          changePercent: 2.5,
+          rvol: 3.1,
+          rvolSlot: null,
+          gapFromOpen: 0.5,
+          priceFromHigh: -0.2,
+          priceFromLow: 3,
+          marketCap: null,
+          floatShares: null,
+          score: 40,
+          rank: 4,
+          filtersMatched: [],
+          lists: ['winners'],
+        },
+      ]);
+    });
+
+    it('describes a ticker: its live row and ranks, its metadata and its last persisted scan', async () => {
+      const base = await start();
+      await publish({
+        winners: [scanRow('MSFT', 1), scanRow('AAPL', 2, { scoreRank: 4 })],
+        high_volume: [scanRow('AAPL', 1, { scoreRank: 4 })],
+      });
+      await expect.poll(async () => (await fetch(`${base}/api/lists/winners`)).status).toBe(200);
+      const body = (await (await fetch(`${base}/api/tickers/aapl`)).json()) as Record<string, unknown>;
+      expect(body.symbol).toBe('AAPL');
+      expect(body.lists).toEqual({ winners: 2, high_volume: 1 });
+      expect(body.row).toMatchObject({ symbol: 'AAPL', rank: 4, scoreRank: 4 });
+      expect(body.metadata).toMatchObject({ symbol: 'AAPL', companyName: 'Apple Inc.' });
+      expect(body.lastScan).toMatchObject({
+        time: '2026-03-02T14:45:00.000Z',
+        price: 201.5,
+        lists: ['winners'],
+      });
+    });
+
+    it('answers 404 for a symbol the scanner knows nothing about and 400 for a malformed one', async () => {
+      const base = await start();
+      expect((await fetch(`${base}/api/tickers/ZZZZ`)).status).toBe(404);
+      expect((await fetch(`${base}/api/tickers/%24%24`)).status).toBe(400);
+    });
+
+    it('searches symbols by prefix first, then company names', async () => {
+      const base = await start();
+      const res = await fetch(`${base}/api/tickers?q=aa`);
+      const { tickers } = (await res.json()) as { tickers: { symbol: string }[] };
+      expect(tickers.map((t) => t.symbol)).toEqual(['AAL', 'AAPL']);
+      const byName = (await (await fetch(`${base}/api/tickers?q=american`)).json()) as {
+        tickers: { symbol: string }[];
+      };
+      expect(byName.tickers.map((t) => t.symbol)).toEqual(['AAL', 'PAA']);
+      // LIKE wildcards are literal.
+      expect(await (await fetch(`${base}/api/tickers?q=%25`)).json()).toEqual({ tickers: [] });
+      expect((await fetch(`${base}/api/tickers?q=`)).status).toBe(400);
+      expect((await fetch(`${base}/api/tickers?q=a&limit=1000`)).status).toBe(400);
+    });
+  });
+
+  describe('tokens', () => {
+    it('requires a token on /api and /metrics but not on /health', async () => {
+      const base = await start({ tokens: [TOKEN] });
+      for (const path of ['/api/lists', '/api/filters', '/metrics']) {
+        const res = await fetch(`${base}${path}`);
+        expect(res.status, path).toBe(401);
+        expect(await res.json()).toMatchObject({ error: 'unauthorized' });
+        expect(
+          (await fetch(`${base}${path}`, { headers: { authorization: `Bearer ${TOKEN}` } })).status,
+        ).toBe(200);
+        expect((await fetch(`${base}${path}?token=${TOKEN}`)).status).toBe(200);
+        expect((await fetch(`${base}${path}?token=wrong`)).status).toBe(401);
+      }
+      expect((await fetch(`${base}/health`)).status).toBe(200);
+    });
+  });
+
+  describe('metrics', () => {
+    it("exposes the gateway's counters and the orchestrator's last published figures", async () => {
+      const base = await start({ tokens: [TOKEN] });
+      await fetch(`${base}/api/lists`); // one 401
+      await publish({ winners: [scanRow('WIN', 1)] });
+      await expect
+        .poll(async () => (await fetch(`${base}/api/lists/winners?token=${TOKEN}`)).status)
+        .toBe(200);
+      const res = await fetch(`${base}/metrics?token=${TOKEN}`);
+      expect(res.headers.get('content-type')).toMatch(/^text\/plain/);
+      const text = await res.text();
+      expect(text).toMatch(/^scanner_gateway_clients 0$/m);
+      expect(text).toMatch(/^scanner_gateway_redis_up 1$/m);
+      expect(text).toMatch(/^scanner_gateway_list_messages_total 11$/m);
+      expect(text).toMatch(/^scanner_gateway_unauthorized_total\{via="http"\} 1$/m);
+      expect(text).toMatch(/^# TYPE scanner_orchestrator_scans_total counter$/m);
+      expect(text).toMatch(/^scanner_orchestrator_scans_total 3$/m);
+      expect(text).toMatch(/^scanner_orchestrator_last_scan_ms 4\.5$/m);
+      expect(text).toMatch(/^scanner_orchestrator_tickers 12000$/m);
+      expect(text).toMatch(/^scanner_gateway_process_resident_memory_bytes \d+/m);
+    });
+
+    it("leaves the orchestrator's figures out before its first scan", async () => {
+      const base = await start();
+      const text = await (await fetch(`${base}/metrics`)).text();
+      expect(text).not.toMatch(/scanner_orchestrator_/);
+      expect(text).toMatch(/^scanner_gateway_clients 0$/m);
+    });
+  });
+
+  it('answers an unknown route with a JSON 404', async () => {
+    const base = await start();
+    const res = await fetch(`${base}/api/nothing`);
+    expect(res.status).toBe(404);
+    expect(await res.json()).toMatchObject({ error: 'not_found' });
+  });
+});

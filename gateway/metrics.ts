@@ -1,0 +1,116 @@
+import type { Redis } from 'ioredis';
+import { Counter, Gauge, Registry, collectDefaultMetrics } from 'prom-client';
+import type { Keys } from '../shared/keys.js';
+import { ORCHESTRATOR_METRICS } from '../shared/orchestrator-metrics.js';
+
+/**
+ * The gateway's `/metrics` (Prometheus text format): its own counters, the process's default metrics, and
+ * the orchestrator's figures read from Redis at scrape time (see shared/orchestrator-metrics.ts), so that one
+ * scrape target shows the whole pipeline. Each gateway process has its own registry; with several gateways
+ * on one port, a scrape reaches one of them (their `scanner_gateway_*` figures are per process).
+ */
+export class GatewayMetrics {
+  readonly registry = new Registry();
+  readonly messagesForwarded: Counter;
+  readonly conflations: Counter;
+  readonly slowConsumerCloses: Counter;
+  readonly clientErrors: Counter<'code'>;
+  readonly unauthorized: Counter<'via'>;
+  readonly httpRequests: Counter<'status'>;
+
+  constructor(
+    private readonly source: {
+      readonly clients: () => number;
+      readonly redisUp: () => boolean;
+      readonly redis: Redis;
+      readonly keys: Keys;
+    },
+  ) {
+    const registers = [this.registry];
+    collectDefaultMetrics({ register: this.registry, prefix: 'scanner_gateway_' });
+    this.messagesForwarded = new Counter({
+      name: 'scanner_gateway_list_messages_total',
+      help: 'List messages received from the stream and published to subscribers.',
+      registers,
+    });
+    this.conflations = new Counter({
+      name: 'scanner_gateway_conflations_total',
+      help: 'Times a slow client was taken off its lists (deltas paused, snapshots on drain).',
+      registers,
+    });
+    this.slowConsumerCloses = new Counter({
+      name: 'scanner_gateway_slow_consumer_closes_total',
+      help: 'Clients closed with slow_consumer.',
+      registers,
+    });
+    this.clientErrors = new Counter({
+      name: 'scanner_gateway_client_errors_total',
+      help: 'Error messages sent to WebSocket clients, by code.',
+      labelNames: ['code'],
+      registers,
+    });
+    this.unauthorized = new Counter({
+      name: 'scanner_gateway_unauthorized_total',
+      help: 'Requests refused for a missing or wrong token.',
+      labelNames: ['via'],
+      registers,
+    });
+    this.httpRequests = new Counter({
+      name: 'scanner_gateway_http_responses_total',
+      help: 'HTTP responses, by status.',
+      labelNames: ['status'],
+      registers,
+    });
+    new Gauge({
+      name: 'scanner_gateway_clients',
+      help: 'Open WebSocket connections.',
+      registers,
+      collect() {
+        this.set(source.clients());
+      },
+    });
+    new Gauge({
+      name: 'scanner_gateway_redis_up',
+      help: '1 while the list stream is being read and the snapshots are loaded.',
+      registers,
+      collect() {
+        this.set(source.redisUp() ? 1 : 0);
+      },
+    });
+  }
+
+  /**
+   * The exposition text. The orchestrator's figures are written by hand from its Redis hash: they are
+   * absolute values owned by another process, which prom-client's inc()-only counters cannot carry. They are
+   * left out (not zeroed) before the orchestrator's first scan or while Redis cannot be read.
+   */
+  async render(): Promise<string> {
+    const own = await this.registry.metrics();
+    let values: Record<string, string> = {};
+    try {
+      values = await this.source.redis.hgetall(this.source.keys.orchestratorMetrics);
+    } catch {
+      // Redis down: scanner_gateway_redis_up says so.
+    }
+    return own + orchestratorText(values);
+  }
+
+  get contentType(): string {
+    return this.registry.contentType;
+  }
+}
+
+function orchestratorText(values: Readonly<Record<string, string>>): string {
+  let out = '';
+  for (const [field, def] of Object.entries(ORCHESTRATOR_METRICS)) {
+    const value = Number(values[field]);
+    if (values[field] === undefined || !Number.isFinite(value)) continue;
+    const name = `scanner_orchestrator_${snakeCase(field)}${def.type === 'counter' ? '_total' : ''}`;
+    out += `# HELP ${name} ${def.help}\n# TYPE ${name} ${def.type}\n${name} ${value}\n`;
+  }
+  return out;
+}
+
+function snakeCase(name: string): string {
+  return name.replace(/[A-Z]/g, (c) => `_${c.toLowerCase()}`);
+}

@@ -1,0 +1,20 @@
+/**
+ * The orchestrator's figures that the gateway exposes on `/metrics`. The orchestrator has no HTTP side: it
+ * writes these fields into one Redis hash in the same MULTI as each scan it publishes (no extra round trip),
+ * and a gateway reads the hash when it is scraped. The names here are the contract between the two.
+ */
+export const ORCHESTRATOR_METRICS = {
+  events: { type: 'counter', help: 'Market events applied (snapshots and aggregate batches).' },
+  scans: { type: 'counter', help: 'Scans published.' },
+  droppedSnapshots: { type: 'counter', help: 'Snapshots replaced by a newer one while a tick ran.' },
+  failedScans: { type: 'counter', help: 'Ticks that failed (skipped and logged).' },
+  publishFailures: { type: 'counter', help: 'Scans whose Redis publication failed.' },
+  referenceFailures: { type: 'counter', help: 'Failed loads of metadata, filters or history.' },
+  noPriceRows: { type: 'counter', help: 'Snapshot rows without any price (SPEC §2), not scanned.' },
+  tickers: { type: 'gauge', help: 'Symbols in the market state.' },
+  lastScanMs: { type: 'gauge', help: 'Compute time of the last scan (kernel, merge, ranking, lists, deltas), ms.' },
+  lastScanTimestampSeconds: { type: 'gauge', help: 'Wall-clock time of the last published scan.' },
+} as const satisfies Record<string, { type: 'counter' | 'gauge'; help: string }>;
+
+export type OrchestratorMetricName = keyof typeof ORCHESTRATOR_METRICS;
+export type OrchestratorMetrics = Readonly<Record<OrchestratorMetricName, number>>;
