@@ -14,5 +14,7 @@ module.exports = {
     { name: 'gateway', script: 'dist/gateway/main.js', instances: 2, exec_mode: 'fork', ...common },
     // FEED=polygon only: the vendor WebSocket (one connection per API key), forwarding aggregates to Redis.
     { name: 'feed', script: 'dist/feed/main.js', ...common },
+    // bull-board over the BullMQ queues (DASHBOARD_PORT), behind basic auth when DASHBOARD_PASSWORD is set.
+    { name: 'dashboard', script: 'dist/dashboard/main.js', ...common },
   ],
 };

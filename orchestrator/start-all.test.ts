@@ -27,6 +27,7 @@ describe('npm start (the whole scanner in one command)', () => {
         DATABASE_URL: `postgres://postgres@127.0.0.1:5432/${database}`,
         WORKER_THREADS: '1',
         GATEWAY_PORT: '0',
+        DASHBOARD_PORT: '0',
       },
     });
     let stdout = '';

@@ -8,14 +8,15 @@ import { keys } from '../shared/keys.js';
 import { createLogger } from '../shared/logger.js';
 import { startVendorStream } from '../feed/vendor-stream.js';
 import { startGateway } from '../gateway/server.js';
+import { DashboardListenError, startDashboard, type Dashboard } from '../dashboard/server.js';
 import { MarketCalendar } from '../shared/market/calendar.js';
 import { assembleOrchestrator } from './assemble.js';
 import { renderPublishedLists } from './terminal-view.js';
 
 /**
  * `npm start`: the whole scanner in one command for a newcomer — database created and migrated, the jobs
- * worker, the orchestrator on the configured feed (the simulated market by default), the WebSocket gateway —
- * and the published lists redrawn in the terminal. Production runs the same parts as separate pm2 processes (ecosystem.config.cjs).
+ * worker, the orchestrator on the configured feed (the simulated market by default), the WebSocket gateway, the
+ * job dashboard — and the published lists redrawn in the terminal. Production runs the same parts as separate pm2 processes (ecosystem.config.cjs).
  */
 const REDRAW_MS = 2000;
 
@@ -104,11 +105,31 @@ async function main(): Promise<void> {
     heartbeatMs: config.HEARTBEAT_MS,
     redis,
     keys: k,
+    db,
     logger,
   });
   say(
-    `clients: ws://${config.GATEWAY_HOST}:${gateway.port}/ws · http://${config.GATEWAY_HOST}:${gateway.port}/api/lists`,
+    `web page: http://${config.GATEWAY_HOST}:${gateway.port}/ · clients: ws://${config.GATEWAY_HOST}:${gateway.port}/ws · REST: http://${config.GATEWAY_HOST}:${gateway.port}/api/lists`,
   );
+  // The job dashboard is a convenience here: a taken DASHBOARD_PORT should not stop the scanner.
+  let dashboard: Dashboard | undefined;
+  try {
+    dashboard = await startDashboard({
+      port: config.DASHBOARD_PORT,
+      host: config.DASHBOARD_HOST,
+      user: config.DASHBOARD_USER,
+      password: config.DASHBOARD_PASSWORD,
+      connection: redis,
+      keys: k,
+      logger,
+    });
+    say(
+      `jobs dashboard: http://${config.DASHBOARD_HOST}:${dashboard.port}/${config.DASHBOARD_PASSWORD ? ` (user ${config.DASHBOARD_USER})` : ''}`,
+    );
+  } catch (err) {
+    if (!(err instanceof DashboardListenError)) throw err;
+    say(`jobs dashboard not started: ${err.message}. Set DASHBOARD_PORT to a free port.`);
+  }
 
   const tty = process.stdout.isTTY === true;
   let last = '';
@@ -129,6 +150,7 @@ async function main(): Promise<void> {
     say('stopping…');
     await vendorStream?.close();
     await gateway.close();
+    await dashboard?.close();
     await assembled.close();
     await persistence?.close();
     await closeDb(db);
