@@ -45,7 +45,7 @@ describe('npm start (the whole scanner in one command)', () => {
       expect(stderr).toMatch(/applied migrations: 0001_create-tables/);
       expect(stdout).toMatch(/lists as of \S+ (PRE_MARKET|MARKET_OPEN|POST_MARKET)/);
       // The gateway serves the same lists to clients.
-      const url = /clients: \S+ · (http:\/\/\S+\/api\/lists)/.exec(stderr)?.[1];
+      const url = /REST: (http:\/\/\S+\/api\/lists)/.exec(stderr)?.[1];
       expect(url).toBeDefined();
       const api = (await (await fetch(url!)).json()) as { lists: { list: string }[] };
       expect(api.lists.map((l) => l.list)).toContain('gappers_up');
