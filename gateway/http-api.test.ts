@@ -282,6 +282,25 @@ describe('the gateway HTTP API', () => {
     });
   });
 
+  it('serves the last lists with their age, so closed-market clients can tell how old they are', async () => {
+    const base = await start();
+    const before = (await (await fetch(`${base}/api/lists`)).json()) as Record<string, unknown>;
+    expect(before).toEqual({ asOf: null, ageMs: null, lists: [] });
+    await publish({ winners: [scanRow('WIN', 1)] });
+    await expect.poll(async () => (await fetch(`${base}/api/lists/winners`)).status).toBe(200);
+    const body = (await (await fetch(`${base}/api/lists`)).json()) as {
+      asOf: string;
+      ageMs: number;
+      lists: unknown[];
+    };
+    expect(body.asOf).toBe(TS);
+    expect(body.ageMs).toBeGreaterThanOrEqual(Date.now() - Date.parse(TS) - 60_000);
+    expect(body.lists).toHaveLength(11);
+    const health = (await (await fetch(`${base}/health`)).json()) as { asOf: string; ageMs: number };
+    expect(health.asOf).toBe(TS);
+    expect(typeof health.ageMs).toBe('number');
+  });
+
   it('answers an unknown route with a JSON 404', async () => {
     const base = await start();
     const res = await fetch(`${base}/api/nothing`);

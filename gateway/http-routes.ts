@@ -48,6 +48,7 @@ export function registerHttpRoutes(app: TemplatedApp, o: HttpRoutesOptions): voi
     route(() => {
       const up = o.redis.status === 'ready' && feed.healthy;
       const body = {
+        ...age(feed),
         status: up ? 'ok' : 'degraded',
         redis: up ? 'up' : 'down',
         lists: feed.seqs(),
@@ -68,7 +69,11 @@ export function registerHttpRoutes(app: TemplatedApp, o: HttpRoutesOptions): voi
     '/api/lists',
     route(() => {
       const held = LIST_NAMES.flatMap((l) => feed.snapshot(l)?.json ?? []);
-      return { status: 200, body: `{"lists":[${held.join(',')}]}` };
+      const { asOf, ageMs } = age(feed);
+      return {
+        status: 200,
+        body: `{"asOf":${JSON.stringify(asOf)},"ageMs":${ageMs},"lists":[${held.join(',')}]}`,
+      };
     }, guarded()),
   );
   app.get(
@@ -104,4 +109,10 @@ export function registerHttpRoutes(app: TemplatedApp, o: HttpRoutesOptions): voi
     throw new HttpError(404, 'not_found', `no route ${req.method.toUpperCase()} ${req.url}`);
   };
   app.any('/*', route(notFound, open));
+}
+
+/** When the newest list message was published (its `ts`) and how long ago, in ms; null before any. */
+function age(feed: ListFeed): { asOf: string | null; ageMs: number | null } {
+  const asOf = feed.asOf() ?? null;
+  return { asOf, ageMs: asOf === null ? null : Math.max(0, Date.now() - Date.parse(asOf)) };
 }

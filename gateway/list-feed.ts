@@ -112,6 +112,16 @@ export class ListFeed {
     return out;
   }
 
+  /**
+   * The newest `ts` among the lists held (ISO string), or undefined before any. While the market is closed
+   * nothing is published, so clients tell how old the lists are from this (SPEC §1: served with their age).
+   */
+  asOf(): string | undefined {
+    let newest: string | undefined;
+    for (const h of this.held.values()) if (newest === undefined || h.msg.ts > newest) newest = h.msg.ts;
+    return newest;
+  }
+
   /** true while the stream connection is up and the snapshots are loaded. */
   get healthy(): boolean {
     return this.booted && this.conn?.status === 'ready';
