@@ -21,6 +21,7 @@ import {
   type SocketContext,
   type WebSocket,
 } from './uws.js';
+import { loadWebAssets, registerWebRoutes } from './web/assets.js';
 
 /*
  * Conflation policy (SPEC §8: a slow client never slows others nor grows memory without bound).
@@ -291,6 +292,8 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
     logger,
     clients: () => sockets.size,
   });
+  const web = await loadWebAssets();
+  registerWebRoutes(app, web);
 
   await feed.start();
   const listenSocket = await new Promise<ListenSocket>((resolve, reject) => {

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Makes sure the local Redis and PostgreSQL are running, starting (or installing) them if not, and — unless
-# --services-only (what `npm start` passes) — that the tests' `test` database exists. Safe to run again and again.
+# --services-only (what `npm start` passes) — that the tests' `test` database exists and Chromium (for the web
+# page test) is installed. Safe to run again and again.
 set -euo pipefail
 services_only=false
 [ "${1:-}" = "--services-only" ] && services_only=true
@@ -34,6 +35,11 @@ if ! pg_isready -q -h 127.0.0.1 -p 5432 2>/dev/null; then
   for _ in $(seq 1 50); do pg_isready -q -h 127.0.0.1 -p 5432 && break; sleep 0.2; done
 fi
 $services_only && exit 0
+# The web page test drives Debian's Chromium (gateway/web/page.test.ts; CHROMIUM_PATH overrides the path).
+if [ -z "${CHROMIUM_PATH:-}" ] && [ ! -x /usr/bin/chromium ]; then
+  need_root chromium
+  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null
+fi
 pg_user="${PGUSER:-postgres}"
 psql -h 127.0.0.1 -U "$pg_user" -d postgres -tAc "SELECT 1 FROM pg_database WHERE datname = 'test'" | grep -q 1 \
   || createdb -h 127.0.0.1 -U "$pg_user" test

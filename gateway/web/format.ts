@@ -1,0 +1,143 @@
+import type { ScanRow } from '../../shared/protocol/messages.js';
+import type { ListName } from '../../shared/scan/lists.js';
+
+/**
+ * How the web page shows numbers, pure so that it is tested without a browser. Conventions of trading
+ * screens: prices to the cent (to 1/100 of a cent under $1, where sub-penny quotes are allowed), signed
+ * percentages, volumes abbreviated (1.2M), and an em dash for a value that does not exist (SPEC: null is
+ * never 0).
+ */
+
+export const MISSING = '—';
+
+export const LIST_TITLES: Readonly<Record<ListName, string>> = {
+  gappers_up: 'Gappers up',
+  gappers_down: 'Gappers down',
+  momentum_up: 'Momentum up',
+  momentum_down: 'Momentum down',
+  winners: 'Winners',
+  losers: 'Losers',
+  anomalies: 'Volume anomalies',
+  high_volume: 'High volume',
+  new_highs: 'New highs',
+  new_lows: 'New lows',
+  reversals: 'Reversals',
+};
+
+const SESSION_TITLES: Readonly<Record<ScanRow['session'], string>> = {
+  PRE_MARKET: 'Pre-market',
+  MARKET_OPEN: 'Market open',
+  POST_MARKET: 'After hours',
+  CLOSED: 'Market closed',
+};
+
+export const sessionTitle = (session: ScanRow['session']): string => SESSION_TITLES[session];
+
+const fixed = (digits: number) =>
+  new Intl.NumberFormat('en-US', { minimumFractionDigits: digits, maximumFractionDigits: digits });
+const CENTS = fixed(2);
+const SUB_PENNY = fixed(4);
+const ONE_DECIMAL = fixed(1);
+const WHOLE = fixed(0);
+
+/** 2 decimals with thousands separators; 4 decimals under $1. */
+export function formatPrice(v: number | null): string {
+  if (v === null || !Number.isFinite(v)) return MISSING;
+  return (Math.abs(v) < 1 ? SUB_PENNY : CENTS).format(v);
+}
+
+/** Signed, 2 decimals: +5.23%, -3.10%, 0.00%. */
+export function formatPercent(v: number | null): string {
+  if (v === null || !Number.isFinite(v)) return MISSING;
+  const text = CENTS.format(Math.abs(v));
+  if (text === '0.00') return '0.00%';
+  return `${v > 0 ? '+' : '-'}${text}%`;
+}
+
+/** 950, 12.3K, 1.2M, 3.4B. */
+export function formatVolume(v: number | null): string {
+  if (v === null || !Number.isFinite(v)) return MISSING;
+  const a = Math.abs(v);
+  // Past 999.95 of a unit, one decimal would print 1000.0K: move to the next unit instead.
+  if (a < 999.5) return WHOLE.format(v);
+  if (a < 999_950) return `${ONE_DECIMAL.format(v / 1e3)}K`;
+  if (a < 999_950_000) return `${ONE_DECIMAL.format(v / 1e6)}M`;
+  return `${ONE_DECIMAL.format(v / 1e9)}B`;
+}
+
+/** A ratio such as RVOL: 2 decimals, 1 from 10, none from 100 (3.45, 12.3, 145). */
+export function formatRatio(v: number | null): string {
+  if (v === null || !Number.isFinite(v)) return MISSING;
+  const a = Math.abs(v);
+  return (a < 9.995 ? CENTS : a < 99.95 ? ONE_DECIMAL : WHOLE).format(v);
+}
+
+/** The gap a trader looks at in each session: from the previous close before the open, the opening gap
+ * during the day, from the close after hours. */
+export function gapPercent(row: ScanRow): number | null {
+  if (row.session === 'PRE_MARKET') return row.gapPremarket;
+  if (row.session === 'POST_MARKET') return row.gapPostmarket;
+  return row.gapAtOpen;
+}
+
+/** `HH:MM:SS ET`, New York time (the market's clock, whatever the viewer's time zone). */
+const NY_CLOCK = new Intl.DateTimeFormat('en-US', {
+  timeZone: 'America/New_York',
+  hour: '2-digit',
+  minute: '2-digit',
+  second: '2-digit',
+  hourCycle: 'h23',
+});
+export function formatClock(iso: string): string {
+  const t = Date.parse(iso);
+  return Number.isFinite(t) ? `${NY_CLOCK.format(t)} ET` : MISSING;
+}
+
+/** 4s ago, 2m ago, 3h ago, 5d ago (lists kept over a weekend are days old). */
+export function formatAge(ms: number): string {
+  const s = Math.max(0, Math.floor(ms / 1000));
+  if (s < 60) return `${s}s ago`;
+  if (s < 3600) return `${Math.floor(s / 60)}m ago`;
+  if (s < 48 * 3600) return `${Math.floor(s / 3600)}h ago`;
+  return `${Math.floor(s / 86_400)}d ago`;
+}
+
+export type Tone = 'up' | 'down' | undefined;
+const tone = (v: number | null): Tone => (v === null || v === 0 ? undefined : v > 0 ? 'up' : 'down');
+
+export interface Column {
+  readonly label: string;
+  /** Tooltip of the header. */
+  readonly title: string;
+  readonly numeric: boolean;
+  readonly text: (row: ScanRow) => string;
+  readonly tone?: (row: ScanRow) => Tone;
+}
+
+export const COLUMNS: readonly Column[] = [
+  { label: '#', title: 'Rank in this list', numeric: true, text: (r) => String(r.rank) },
+  { label: 'Symbol', title: 'Ticker (hover for the company)', numeric: false, text: (r) => r.symbol },
+  { label: 'Price', title: 'Last price', numeric: true, text: (r) => formatPrice(r.price) },
+  {
+    label: 'Chg %',
+    title: 'Change from the previous close',
+    numeric: true,
+    text: (r) => formatPercent(r.changePercent),
+    tone: (r) => tone(r.changePercent),
+  },
+  {
+    label: 'RVOL',
+    title: 'Relative volume at this time of day',
+    numeric: true,
+    text: (r) => formatRatio(r.rvol),
+  },
+  {
+    label: 'Gap %',
+    title: 'Pre-market: from the previous close; day: opening gap; after hours: from the close',
+    numeric: true,
+    text: (r) => formatPercent(gapPercent(r)),
+    tone: (r) => tone(gapPercent(r)),
+  },
+  { label: 'Volume', title: 'Volume today', numeric: true, text: (r) => formatVolume(r.volumeToday) },
+  { label: 'Score', title: 'Scanner score', numeric: true, text: (r) => ONE_DECIMAL.format(r.score) },
+];

@@ -1,0 +1,146 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { once } from 'node:events';
+import { fileURLToPath } from 'node:url';
+import { Publisher } from '../../orchestrator/publisher.js';
+import { createDb } from '../../shared/db/database.js';
+import { createLogger } from '../../shared/logger.js';
+import type { ListMessage, ScanRow } from '../../shared/protocol/messages.js';
+import { ListSequencer } from '../../shared/scan/deltas.js';
+import { LIST_NAMES, type ListName } from '../../shared/scan/lists.js';
+import { testDatabaseUrl } from './db.js';
+import { freshRedis, testRedisUrl } from './redis.js';
+import { scanRow } from './scan-row.js';
+import { startGateway, type Gateway, type GatewayOptions } from '../../gateway/server.js';
+
+/*
+ * Test support shared by the SDK and web page tests (kept beside them rather than in test/utils/ because it
+ * starts the gateway): a real gateway on real Redis under a fresh key prefix, fed by scans published exactly
+ * as the orchestrator publishes them.
+ */
+
+/** The gateways here never reach the REST API's database routes: a pool never used opens no connection. */
+const listsOnlyDb = createDb(testDatabaseUrl);
+
+export const TS = '2026-03-02T14:45:01.123Z';
+
+/** A row priced so that each `step` moves it materially (an `update` delta). */
+export function row(symbol: string, rank: number, step = 0, v: Partial<ScanRow> = {}): ScanRow {
+  return scanRow(symbol, rank, { price: 10 + step, score: 1, updatedAt: TS, ...v });
+}
+
+export const rows = (symbols: readonly string[], step = 0): ScanRow[] =>
+  symbols.map((s, i) => row(s, i + 1, step));
+
+/** Publishes scans as the orchestrator does: ListSequencer + Publisher (one MULTI per scan). */
+export class PublishedMarket {
+  private sequencer: ListSequencer;
+  readonly current = Object.fromEntries(LIST_NAMES.map((l) => [l, [] as ScanRow[]])) as Record<
+    ListName,
+    ScanRow[]
+  >;
+
+  constructor(
+    private readonly publisher: Publisher,
+    epoch = 'epoch-1',
+  ) {
+    this.sequencer = new ListSequencer(() => epoch);
+  }
+
+  async scan(changes: Partial<Record<ListName, ScanRow[]>>, ts = TS): Promise<ListMessage[]> {
+    Object.assign(this.current, changes);
+    const messages = LIST_NAMES.flatMap((l) => this.sequencer.publish(l, this.current[l], ts) ?? []);
+    await this.publisher.publish({ ts, messages, lists: this.current, state: this.sequencer.state()! });
+    return messages;
+  }
+
+  /** As when the orchestrator lost its sequencer state: a new epoch from seq 1, every list a snapshot. */
+  restartWithNewEpoch(epoch: string): void {
+    this.sequencer = new ListSequencer(() => epoch);
+  }
+
+  symbols(list: ListName): string[] {
+    return this.current[list].map((r) => r.symbol);
+  }
+}
+
+/** One test's Redis prefix, market and gateways; `cleanup` closes and deletes everything. */
+export class GatewayFixture {
+  readonly env = freshRedis();
+  readonly market = new PublishedMarket(new Publisher(this.env.redis, this.env.keys));
+  private readonly gateways: Gateway[] = [];
+  private readonly children: ChildProcess[] = [];
+
+  async start(overrides: Partial<GatewayOptions> = {}): Promise<Gateway> {
+    const g = await startGateway({
+      port: 0,
+      host: '127.0.0.1',
+      tokens: [],
+      heartbeatMs: 60_000,
+      redis: this.env.redis,
+      keys: this.env.keys,
+      db: listsOnlyDb,
+      logger: createLogger('gateway-test', 'silent'),
+      ...overrides,
+    });
+    this.gateways.push(g);
+    return g;
+  }
+
+  /** Closes one gateway now (the others at cleanup). */
+  async stop(g: Gateway): Promise<void> {
+    this.gateways.splice(this.gateways.indexOf(g), 1);
+    await g.close();
+  }
+
+  /**
+   * A gateway in a child process (so that it can be killed like a crashed one) on this fixture's Redis prefix.
+   * uWS listens with SO_REUSEPORT, so another process can already serve the same port when it dies.
+   */
+  async spawn(port = 0): Promise<{ readonly port: number; readonly child: ChildProcess }> {
+    const url = (rel: string) => JSON.stringify(new URL(rel, import.meta.url).href);
+    const code = `
+      const { Redis } = await import('ioredis');
+      const { startGateway } = await import(${url('../../gateway/server.ts')});
+      const { keys } = await import(${url('../../shared/keys.ts')});
+      const { createDb } = await import(${url('../../shared/db/database.ts')});
+      const { createLogger } = await import(${url('../../shared/logger.ts')});
+      const e = process.env;
+      const g = await startGateway({
+        port: Number(e.GW_PORT), host: '127.0.0.1', tokens: [], heartbeatMs: 60000,
+        redis: new Redis(e.GW_REDIS, { maxRetriesPerRequest: null }), keys: keys(e.GW_PREFIX),
+        db: createDb(e.GW_DB), logger: createLogger('child-gateway', 'silent'),
+      });
+      process.stdout.write('listening ' + g.port + '\\n');`;
+    const child = spawn(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', code], {
+      cwd: fileURLToPath(new URL('../..', import.meta.url)),
+      env: {
+        ...process.env,
+        GW_PORT: String(port),
+        GW_REDIS: testRedisUrl,
+        GW_PREFIX: this.env.keys.prefix,
+        GW_DB: testDatabaseUrl,
+      },
+      stdio: ['ignore', 'pipe', 'inherit'],
+    });
+    this.children.push(child);
+    let out = '';
+    child.stdout!.setEncoding('utf8');
+    for await (const chunk of child.stdout!) {
+      out += chunk as string;
+      const m = /listening (\d+)/.exec(out);
+      if (m) return { port: Number(m[1]), child };
+    }
+    throw new Error(`child gateway exited before listening (code ${child.exitCode})`);
+  }
+
+  async cleanup(): Promise<void> {
+    for (const c of this.children.splice(0)) {
+      if (c.exitCode === null && c.signalCode === null) {
+        c.kill('SIGKILL');
+        await once(c, 'exit');
+      }
+    }
+    for (const g of this.gateways.splice(0)) await g.close();
+    await this.env.cleanup();
+  }
+}
