@@ -1,12 +1,15 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { gzipSync } from 'node:zlib';
-import { addDays, nyWallClockToUtcMs } from '../../shared/market/ny-time.js';
+import type { Logger } from '../../shared/logger.js';
+import { nyTime, nyWallClockToUtcMs } from '../../shared/market/ny-time.js';
+import { PLAN_RULES, planRefusal, RequestWindow, rowForPlan, type PlanRules } from './plan.js';
 import { errorBody, requestId, type FakeRestData, type Json, type RestFault } from './rest-data.js';
+import { aggregatesAnswer, matches, notFound, pageAnswer, parseBound, type Answer } from './rest-paging.js';
 
 /*
  * The REST half of the fake vendor (shared/reference/polygon-wire-formats.md §9): the vendor's paths, auth
- * forms, error bodies and pagination, fed by a pluggable data source, with faults a test can inject per
- * route. Test code only; product code never imports it.
+ * forms, error bodies and pagination, fed by a pluggable data source, with the plan's refusals and thinning
+ * (plan.ts) and faults a test can inject per route. Test code only; product code never imports it.
  */
 
 export const REST_ROUTES = [
@@ -45,10 +48,20 @@ const ROUTE_PATTERNS: readonly [RestRoute, RegExp][] = [
   ['upcoming', /^\/v1\/marketstatus\/upcoming$/],
 ];
 
-interface Answer {
-  readonly status: number;
-  readonly body: unknown;
+export interface FakeRestOptions {
+  /** What the simulated plan allows; default the real-time plan (everything). */
+  readonly plan?: PlanRules;
+  /** Wall clock of the free plan's per-minute limit; default Date.now. */
+  readonly wallNow?: () => number;
+  /** The market's instant: "today" for the free plan's aggregates rule. Default the wall clock. */
+  readonly marketNow?: () => number;
+  /** Each answered request is logged here when given (the CLI); tests stay quiet. */
+  readonly logger?: Logger;
 }
+
+/** The vendor's gainers/losers: the top 20 with at least this volume today (reference §3.3). */
+const MOVERS = 20;
+const MOVERS_MIN_VOLUME = 10_000;
 
 export class FakeRest {
   /** Every request, in arrival order. */
@@ -58,13 +71,22 @@ export class FakeRest {
   maxInFlight = 0;
   private readonly faults = new Map<RestRoute | '*', { fault: RestFault; times: number }[]>();
   private readonly timers = new Set<NodeJS.Timeout>();
+  private readonly plan: PlanRules;
+  /** The plan's per-minute request limit, when it has one. */
+  private readonly window: RequestWindow | undefined;
 
   constructor(
     private readonly apiKeys: ReadonlySet<string>,
     private readonly data: FakeRestData,
     /** Origin written into `next_url`. */
     private readonly publicBaseUrl: () => string,
-  ) {}
+    private readonly options: FakeRestOptions = {},
+  ) {
+    this.plan = options.plan ?? PLAN_RULES.realtime;
+    const perMinute = this.plan.requestsPerMinute;
+    this.window =
+      perMinute === undefined ? undefined : new RequestWindow(perMinute, options.wallNow ?? Date.now);
+  }
 
   /** The next `times` requests to `route` (or any route, `'*'`) get `fault`. Faults queue in order. */
   inject(route: RestRoute | '*', fault: RestFault, times = 1): void {
@@ -105,7 +127,12 @@ export class FakeRest {
     this.requests.push(record);
     this.inFlight++;
     this.maxInFlight = Math.max(this.maxInFlight, this.inFlight);
-    res.once('close', () => this.inFlight--);
+    const started = performance.now();
+    res.once('close', () => {
+      this.inFlight--;
+      const ms = Math.round(performance.now() - started);
+      this.options.logger?.info({ route, status: record.status, ms }, 'fake vendor: REST');
+    });
     void this.respond(req, res, url, route, params, record);
   };
 
@@ -126,6 +153,8 @@ export class FakeRest {
       return send(req, res, record, 401, errorBody('ERROR', 'error', 'Unknown API Key'));
     if (req.method !== 'GET')
       return send(req, res, record, 405, errorBody('ERROR', 'error', 'Method Not Allowed'));
+    const refusal = planRefusal(this.plan, this.window, key, route, () => this.reachesToday(params));
+    if (refusal !== undefined) return send(req, res, record, refusal.status, refusal.body);
 
     let fault = route === 'unknown' ? undefined : this.takeFault(route);
     if (fault?.kind === 'delay') {
@@ -171,31 +200,36 @@ export class FakeRest {
       case 'snapshot': {
         const body = this.data.snapshot();
         const wanted = new Set(q.getAll('tickers').flatMap((t) => t.split(',').filter((s) => s !== '')));
-        const all = body.tickers ?? [];
-        const tickers = wanted.size === 0 ? all : all.filter((t) => wanted.has(String(t.ticker)));
+        const tickers = this.rows(body.tickers, q)
+          .filter((t) => wanted.size === 0 || wanted.has(String(t.ticker)))
+          .map((t) => rowForPlan(this.plan, t));
         return {
           status: 200,
-          body: { ...body, status: body.status ?? 'OK', count: tickers.length, tickers },
+          body: { ...body, status: this.status(body.status), count: tickers.length, tickers },
         };
       }
       case 'tickerSnapshot': {
         const row = (this.data.snapshot().tickers ?? []).find((t) => t.ticker === params[0]);
         return row === undefined
           ? notFound('Ticker not found.')
-          : { status: 200, body: { status: 'OK', request_id: requestId(), ticker: row } };
+          : {
+              status: 200,
+              body: { status: this.status(), request_id: requestId(), ticker: rowForPlan(this.plan, row) },
+            };
       }
       case 'gainersLosers': {
         const sign = params[0] === 'gainers' ? -1 : 1;
-        const rows = (this.data.snapshot().tickers ?? [])
-          .filter((t) => Number((t.day as Json | undefined)?.v ?? 0) >= 10_000)
+        const rows = this.rows(this.data.snapshot().tickers, q)
+          .filter((t) => Number((t.day as Json | undefined)?.v ?? 0) >= MOVERS_MIN_VOLUME)
           .sort((a, b) => sign * (Number(a.todaysChangePerc ?? 0) - Number(b.todaysChangePerc ?? 0)))
-          .slice(0, 20);
-        return { status: 200, body: { status: 'OK', tickers: rows } };
+          .slice(0, MOVERS)
+          .map((t) => rowForPlan(this.plan, t));
+        return { status: 200, body: { status: this.status(), tickers: rows } };
       }
       case 'aggregates':
-        return this.aggregates(params, q);
+        return aggregatesAnswer(this.data, this.publicBaseUrl(), params, q, this.status());
       case 'tickers':
-        return this.page('/v3/reference/tickers', q, 100, 1000, (p) => {
+        return pageAnswer(this.publicBaseUrl(), '/v3/reference/tickers', q, 100, 1000, (p) => {
           const search = p.get('search')?.toLowerCase();
           return this.data
             .tickers()
@@ -214,7 +248,7 @@ export class FakeRest {
           : { status: 200, body: { results, status: 'OK', request_id: requestId() } };
       }
       case 'float':
-        return this.page('/stocks/vX/float', q, 100, 5000, (p) => {
+        return pageAnswer(this.publicBaseUrl(), '/stocks/vX/float', q, 100, 5000, (p) => {
           const anyOf = p.get('ticker.any_of')?.split(',');
           return this.data
             .floats()
@@ -232,86 +266,29 @@ export class FakeRest {
     }
   }
 
-  /** `/v2/aggs`: `limit` caps the bars per page; `next_url` rewrites `{from}` to the next bar's ms (§1.3). */
-  private aggregates(params: string[], q: URLSearchParams): Answer {
-    const [ticker = '', multiplierText = '1', timespan = '', fromText = '', toText = ''] = params;
-    const p = q.has('cursor') ? new URLSearchParams(fromBase64Url(q.get('cursor') ?? '')) : q;
-    const from = parseBound(fromText, 'start');
-    const to = parseBound(toText, 'end');
-    if (from === undefined || to === undefined) {
-      return {
-        status: 400,
-        body: JSON.parse(errorBody('ERROR', 'error', 'Could not parse the time parameter')),
-      };
-    }
-    const limit = clampInt(p.get('limit'), 5000, 1, 50_000);
-    const sort = p.get('sort') === 'desc' ? 'desc' : 'asc';
-    const adjusted = p.get('adjusted') !== 'false';
-    const bars = this.data
-      .bars(ticker, Number(multiplierText), timespan)
-      .filter((b) => b.t >= from && b.t <= to)
-      .sort((a, b) => (sort === 'asc' ? a.t - b.t : b.t - a.t));
-    const results = bars.slice(0, limit);
-    const rest = bars[limit];
-    const cursor = toBase64Url(`adjusted=${adjusted}&limit=${limit}&sort=${sort}`);
-    const base = `${this.publicBaseUrl()}/v2/aggs/ticker/${encodeURIComponent(ticker)}/range/${multiplierText}/${timespan}`;
-    const nextUrl =
-      rest === undefined
-        ? undefined
-        : sort === 'asc'
-          ? `${base}/${rest.t}/${toText}?cursor=${cursor}`
-          : `${base}/${fromText}/${rest.t}?cursor=${cursor}`;
-    return {
-      status: 200,
-      body: {
-        ticker,
-        queryCount: results.length,
-        resultsCount: results.length,
-        adjusted,
-        // The vendor omits `results` when a range has no bars (§4.1).
-        ...(results.length > 0 ? { results } : {}),
-        status: 'OK',
-        request_id: requestId(),
-        count: results.length,
-        ...(nextUrl === undefined ? {} : { next_url: nextUrl }),
-      },
-    };
+  /** Success `status`: the plan's `DELAYED` over whatever the source says. */
+  private status(recorded?: unknown): string {
+    if (this.plan.status === 'DELAYED') return 'DELAYED';
+    return typeof recorded === 'string' ? recorded : 'OK';
   }
 
-  /** Cursor pagination: the opaque cursor is base64url of the remaining query string plus an offset. */
-  private page(
-    path: string,
-    q: URLSearchParams,
-    defaultLimit: number,
-    maxLimit: number,
-    rows: (p: URLSearchParams) => readonly Json[],
-  ): Answer {
-    const p = q.has('cursor')
-      ? new URLSearchParams(fromBase64Url(q.get('cursor') ?? ''))
-      : new URLSearchParams(q);
-    p.delete('apiKey');
-    const limit = clampInt(p.get('limit'), defaultLimit, 1, maxLimit);
-    const offset = clampInt(p.get('offset'), 0, 0, Number.MAX_SAFE_INTEGER);
-    const all = rows(p);
-    const results = all.slice(offset, offset + limit);
-    let nextUrl: string | undefined;
-    if (offset + limit < all.length) {
-      const next = new URLSearchParams(p);
-      next.set('offset', String(offset + limit));
-      next.set('limit', String(limit));
-      nextUrl = `${this.publicBaseUrl()}${path}?cursor=${toBase64Url(next.toString())}`;
-    }
-    return {
-      status: 200,
-      body: {
-        results,
-        status: 'OK',
-        request_id: requestId(),
-        count: results.length,
-        ...(nextUrl === undefined ? {} : { next_url: nextUrl }),
-      },
-    };
+  /** Snapshot rows without the OTC ones unless `include_otc=true` (the vendor's default is false, §3.1). */
+  private rows(tickers: readonly Json[] | null | undefined, q: URLSearchParams): readonly Json[] {
+    const all = tickers ?? [];
+    return q.get('include_otc') === 'true' ? all : all.filter((t) => !isOtc(t));
   }
+
+  /** Whether an aggregates request's range ends today (New York) or later, by the market's clock. */
+  private reachesToday(params: readonly string[]): boolean {
+    const to = parseBound(params[4] ?? '', 'end');
+    const now = (this.options.marketNow ?? this.options.wallNow ?? Date.now)();
+    return to !== undefined && to >= nyWallClockToUtcMs(nyTime(now).date, 0);
+  }
+}
+
+/** A row is OTC when one of its bars says so (`otc` is omitted when false, §3.1). */
+function isOtc(row: Json): boolean {
+  return ['day', 'prevDay', 'min'].some((bar) => (row[bar] as Json | null | undefined)?.otc === true);
 }
 
 function send(
@@ -342,37 +319,4 @@ function send(
   }
   // Half the announced bytes, then a dropped connection: what a proxy restart mid-response looks like.
   res.write(payload.subarray(0, Math.floor(payload.length / 2)), () => res.destroy());
-}
-
-function notFound(message: string): Answer {
-  return { status: 404, body: { status: 'NOT_FOUND', request_id: requestId(), message } };
-}
-
-function matches(p: URLSearchParams, name: string, value: unknown): boolean {
-  const wanted = p.get(name);
-  return wanted === null || wanted === String(value);
-}
-
-function clampInt(text: string | null, fallback: number, min: number, max: number): number {
-  const n = text === null ? fallback : Number(text);
-  return Number.isInteger(n) ? Math.min(max, Math.max(min, n)) : fallback;
-}
-
-/** `YYYY-MM-DD` (New York day: its start for `from`, its last ms for `to`) or epoch ms. */
-function parseBound(text: string, end: 'start' | 'end'): number | undefined {
-  if (/^\d{9,}$/.test(text)) return Number(text);
-  if (!/^\d{4}-\d{2}-\d{2}$/.test(text)) return undefined;
-  try {
-    return end === 'start' ? nyWallClockToUtcMs(text, 0) : nyWallClockToUtcMs(addDays(text, 1), 0) - 1;
-  } catch {
-    return undefined;
-  }
-}
-
-function toBase64Url(text: string): string {
-  return Buffer.from(text).toString('base64url');
-}
-
-function fromBase64Url(text: string): string {
-  return Buffer.from(text, 'base64url').toString('utf8');
 }

@@ -1,24 +1,40 @@
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import type { Logger } from '../../shared/logger.js';
+import type { FakeMarket } from './market.js';
+import { MarketStream } from './market-stream.js';
+import { PLAN_RULES, type Plan } from './plan.js';
 import { FakeRest } from './rest.js';
 import { fixtureData, type FakeRestData } from './rest-data.js';
 import { FakeWs } from './ws.js';
 
 /*
- * A fake of the market-data vendor (Polygon/Massive) on 127.0.0.1 with an ephemeral port: the REST API and
- * the stocks WebSocket on one node:http server (WebSocket at `/stocks`), after the checklist of
- * shared/reference/polygon-wire-formats.md §9. For tests and local runs; product code never imports it.
+ * A fake of the market-data vendor (Polygon/Massive) on 127.0.0.1 (an ephemeral port unless told): the REST
+ * API and the stocks WebSocket on one node:http server (WebSocket at `/stocks`), after the checklist of
+ * shared/reference/polygon-wire-formats.md §9. For tests and local runs (cli.ts); product code never
+ * imports it.
+ *
+ * Data: the recorded fixtures, any of them replaced by a test's functions (`data`), or a living market
+ * (`market`: the simulator or a recording) whose snapshot the REST side serves and whose `A`/`AM` bars the
+ * WebSocket streams to subscribers. `plan` plays the free, delayed or real-time plan (plan.ts).
  *
  *   const fake = await startFakeVendor({ data: { snapshot: () => mySnapshot } });
  *   new PolygonRestClient({ baseUrl: fake.restUrl, apiKey: FAKE_API_KEY });
  *   fake.rest.inject('snapshot', FAULTS.rateLimited(1));
  *   fake.ws.pushAggregates([{ ev: 'A', sym: 'AAPL', … }]);
+ *
+ *   const clock = new ManualClock(Date.parse('2026-03-02T10:00:00-05:00'));
+ *   const live = await startFakeVendor({ market: new SimMarket({ tickers: 300, now: clock.now }), streamEveryMs: 0 });
+ *   clock.advance(5_000);
+ *   live.stream?.tick(); // the five seconds' A bars go to their subscribers
  *   await fake.close();
  */
 
 export { FAULTS, fixtureData, type FakeRestData, type RestFault } from './rest-data.js';
 export type { RestRoute } from './rest.js';
 export { POLICY_VIOLATION, type PushedEvent } from './ws.js';
+export { ManualClock, type FakeMarket } from './market.js';
+export { PLANS, type Plan } from './plan.js';
 
 /** The key the fake accepts unless told otherwise. */
 export const FAKE_API_KEY = 'fake-api-key';
@@ -34,6 +50,20 @@ export interface FakeVendorOptions {
   readonly forbiddenChannels?: readonly string[];
   /** Origin written into `next_url` (to play a vendor that names another host). Default the fake's own. */
   readonly publicBaseUrl?: string;
+  /** A living market: REST snapshots from it (unless `data.snapshot` is given) and WebSocket `A`/`AM`. */
+  readonly market?: FakeMarket;
+  /** The simulated plan (plan.ts). Default 'realtime'. */
+  readonly plan?: Plan;
+  /** With a market: wall ms between WebSocket deliveries; 0 = only on `stream.tick()`. Default 1 000. */
+  readonly streamEveryMs?: number;
+  /** Default 0 (an ephemeral port). */
+  readonly port?: number;
+  /** Default 127.0.0.1. */
+  readonly host?: string;
+  /** Wall clock of the free plan's per-minute limit. Default Date.now. */
+  readonly wallNow?: () => number;
+  /** Requests, connections and subscriptions are logged here when given. */
+  readonly logger?: Logger;
 }
 
 export interface FakeVendor {
@@ -43,40 +73,77 @@ export interface FakeVendor {
   readonly wsUrl: string;
   readonly rest: FakeRest;
   readonly ws: FakeWs;
+  readonly plan: Plan;
+  readonly market: FakeMarket | undefined;
+  /** The market's WebSocket delivery (with a market only). */
+  readonly stream: MarketStream | undefined;
   /** Drops every connection and stops listening; pending delayed responses are cancelled. */
   close(): Promise<void>;
 }
 
+/** `A.*` on 12,000 tickers of an accelerated market would otherwise be one frame of tens of MB. */
+const MAX_EVENTS_PER_FRAME = 5_000;
+
 export async function startFakeVendor(options: FakeVendorOptions = {}): Promise<FakeVendor> {
   const apiKeys = new Set(options.apiKeys ?? [FAKE_API_KEY]);
+  const plan = options.plan ?? 'realtime';
+  const rules = PLAN_RULES[plan];
+  const { market, logger } = options;
   let restUrl = '';
+  const marketData: Partial<FakeRestData> =
+    market === undefined ? {} : { snapshot: () => market.snapshotAt(market.now() - rules.dataDelayMs) };
   const rest = new FakeRest(
     apiKeys,
-    { ...fixtureData(), ...options.data },
+    { ...fixtureData(), ...marketData, ...options.data },
     () => options.publicBaseUrl ?? restUrl,
+    {
+      plan: rules,
+      ...(options.wallNow ? { wallNow: options.wallNow } : {}),
+      ...(market ? { marketNow: market.now } : {}),
+      ...(logger ? { logger } : {}),
+    },
   );
   const ws = new FakeWs({
     apiKeys,
     authTimeoutMs: options.authTimeoutMs ?? 5_000,
-    forbiddenChannels: new Set(options.forbiddenChannels ?? []),
+    forbiddenChannels: new Set([...(options.forbiddenChannels ?? []), ...rules.refusedChannels]),
+    ...(logger ? { logger } : {}),
   });
   const server = createServer(rest.handle);
+  const stream =
+    market === undefined
+      ? undefined
+      : new MarketStream(market, ws, {
+          everyMs: options.streamEveryMs ?? 1_000,
+          dataDelayMs: rules.dataDelayMs,
+          maxEventsPerFrame: MAX_EVENTS_PER_FRAME,
+          ...(logger ? { logger } : {}),
+        });
   server.on('upgrade', (req, socket, head) => {
     if (new URL(req.url ?? '/', 'http://fake').pathname === '/stocks') ws.handleUpgrade(req, socket, head);
     else socket.destroy();
   });
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => resolve());
+    server.listen(options.port ?? 0, options.host ?? '127.0.0.1', () => resolve());
+  }).catch(async (err: unknown) => {
+    stream?.stop();
+    await ws.close();
+    throw err;
   });
   const { port } = server.address() as AddressInfo;
-  restUrl = `http://127.0.0.1:${port}`;
+  const host = options.host ?? '127.0.0.1';
+  restUrl = `http://${host}:${port}`;
   return {
     restUrl,
-    wsUrl: `ws://127.0.0.1:${port}/stocks`,
+    wsUrl: `ws://${host}:${port}/stocks`,
     rest,
     ws,
+    plan,
+    market,
+    stream,
     async close() {
+      stream?.stop();
       rest.close();
       await ws.close();
       server.closeAllConnections();

@@ -1,12 +1,13 @@
 import type { IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { WebSocketServer, type WebSocket } from 'ws';
+import type { Logger } from '../../shared/logger.js';
 
 /*
  * The WebSocket half of the fake vendor (shared/reference/polygon-wire-formats.md §2, §9.7): `connected` on
  * open, auth within a timeout, one `success` ack per subscribed param, batched mixed-event arrays, and
- * `max_connections` eviction of the older connection on the same key. Tests (or a simulator) push events;
- * faults: drop connections, fail auth, go silent, stop reading.
+ * `max_connections` eviction of the older connection on the same key. Tests push events, or a market
+ * streams them (market-stream.ts); faults: drop connections, fail auth, go silent, stop reading.
  */
 
 /** Close code the fake uses when it throws a client out (auth failure/timeout, eviction): policy violation. */
@@ -21,6 +22,8 @@ export interface FakeWsOptions {
   readonly authTimeoutMs: number;
   /** Channels the simulated plan lacks (e.g. `NOI`, `Q` on the delayed cluster) → `error` "not authorized". */
   readonly forbiddenChannels: ReadonlySet<string>;
+  /** Connections, auth and subscriptions are logged here when given (the CLI); tests stay quiet. */
+  readonly logger?: Logger;
 }
 
 export interface FakeWsConnection {
@@ -97,6 +100,25 @@ export class FakeWs {
     return frames;
   }
 
+  /**
+   * The symbols authenticated, unmuted connections subscribed to on `channel` (`A`, `AM`…), or 'all' when
+   * one of them subscribed `<channel>.*`: what a market has to produce for the next frame.
+   */
+  subscribedSymbols(channel: string): ReadonlySet<string> | 'all' {
+    const symbols = new Set<string>();
+    for (const c of this.open) {
+      if (!c.authed || c.muted) continue;
+      for (const param of c.subscriptions) {
+        const dot = param.indexOf('.');
+        if (dot < 0 || param.slice(0, dot) !== channel) continue;
+        const symbol = param.slice(dot + 1);
+        if (symbol === '*') return 'all';
+        symbols.add(symbol);
+      }
+    }
+    return symbols;
+  }
+
   /** Sends `elements` as one frame, unfiltered, to every authenticated, unmuted connection. */
   pushFrame(elements: readonly unknown[]): void {
     for (const c of this.open) if (c.authed && !c.muted) this.send(c, elements);
@@ -156,8 +178,10 @@ export class FakeWs {
     socket.on('close', (code) => {
       clearTimeout(conn.authTimer);
       conn.closeCode = code;
+      this.options.logger?.info({ connection: conn.id, code }, 'fake vendor: WebSocket closed');
     });
     socket.on('error', () => undefined); // a client vanishing mid-write is routine here
+    this.options.logger?.info({ connection: conn.id }, 'fake vendor: WebSocket connected');
     this.status(conn, 'connected', 'Connected Successfully');
   }
 
@@ -181,6 +205,7 @@ export class FakeWs {
       .split(',')
       .map((p) => p.trim())
       .filter((p) => p !== '');
+    this.options.logger?.info({ connection: conn.id, action, params: list.length }, `fake vendor: ${action}`);
     for (const param of list) {
       const channel = param.split('.')[0] ?? '';
       if (action === 'subscribe' && this.options.forbiddenChannels.has(channel)) {
@@ -195,6 +220,7 @@ export class FakeWs {
 
   private auth(conn: FakeWsConnection, key: string): void {
     if (this.failingAuth || !this.options.apiKeys.has(key)) {
+      this.options.logger?.warn({ connection: conn.id }, 'fake vendor: WebSocket auth refused');
       this.status(conn, 'auth_failed', 'authentication failed');
       conn.socket.close(POLICY_VIOLATION, 'authentication failed');
       return;
