@@ -7,7 +7,8 @@ import { describe, expect, it } from 'vitest';
 
 const run = promisify(execFile);
 const root = path.resolve(import.meta.dirname, '..');
-const cli = ['--import', 'tsx', path.join(root, 'orchestrator/replay-cli.ts')];
+// Resolved here, so that a run from another working directory (for its .env) still finds tsx.
+const cli = ['--import', import.meta.resolve('tsx'), path.join(root, 'orchestrator/replay-cli.ts')];
 const sample = (f: string) => path.join(root, 'samples', f);
 const SAMPLE_ARGS = [
   '--recording',
@@ -20,10 +21,14 @@ const SAMPLE_ARGS = [
   sample('filters.json'),
 ];
 
-async function replay(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+async function replay(
+  args: string[],
+  o: { env?: NodeJS.ProcessEnv; cwd?: string } = {},
+): Promise<{ code: number; stdout: string; stderr: string }> {
   try {
     const { stdout, stderr } = await run(process.execPath, [...cli, ...args], {
-      cwd: root,
+      cwd: o.cwd ?? root,
+      env: o.env ?? process.env,
       maxBuffer: 1 << 28,
     });
     return { code: 0, stdout, stderr };
@@ -80,6 +85,75 @@ describe('npm run replay (the command-line tool)', () => {
     expect(stderr).toMatch(new RegExp(`^replay: ${file.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')} line 2: `));
     expect(stderr).not.toMatch(/\n\s+at /); // a message, not a stack trace
   });
+
+  it('with --skip-bad, counts and reports bad history, metadata and filters lines too, and runs', async () => {
+    const dir = mkdtempSync(path.join(tmpdir(), 'replay-bad-'));
+    const history = path.join(dir, 'history.csv');
+    const metadata = path.join(dir, 'metadata.json');
+    const filters = path.join(dir, 'filters.json');
+    const historyLines = readFileSync(sample('history.csv'), 'utf8').split('\n');
+    historyLines[2] = 'BNLR,2026-02-23,999,0';
+    writeFileSync(history, historyLines.join('\n'));
+    const meta = JSON.parse(readFileSync(sample('metadata.json'), 'utf8')) as object[];
+    writeFileSync(
+      metadata,
+      ['[', ...meta.map((m) => JSON.stringify(m) + ','), '{"symbol":"X","beta":"high"}', ']'].join('\n'),
+    );
+    writeFileSync(filters, '[\n{"id":1,"name":"typo","parameters":{"minPirce":1}}\n]');
+    const args = [
+      '--recording',
+      sample('day.ndjson'),
+      '--history',
+      history,
+      '--metadata',
+      metadata,
+      '--filters',
+      filters,
+    ];
+
+    const strict = await replay(args);
+    expect(strict.code).toBe(1);
+    expect(strict.stderr).toMatch(/history\.csv line 3: slot must be an integer/);
+
+    const { code, stderr } = await replay([...args, '--skip-bad', '--table']);
+    expect(code).toBe(0);
+    expect(stderr).toMatch(/, 3 bad lines\/rows skipped:\n/);
+    expect(stderr).toMatch(/history\.csv line 3: slot must be an integer/);
+    expect(stderr).toMatch(
+      new RegExp(`metadata\\.json line ${meta.length + 2}: element ${meta.length}: beta`),
+    );
+    expect(stderr).toMatch(/filters\.json line 2: .*minPirce/);
+  }, 60_000);
+
+  it('reads only the scan settings: GATEWAY_HOST=0.0.0.0 without tokens does not stop it', async () => {
+    const env = { ...process.env, GATEWAY_HOST: '0.0.0.0', GATEWAY_TOKENS: '', DASHBOARD_HOST: '0.0.0.0' };
+    const { code, stderr } = await replay([...SAMPLE_ARGS, '--table'], { env: { ...env, LIST_LIMIT: '3' } });
+    expect(code).toBe(0);
+    // The end-of-run summary names the settings used.
+    expect(stderr).toMatch(
+      /^replay: settings RVOL_LOOKBACK_DAYS=5 .*\bLIST_LIMIT=3\b.* REVERSAL_MIN_FROM_OPEN_PCT=1$/m,
+    );
+  }, 60_000);
+
+  it('still stops, naming the variable, on a bad scan setting', async () => {
+    const { code, stderr } = await replay(SAMPLE_ARGS, { env: { ...process.env, GAPPER_MIN_PCT: 'two' } });
+    expect(code).toBe(1);
+    expect(stderr).toMatch(/GAPPER_MIN_PCT="two"/);
+  });
+
+  it("takes settings from the working directory's .env, under the environment's own values", async () => {
+    const dir = mkdtempSync(path.join(tmpdir(), 'replay-env-'));
+    writeFileSync(path.join(dir, '.env'), 'LIST_LIMIT=4\nGAPPER_MIN_PCT=9\n');
+    const inherited = Object.fromEntries(
+      Object.entries(process.env).filter(([k]) => k !== 'LIST_LIMIT' && k !== 'GAPPER_MIN_PCT'),
+    );
+    const { code, stderr } = await replay([...SAMPLE_ARGS, '--table'], {
+      cwd: dir,
+      env: { ...inherited, GAPPER_MIN_PCT: '4' },
+    });
+    expect(code).toBe(0);
+    expect(stderr).toMatch(/settings .*\bLIST_LIMIT=4 .*\bGAPPER_MIN_PCT=4\b/);
+  }, 60_000);
 
   it('prints usage and exits 2 without a recording', async () => {
     const { code, stderr } = await replay([]);

@@ -2,12 +2,16 @@ import { createReadStream, createWriteStream, readFileSync } from 'node:fs';
 import { once } from 'node:events';
 import { createInterface } from 'node:readline';
 import { parseArgs } from 'node:util';
-import { loadConfig } from '../shared/config.js';
 import { ReplayInputError } from '../shared/replay/errors.js';
-import { parseFiltersJson, parseHistoryCsv, parseMetadataJson } from '../shared/replay/inputs.js';
+import {
+  parseFiltersJson,
+  parseHistoryCsv,
+  parseMetadataJson,
+  type BadInputHandler,
+} from '../shared/replay/inputs.js';
 import { runReplay } from '../shared/replay/replay.js';
 import type { ScanOutcome } from '../shared/scan/engine.js';
-import { scanSettingsFromConfig } from '../shared/scan/settings.js';
+import { loadScanVariables, scanSettingsFromConfig } from '../shared/scan/settings.js';
 import { formatListsTable } from './lists-table.js';
 
 const USAGE = `usage: npm run replay -- --recording day.ndjson [--history slots.csv] [--metadata meta.json]
@@ -15,7 +19,9 @@ const USAGE = `usage: npm run replay -- --recording day.ndjson [--history slots.
                        [--until ISO-instant] [--table]
 
 Runs the scanner over a recording (SPEC §10) without Redis or PostgreSQL and writes the published
-messages as NDJSON (stdout unless --out). --table prints the final lists as tables instead.`;
+messages as NDJSON (stdout unless --out). --table prints the final lists as tables instead.
+Of the environment (and .env) it reads only the scan settings (RVOL_*, MAX_FILTERED, LIST_LIMIT,
+SCORE_*, list thresholds); the end-of-run summary on stderr shows the values used.`;
 
 class UsageError extends Error {
   override readonly name = 'UsageError';
@@ -45,7 +51,13 @@ async function main(): Promise<number> {
   const until = values.until === undefined ? undefined : Date.parse(values.until);
   if (until !== undefined && Number.isNaN(until))
     throw new UsageError(`--until ${values.until} is not an ISO instant`);
-  const settings = scanSettingsFromConfig(loadConfig());
+  // Only the scan settings: a variable replay does not use (GATEWAY_HOST, tokens…) cannot stop it.
+  const variables = loadScanVariables();
+  // --skip-bad covers the side inputs too (SPEC §10: bad input of any kind); they are read before the recording.
+  const inputSkipped: string[] = [];
+  const onBad: BadInputHandler | undefined = values['skip-bad']
+    ? (e) => inputSkipped.push(e.message)
+    : undefined;
   const out = values.out ? createWriteStream(values.out) : process.stdout;
   const write = values.table ? () => {} : (line: string) => out.write(`${line}\n`);
   const lines = createInterface({ input: createReadStream(values.recording), crlfDelay: Infinity });
@@ -55,10 +67,10 @@ async function main(): Promise<number> {
   const summary = await runReplay({
     lines,
     file: values.recording,
-    history: values.history ? parseHistoryCsv(read(values.history), values.history) : [],
-    metadata: values.metadata ? parseMetadataJson(read(values.metadata), values.metadata) : [],
-    filters: values.filters ? parseFiltersJson(read(values.filters), values.filters) : [],
-    settings,
+    history: values.history ? parseHistoryCsv(read(values.history), values.history, onBad) : [],
+    metadata: values.metadata ? parseMetadataJson(read(values.metadata), values.metadata, onBad) : [],
+    filters: values.filters ? parseFiltersJson(read(values.filters), values.filters, onBad) : [],
+    settings: scanSettingsFromConfig(variables),
     rows: values.rows,
     skipBad: values['skip-bad'],
     ...(until === undefined ? {} : { until }),
@@ -75,13 +87,15 @@ async function main(): Promise<number> {
     await once(out, 'finish');
   }
   const ms = (performance.now() - started).toFixed(0);
+  const skipped = [...inputSkipped, ...summary.skipped];
   process.stderr.write(
     `replay: ${summary.events} events, ${summary.scans} scans, ${summary.messages} messages in ${ms} ms` +
       (summary.noPriceRows ? `, ${summary.noPriceRows} rows without a price` : '') +
-      (summary.skipped.length
-        ? `, ${summary.skipped.length} bad lines/rows skipped:\n  ${summary.skipped.join('\n  ')}`
-        : '') +
-      '\n',
+      (skipped.length ? `, ${skipped.length} bad lines/rows skipped:\n  ${skipped.join('\n  ')}` : '') +
+      '\n' +
+      `replay: settings ${Object.entries(variables)
+        .map(([k, v]) => `${k}=${String(v)}`)
+        .join(' ')}\n`,
   );
   return 0;
 }

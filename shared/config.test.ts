@@ -42,6 +42,13 @@ describe('configuration', () => {
     ]);
   });
 
+  it('reads POLYGON_WS_CHANNELS as a list of aggregate channels, A by default, and refuses other channels', () => {
+    expect(loadConfig({}).POLYGON_WS_CHANNELS).toEqual(['A']);
+    expect(loadConfig({ POLYGON_WS_CHANNELS: 'AM' }).POLYGON_WS_CHANNELS).toEqual(['AM']);
+    expect(loadConfig({ POLYGON_WS_CHANNELS: 'A, AM' }).POLYGON_WS_CHANNELS).toEqual(['A', 'AM']);
+    expect(() => loadConfig({ POLYGON_WS_CHANNELS: 'T' })).toThrow(/POLYGON_WS_CHANNELS="T"/);
+  });
+
   it('treats an empty variable as unset', () => {
     expect(loadConfig({ GATEWAY_PORT: '' }).GATEWAY_PORT).toBe(8080);
   });

@@ -1,5 +1,6 @@
 import os from 'node:os';
 import { z } from 'zod';
+import { EnvFileError, loadDefaultEnvFileOnce } from './env-file.js';
 
 /**
  * The one place configuration is read. Every variable is typed, defaulted and documented here; the README
@@ -24,6 +25,13 @@ export const configSchema = z.object({
   POLYGON_REST_URL: z.string().url().default('https://api.massive.com'),
   /** Vendor WebSocket URL (legacy host: wss://socket.polygon.io/stocks). */
   POLYGON_WS_URL: z.string().url().default('wss://socket.massive.com/stocks'),
+  /** Aggregate channels the feed subscribes per hot symbol: `A` (per second), `AM` (per minute) or `A,AM`. */
+  POLYGON_WS_CHANNELS: z
+    .string()
+    .default('A')
+    .transform((s) => s.replace(/\s+/g, ''))
+    .pipe(z.enum(['A', 'AM', 'A,AM']))
+    .transform((s) => s.split(',') as ('A' | 'AM')[]),
   /** FEED=sim: universe size, seed, speed (simulated ms per wall ms) and where the simulated clock starts. */
   SIM_TICKERS: int(20, 50_000).default(12_000),
   SIM_SEED: int(0).default(42),
@@ -105,19 +113,39 @@ export class ConfigError extends Error {
   override readonly name = 'ConfigError';
 }
 
-/** Reads and validates the configuration from an environment (process.env by default). */
-export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
+/**
+ * Validates the variables of `schema` (configSchema, or a pick of it for a tool that needs only some) in `env`;
+ * the error names every bad variable. Reading `process.env` first loads `.env` (shared/env-file.ts): this is
+ * the one place every entry point goes through.
+ */
+export function parseVariables<S extends z.ZodObject>(
+  schema: S,
+  env: NodeJS.ProcessEnv = process.env,
+): z.output<S> {
+  if (env === process.env) {
+    try {
+      loadDefaultEnvFileOnce();
+    } catch (e) {
+      if (e instanceof EnvFileError) throw new ConfigError(`invalid configuration:\n  ${e.message}`);
+      throw e;
+    }
+  }
   const known = Object.fromEntries(
-    Object.keys(configSchema.shape).map((k) => [k, env[k] === '' ? undefined : env[k]]),
+    Object.keys(schema.shape).map((k) => [k, env[k] === '' ? undefined : env[k]]),
   );
-  const r = configSchema.safeParse(known);
+  const r = schema.safeParse(known);
   if (!r.success) {
     const lines = r.error.issues.map(
       (i) => `  ${i.path.join('.')}=${JSON.stringify(env[String(i.path[0])])}: ${i.message}`,
     );
     throw new ConfigError(`invalid configuration:\n${lines.join('\n')}`);
   }
-  const c = r.data;
+  return r.data;
+}
+
+/** Reads and validates the configuration from an environment (process.env, after `.env`, by default). */
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
+  const c = parseVariables(configSchema, env);
   if (c.GATEWAY_TOKENS.length === 0 && !isLoopback(c.GATEWAY_HOST)) {
     throw new ConfigError(
       `invalid configuration:\n  GATEWAY_TOKENS is empty but GATEWAY_HOST=${c.GATEWAY_HOST} is not a loopback address; ` +

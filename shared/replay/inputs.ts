@@ -1,5 +1,11 @@
 import { z } from 'zod';
-import { parseFilterList, type ScannerFilter, InvalidFilterError } from '../scan/filters-schema.js';
+import {
+  formatIssues,
+  filterSchema,
+  parseFilterList,
+  type ScannerFilter,
+  InvalidFilterError,
+} from '../scan/filters-schema.js';
 import type { VolumeSlot } from '../scan/history.js';
 import type { TickerMetadata } from '../scan/metadata.js';
 import { ReplayInputError } from './errors.js';
@@ -7,36 +13,59 @@ import { ReplayInputError } from './errors.js';
 /**
  * Readers of replay's side inputs (SPEC §10): volume history CSV, metadata JSON, filters JSON. Each error
  * names the file and the line (or array element) at fault.
+ *
+ * Given `onBad` (replay's `--skip-bad`), a reader reports each bad line or element there and goes on without
+ * it instead of throwing: a bad history row or metadata element is left out, a bad filter is left out whole
+ * (never half-applied, SPEC §4), and a file that is not a JSON array at all counts as one bad line and gives
+ * nothing.
  */
+
+/** Receives a bad line or element that `--skip-bad` skips. */
+export type BadInputHandler = (error: ReplayInputError) => void;
+
+/** Throws `error`, or hands it to `onBad` when skipping bad input. */
+function reject(error: ReplayInputError, onBad: BadInputHandler | undefined): void {
+  if (!onBad) throw error;
+  onBad(error);
+}
 
 const HISTORY_HEADER = 'symbol,date,slot,cum_volume';
 const DATE = /^\d{4}-\d{2}-\d{2}$/;
 const SYMBOL = /^[A-Za-z0-9.\-:/]{1,20}$/;
 
-export function parseHistoryCsv(text: string, file = 'history'): VolumeSlot[] {
+/**
+ * With `onBad`, a wrong header is reported and the rows are still read as `symbol,date,slot,cum_volume`, each
+ * validated: a file whose columns are in another order then reports its rows rather than feeding them in.
+ */
+export function parseHistoryCsv(text: string, file = 'history', onBad?: BadInputHandler): VolumeSlot[] {
   const lines = text.split(/\r?\n/);
   if (lines[0]?.trim() !== HISTORY_HEADER) {
-    throw new ReplayInputError(file, 1, `expected the header "${HISTORY_HEADER}"`);
+    reject(new ReplayInputError(file, 1, `expected the header "${HISTORY_HEADER}"`), onBad);
   }
   const rows: VolumeSlot[] = [];
   for (let i = 1; i < lines.length; i++) {
     const line = lines[i]!.trim();
     if (line === '') continue;
-    const parts = line.split(',');
-    const fail = (why: string) => new ReplayInputError(file, i + 1, `${why}: "${line}"`);
-    if (parts.length !== 4) throw fail('expected 4 comma-separated fields');
-    const [symbol, date, slotText, volumeText] = parts as [string, string, string, string];
-    if (!SYMBOL.test(symbol)) throw fail('bad symbol');
-    if (!DATE.test(date) || Number.isNaN(Date.parse(`${date}T00:00:00Z`)))
-      throw fail('bad date (want YYYY-MM-DD)');
-    const slot = Number(slotText);
-    if (!Number.isInteger(slot) || slot < 0 || slot > 191) throw fail('slot must be an integer 0..191');
-    const cumVolume = Number(volumeText);
-    if (volumeText === '' || !Number.isFinite(cumVolume) || cumVolume < 0)
-      throw fail('cum_volume must be a number ≥ 0');
-    rows.push({ symbol, date, slot, cumVolume });
+    const row = historyRow(line);
+    if (typeof row === 'string') reject(new ReplayInputError(file, i + 1, `${row}: "${line}"`), onBad);
+    else rows.push(row);
   }
   return rows;
+}
+
+/** One history line as a row, or why it is not one. */
+function historyRow(line: string): VolumeSlot | string {
+  const parts = line.split(',');
+  if (parts.length !== 4) return 'expected 4 comma-separated fields';
+  const [symbol, date, slotText, volumeText] = parts as [string, string, string, string];
+  if (!SYMBOL.test(symbol)) return 'bad symbol';
+  if (!DATE.test(date) || Number.isNaN(Date.parse(`${date}T00:00:00Z`))) return 'bad date (want YYYY-MM-DD)';
+  const slot = Number(slotText);
+  if (!Number.isInteger(slot) || slot < 0 || slot > 191) return 'slot must be an integer 0..191';
+  const cumVolume = Number(volumeText);
+  if (volumeText === '' || !Number.isFinite(cumVolume) || cumVolume < 0)
+    return 'cum_volume must be a number ≥ 0';
+  return { symbol, date, slot, cumVolume };
 }
 
 const nullableNumber = z.number().finite().nullable().default(null);
@@ -95,24 +124,45 @@ function lineOfElement(text: string, index: number): number {
   return 1;
 }
 
-export function parseMetadataJson(text: string, file = 'metadata'): TickerMetadata[] {
-  const value = parseJson(text, file);
-  if (!Array.isArray(value)) throw new ReplayInputError(file, 1, 'expected a JSON array of metadata objects');
-  return value.map((item, index) => {
-    const r = tickerMetadataSchema.safeParse(item);
-    if (!r.success) {
-      const issue = r.error.issues[0]!;
-      throw new ReplayInputError(
-        file,
-        lineOfElement(text, index),
-        `element ${index}: ${issue.path.join('.')}: ${issue.message}`,
-      );
-    }
-    return r.data;
-  });
+/** The top-level JSON array of a side input, or undefined after reporting why there is none. */
+function parseArray(
+  text: string,
+  file: string,
+  what: string,
+  onBad?: BadInputHandler,
+): unknown[] | undefined {
+  let value: unknown;
+  try {
+    value = parseJson(text, file);
+  } catch (e) {
+    if (!(e instanceof ReplayInputError)) throw e;
+    reject(e, onBad);
+    return undefined;
+  }
+  if (Array.isArray(value)) return value;
+  reject(new ReplayInputError(file, 1, `expected a JSON array of ${what}`), onBad);
+  return undefined;
 }
 
-export function parseFiltersJson(text: string, file = 'filters'): ScannerFilter[] {
+export function parseMetadataJson(
+  text: string,
+  file = 'metadata',
+  onBad?: BadInputHandler,
+): TickerMetadata[] {
+  const value = parseArray(text, file, 'metadata objects', onBad) ?? [];
+  const rows: TickerMetadata[] = [];
+  value.forEach((item, index) => {
+    const r = tickerMetadataSchema.safeParse(item);
+    if (r.success) return void rows.push(r.data);
+    const issue = r.error.issues[0]!;
+    const reason = `element ${index}: ${issue.path.join('.')}: ${issue.message}`;
+    reject(new ReplayInputError(file, lineOfElement(text, index), reason), onBad);
+  });
+  return rows;
+}
+
+export function parseFiltersJson(text: string, file = 'filters', onBad?: BadInputHandler): ScannerFilter[] {
+  if (onBad) return parseFiltersSkippingBad(text, file, onBad);
   const value = parseJson(text, file);
   try {
     return parseFilterList(value, `in ${file}`);
@@ -121,4 +171,24 @@ export function parseFiltersJson(text: string, file = 'filters'): ScannerFilter[
     const index = Number(/^(\d+)\./.exec(e.issues[0] ?? '')?.[1] ?? 0);
     throw new ReplayInputError(file, lineOfElement(text, index), e.issues.join('; '));
   }
+}
+
+/** Filter by filter: an invalid one, or a second one with an id already taken, is reported and left out. */
+function parseFiltersSkippingBad(text: string, file: string, onBad: BadInputHandler): ScannerFilter[] {
+  const filters: ScannerFilter[] = [];
+  const ids = new Set<number>();
+  (parseArray(text, file, 'filters', onBad) ?? []).forEach((item, index) => {
+    const r = filterSchema.safeParse(item);
+    let issues: string[];
+    if (!r.success) issues = formatIssues(r.error);
+    else if (ids.has(r.data.id)) issues = [`id: duplicate filter id ${r.data.id}`];
+    else {
+      ids.add(r.data.id);
+      filters.push(r.data);
+      return;
+    }
+    const reason = issues.map((issue) => `${index}.${issue}`).join('; ');
+    onBad(new ReplayInputError(file, lineOfElement(text, index), reason));
+  });
+  return filters;
 }

@@ -8,14 +8,22 @@ import { parseFullMarketSnapshot, type TickerSnapshot } from '../vendor/snapshot
  * The recording format of SPEC §10: NDJSON, one event a line, in time order —
  * `{"at": ISO, "snapshot": <vendor full-market snapshot body>}` or `{"at": ISO, "aggregates": [<A/AM events>]}`.
  */
-export type RecordingEvent =
-  | {
-      readonly kind: 'snapshot';
-      readonly at: number;
-      readonly tickers: readonly TickerSnapshot[];
-      readonly rejected: readonly string[];
-    }
-  | { readonly kind: 'aggregates'; readonly at: number; readonly events: readonly AggregateEvent[] };
+export type RecordingEvent = RecordedInstant &
+  (
+    | {
+        readonly kind: 'snapshot';
+        readonly tickers: readonly TickerSnapshot[];
+        readonly rejected: readonly string[];
+      }
+    | { readonly kind: 'aggregates'; readonly events: readonly AggregateEvent[] }
+  );
+
+/** When an event happened: as epoch ms for the clock, and as written, for the output's `ts` (SPEC §10). */
+interface RecordedInstant {
+  readonly at: number;
+  /** The line's `at` exactly as written (`…:00Z` stays `…:00Z`). */
+  readonly atText: string;
+}
 
 const isoInstant = z.iso.datetime({ offset: true });
 const lineSchema = z.union([
@@ -44,8 +52,9 @@ export function parseRecordingLine(text: string): RecordingEvent {
     const { path, detail } = describeZodError(r.error);
     throw new BadRecordingLine(`expected {"at", "snapshot"} or {"at", "aggregates"}: ${path}: ${detail}`);
   }
-  const at = Date.parse(r.data.at);
-  if ('aggregates' in r.data) return { kind: 'aggregates', at, events: r.data.aggregates };
+  const atText = r.data.at;
+  const at = Date.parse(atText);
+  if ('aggregates' in r.data) return { kind: 'aggregates', at, atText, events: r.data.aggregates };
   let parsed: ReturnType<typeof parseFullMarketSnapshot>;
   try {
     parsed = parseFullMarketSnapshot(r.data.snapshot);
@@ -55,7 +64,7 @@ export function parseRecordingLine(text: string): RecordingEvent {
   const rejected = parsed.rejected.map(
     (x) => `tickers[${x.index}]${x.ticker ? ` (${x.ticker})` : ''}: ${x.reason}`,
   );
-  return { kind: 'snapshot', at, tickers: parsed.snapshot.tickers, rejected };
+  return { kind: 'snapshot', at, atText, tickers: parsed.snapshot.tickers, rejected };
 }
 
 /** {@link parseRecordingLine} for a reader that knows where the line is: errors name the file and line. */

@@ -73,6 +73,20 @@ describe('replay (SPEC §10)', () => {
     });
   });
 
+  it('writes ts exactly as the line wrote its at, whatever the ISO form', async () => {
+    const at = ['2026-03-02T13:00:00Z', '2026-03-02T08:00:30-05:00', '2026-03-02T13:01:00.5Z'];
+    const tickers = [ticker('AAA', 11, 10, 5000)];
+    const lines = at.map((a, i) =>
+      i === 1
+        ? JSON.stringify({ at: a, aggregates: JSON.parse(aggLine('08:00:30', 'AAA', 11.5, 6000)).aggregates })
+        : JSON.stringify({ at: a, snapshot: { status: 'OK', count: 1, tickers } }),
+    );
+    const { out } = await replay(lines, { rows: true });
+    const msgs = out.map((l) => JSON.parse(l) as { type: string; ts: string });
+    expect(msgs.filter((m) => m.type === 'scan').map((m) => m.ts)).toEqual(at);
+    expect([...new Set(msgs.filter((m) => m.type !== 'scan').map((m) => m.ts))]).toEqual(at);
+  });
+
   it('gives byte-identical output on two runs', async () => {
     const a = await replay(RECORDING, { rows: true });
     const b = await replay(RECORDING, { rows: true });
@@ -182,5 +196,62 @@ describe('replay side inputs', () => {
         'f.json',
       ),
     ).toThrow(/f\.json line 3: .*minPirce/);
+  });
+
+  describe('with --skip-bad (SPEC §10: bad input of any kind is counted and reported)', () => {
+    const skipping = () => {
+      const skipped: string[] = [];
+      return { skipped, onBad: (e: ReplayInputError) => skipped.push(e.message) };
+    };
+
+    it('leaves out bad history lines and reads the rest', () => {
+      const { skipped, onBad } = skipping();
+      const csv =
+        'symbol,date,slot,cum_volume\nAAA,2026-02-27,0,100\nAAA,2026-02-27,192,5\nAAA,2026-02-27,1,200';
+      expect(parseHistoryCsv(csv, 'h.csv', onBad).map((r) => r.slot)).toEqual([0, 1]);
+      expect(skipped).toEqual([expect.stringMatching(/^h\.csv line 3: slot must be an integer 0\.\.191/)]);
+    });
+
+    it('reports a wrong history header and still validates every row as symbol,date,slot,cum_volume', () => {
+      const { skipped, onBad } = skipping();
+      const csv = 'date,symbol,slot,cum_volume\n2026-02-27,AAA,0,100\nAAA,2026-02-27,1,200';
+      expect(parseHistoryCsv(csv, 'h.csv', onBad)).toEqual([
+        { symbol: 'AAA', date: '2026-02-27', slot: 1, cumVolume: 200 },
+      ]);
+      expect(skipped).toEqual([
+        expect.stringMatching(/^h\.csv line 1: expected the header/),
+        expect.stringMatching(/^h\.csv line 2: bad date/),
+      ]);
+    });
+
+    it('leaves out bad metadata elements, and a file that is not a JSON array gives none', () => {
+      const { skipped, onBad } = skipping();
+      const json = '[\n{"symbol":"AAA"},\n{"symbol":"BBB","marketCap":"big"},\n{"symbol":"CCC"}\n]';
+      expect(parseMetadataJson(json, 'm.json', onBad).map((m) => m.symbol)).toEqual(['AAA', 'CCC']);
+      expect(parseMetadataJson('{"symbol":"AAA"}', 'm.json', onBad)).toEqual([]);
+      expect(parseMetadataJson('[{"symbol":', 'm.json', onBad)).toEqual([]);
+      expect(skipped).toEqual([
+        expect.stringMatching(/^m\.json line 3: element 1: marketCap/),
+        expect.stringMatching(/^m\.json line 1: expected a JSON array/),
+        expect.stringMatching(/^m\.json line 1: not JSON/),
+      ]);
+    });
+
+    it('leaves out a bad filter whole, and a second filter with a taken id', () => {
+      const { skipped, onBad } = skipping();
+      const json = [
+        '[',
+        '  {"id":1,"name":"a","parameters":{"minPrice":1}},',
+        '  {"id":2,"name":"b","parameters":{"minPirce":1,"maxPrice":5}},',
+        '  {"id":1,"name":"again"},',
+        '  {"id":3,"name":"c"}',
+        ']',
+      ].join('\n');
+      expect(parseFiltersJson(json, 'f.json', onBad).map((f) => f.name)).toEqual(['a', 'c']);
+      expect(skipped).toEqual([
+        expect.stringMatching(/^f\.json line 3: .*minPirce/),
+        expect.stringMatching(/^f\.json line 4: .*duplicate filter id 1/),
+      ]);
+    });
   });
 });

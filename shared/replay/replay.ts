@@ -44,7 +44,8 @@ export interface ReplaySummary {
 
 /**
  * Runs the scanner over a recording without Redis or PostgreSQL: every event is applied, then one full scan
- * at the event's instant; the scan's messages are written in publication order with `ts` = the event's `at`.
+ * at the event's instant; the scan's messages are written in publication order with `ts` = the event's `at`,
+ * exactly as the line wrote it.
  */
 export async function runReplay(o: ReplayOptions): Promise<ReplaySummary> {
   const file = o.file ?? 'recording';
@@ -93,7 +94,7 @@ export async function runReplay(o: ReplayOptions): Promise<ReplaySummary> {
     }
     summary.events++;
 
-    const outcome = engine.scan(event.at);
+    const outcome = engine.scan(event.at, event.atText);
     summary.scans++;
     if (o.rows) {
       const line: ScanLine = {

@@ -8,9 +8,23 @@ const PRIOR = ['2026-02-26', '2026-02-27'];
 
 function lists(
   rows: Record<string, RowSpec>,
-  o: { time?: string; history?: VolumeSlot[]; settings?: Partial<ScanSettings> } = {},
+  o: {
+    time?: string;
+    history?: VolumeSlot[];
+    settings?: Partial<ScanSettings>;
+    /** An earlier snapshot (and scan), e.g. to give rvolSlot its observation five minutes back. */
+    before?: { time: string; rows: Record<string, RowSpec> };
+  } = {},
 ): Record<ListName, string[]> {
   const e = engine({ history: o.history ?? [], settings: o.settings ?? {} });
+  if (o.before) {
+    const earlier = ny(o.before.time);
+    e.applySnapshot(
+      earlier,
+      Object.entries(o.before.rows).map(([s, r]) => snapshotRow(s, r)),
+    );
+    e.scan(earlier);
+  }
   const at = ny(o.time ?? '10:00');
   e.applySnapshot(
     at,
@@ -68,9 +82,60 @@ describe('list membership at, just below and just above each threshold (SPEC §5
       expect(lists(volumes(3000), { time: '04:05', history }).anomalies).toEqual(['ABOVE', 'AT']);
     });
 
-    it('high_volume: rvol ≥ 2, sorted by volumeToday', () => {
+    it('high_volume: rvol ≥ 2', () => {
       expect(lists(volumes(2000), { time: '04:05', history }).high_volume).toEqual(['ABOVE', 'AT']);
     });
+
+    describe('anomalies while rvolSlot is known', () => {
+      /**
+       * Volume `atTen` at 10:00, then `atTen + gained` (−1 / 0 / +1) at 10:05. The baseline is 73,000 at 10:05
+       * and moved 1,000 in those five minutes, so rvolSlot = gained / 1,000 (±0.001).
+       */
+      function at1005(atTen: number, gained: number, o: { observedAtTen?: boolean } = {}) {
+        const row = (v: number): RowSpec => ({ price: 10, volume: v });
+        const ten = row(atTen);
+        return lists(
+          { BELOW: row(atTen + gained - 1), AT: row(atTen + gained), ABOVE: row(atTen + gained + 1) },
+          {
+            time: '10:05',
+            history,
+            ...(o.observedAtTen === false
+              ? {}
+              : { before: { time: '10:00', rows: { BELOW: ten, AT: ten, ABOVE: ten } } }),
+          },
+        );
+      }
+
+      it('takes rvolSlot ≥ 3 even when rvol < 3 (at, just below and just above rvolSlot 3)', () => {
+        // rvolSlot 2.999 / 3 / 3.001; rvol ≈ 103,000 / 73,000 ≈ 1.41.
+        expect(at1005(100_000, 3000).anomalies).toEqual(['ABOVE', 'AT']);
+      });
+
+      it('leaves out rvol ≥ 3 when rvolSlot < 3: rvol is only the fallback for a null rvolSlot', () => {
+        // rvolSlot ≈ 2; rvol ≈ 302,000 / 73,000 ≈ 4.1.
+        expect(at1005(300_000, 2000).anomalies).toEqual([]);
+        // The same rows without the 10:00 observation: rvolSlot is null, rvol decides.
+        expect(at1005(300_000, 2000, { observedAtTen: false }).anomalies).toEqual(['ABOVE', 'AT', 'BELOW']);
+      });
+    });
+  });
+
+  it('high_volume is sorted by volumeToday desc, not by rvol', () => {
+    // Baseline at 04:05: 1,000 for LOWVOL, 10,000 for the other two.
+    const history = [
+      ...historyDays('LOWVOL', PRIOR, (slot) => 1000 * (slot + 1)),
+      ...['BIGVOL', 'NOTHOT'].flatMap((s) => historyDays(s, PRIOR, (slot) => 10_000 * (slot + 1))),
+    ];
+    const l = lists(
+      {
+        LOWVOL: { price: 10, volume: 5000 }, // rvol 5
+        BIGVOL: { price: 10, volume: 30_000 }, // rvol 3
+        NOTHOT: { price: 10, volume: 19_999 }, // rvol 1.9999: more volume than LOWVOL, but not a member
+      },
+      { time: '04:05', history },
+    );
+    expect(l.anomalies).toEqual(['LOWVOL', 'BIGVOL']); // rvol order
+    expect(l.high_volume).toEqual(['BIGVOL', 'LOWVOL']); // volume order
   });
 
   it('new_highs: within 0.5 % of the session high', () => {
@@ -89,7 +154,7 @@ describe('list membership at, just below and just above each threshold (SPEC §5
     ]);
   });
 
-  it('reversals: up ≥ 2 % but ≥ 1 % below the open, or the mirror', () => {
+  it('reversals: up ≥ 2 % but ≥ 1 % below the open', () => {
     // changePercent boundary, with price well below the open.
     expect(
       lists({
@@ -106,8 +171,25 @@ describe('list membership at, just below and just above each threshold (SPEC §5
         ABOVE: { price: 98.99, prevClose: 90, open: 100 },
       }).reversals,
     ).toEqual(['ABOVE', 'AT']);
-    // The mirror: down ≥ 2 % but ≥ 1 % above the open.
-    expect(lists({ DOWN: { price: 101, prevClose: 110, open: 100 } }).reversals).toEqual(['DOWN']);
+  });
+
+  it('reversals, the mirror: down ≥ 2 % but ≥ 1 % above the open', () => {
+    // changePercent −2.01 / −2 / −1.99, with price well above the open (gapFromOpen ≈ 8.9 %).
+    expect(
+      lists({
+        BELOW: { price: 97.99, prevClose: 100, open: 90 },
+        AT: { price: 98, prevClose: 100, open: 90 },
+        ABOVE: { price: 98.01, prevClose: 100, open: 90 },
+      }).reversals.sort(),
+    ).toEqual(['AT', 'BELOW']);
+    // gapFromOpen 0.99 / 1 / 1.01 (vs open 100), with changePercent well below −2 (≈ −8.2 % vs 110).
+    expect(
+      lists({
+        BELOW: { price: 100.99, prevClose: 110, open: 100 },
+        AT: { price: 101, prevClose: 110, open: 100 },
+        ABOVE: { price: 101.01, prevClose: 110, open: 100 },
+      }).reversals,
+    ).toEqual(['ABOVE', 'AT']);
   });
 });
 

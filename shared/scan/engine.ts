@@ -108,11 +108,14 @@ export class ScanEngine {
     return stats;
   }
 
-  /** A full scan at `ms` on this thread. */
-  scan(ms: number): ScanOutcome {
+  /**
+   * A full scan at `ms` on this thread. `ts` is what its messages carry; default the ISO form of `ms` (replay
+   * passes the recording's `at` as written).
+   */
+  scan(ms: number, ts?: string): ScanOutcome {
     const prepared = this.prepare(ms);
     const ranked = scanKernel(this.state.cols, prepared.params, 0, this.state.size);
-    return this.finish(prepared, ranked);
+    return this.finish(prepared, ranked, ts);
   }
 
   /** Step 1 of a scan: the clock, the per-row inputs that depend on time, and the kernel's parameters. */
@@ -136,9 +139,12 @@ export class ScanEngine {
   }
 
   /** Step 3: from the ranked rows (score order), the lists and their sequenced messages. */
-  finish({ clock, params }: PreparedScan, rankedRows: Int32Array): ScanOutcome {
+  finish(
+    { clock, params }: PreparedScan,
+    rankedRows: Int32Array,
+    ts = new Date(clock.ms).toISOString(),
+  ): ScanOutcome {
     const s = this.opts.settings;
-    const ts = new Date(clock.ms).toISOString();
     const ctx = { session: clock.session, filtersMatched: params.filters.matched };
     const rowByIndex = new Map<number, ScanRow>();
     const ranked = Array.from(rankedRows, (row, k) => {

@@ -1,4 +1,5 @@
-import { nyTime } from '../market/ny-time.js';
+import { nyTime, nyWallClockToUtcMs } from '../market/ny-time.js';
+import { FIRST_SLOT_MINUTE } from '../market/session-clock.js';
 import { allocateColumns, clearStateRow, growColumns, SLOTS, type MarketColumns } from './columns.js';
 import { CodeDictionary } from './dictionary.js';
 import type { TickerMetadata } from './metadata.js';
@@ -30,6 +31,8 @@ export interface AggregateInput {
   readonly op?: number;
   readonly h?: number;
   readonly l?: number;
+  /** End of the bar's window, epoch ms (vendor events carry it): orders bars of one ticker. */
+  readonly e?: number;
 }
 
 /** Supplies a symbol's RVOL baseline curve for the current trading day (undefined = no history yet). */
@@ -41,6 +44,8 @@ export interface ApplyStats {
   noPrice: number;
   newSymbols: number;
   dayChanged: boolean;
+  /** Aggregates skipped as older than the state (see {@link MarketState.applyAggregate}). */
+  stale: number;
 }
 
 const FIVE_MINUTES_MS = 300_000;
@@ -93,12 +98,16 @@ export class MarketState {
   private readonly symbols: string[] = [];
   private readonly companyNames: (string | null)[] = [];
   private observations: Observations[] = [];
+  /** Per row, the window end of the newest aggregate applied today (−Infinity: none). */
+  private barEnd: number[] = [];
   private metadata = new Map<string, TickerMetadata>();
   private baselineSource: BaselineSource = () => undefined;
   private orderDirty = false;
   /** Reused for every row so that applying 12K rows allocates nothing per row. */
   private readonly scratch = Object.fromEntries(SNAPSHOT_FIELDS.map((k) => [k, NaN])) as SnapshotValues;
   private currentDate: string | null = null;
+  /** 04:00 New York of the current date: high/low are session extremes since then (SPEC §2). */
+  private extremesFromMs = -Infinity;
 
   constructor(
     initialCapacity = 1024,
@@ -150,9 +159,11 @@ export class MarketState {
     if (date === this.currentDate) return false;
     const first = this.currentDate === null;
     this.currentDate = date;
+    this.extremesFromMs = nyWallClockToUtcMs(date, FIRST_SLOT_MINUTE);
     if (first) return true;
     for (let row = 0; row < this.symbols.length; row++) clearStateRow(this.cols, row);
     this.observations = this.symbols.map(() => new Observations());
+    this.barEnd = this.symbols.map(() => -Infinity);
     return true;
   }
 
@@ -200,21 +211,32 @@ export class MarketState {
     n.dayClose[row] = firstPositive(v.dayC) ?? NaN;
     if (v.bidP > 0) n.bid[row] = v.bidP;
     if (v.askP > 0) n.ask[row] = v.askP;
-    this.widen(row, v.dayH, v.dayL, price);
+    this.widen(row, ms, v.dayH, v.dayL, price);
     this.observe(row, ms);
     stats.applied++;
     return true;
   }
 
-  /** Applies one streamed aggregate observed at `ms` (SPEC §2.1). */
+  /**
+   * Applies one streamed aggregate observed at `ms` (SPEC §2.1), unless it is older than the state: it ends no
+   * later than the newest bar applied to the ticker today, or its day volume `av` is below the ticker's volume
+   * (the day's volume only grows, so such a bar predates what a snapshot or a later bar already set). The stream
+   * delivers at least once — a bar can come back after a crash or a failed tick, behind newer data — and a stale
+   * bar must not move price or volume backwards. Skipped bars are counted in `stats.stale`.
+   */
   applyAggregate(a: AggregateInput, ms: number, stats: ApplyStats): void {
     const row = this.ensureRow(a.sym, stats);
     const n = this.cols.num;
+    if ((a.e !== undefined && a.e <= this.barEnd[row]!) || (pos(a.av) && a.av < n.volumeToday[row]!)) {
+      stats.stale++;
+      return;
+    }
+    if (a.e !== undefined) this.barEnd[row] = a.e;
     if (pos(a.c)) n.price[row] = a.c;
     if (pos(a.av)) n.volumeToday[row] = a.av;
     if (pos(a.op)) n.open[row] = a.op;
     const price = n.price[row]!;
-    this.widen(row, a.h, a.l, Number.isNaN(price) ? undefined : price);
+    this.widen(row, ms, a.h, a.l, Number.isNaN(price) ? undefined : price);
     this.observe(row, ms);
     stats.applied++;
   }
@@ -245,6 +267,7 @@ export class MarketState {
     this.rowOf.set(symbol, row);
     this.symbols.push(symbol);
     this.observations.push(new Observations());
+    this.barEnd.push(-Infinity);
     this.fillMetadata(row, this.metadata.get(symbol));
     this.fillBaseline(row, symbol);
     this.orderDirty = true;
@@ -252,12 +275,19 @@ export class MarketState {
     return row;
   }
 
+  /**
+   * Widens high/low with what an event at `ms` carries — from 04:00 New York on only: before it the vendor's
+   * `day.h`/`day.l` and last trade still describe the previous session (its snapshot is cleared at 03:30 and
+   * refills from 04:00), and SPEC §2 defines high/low as the session's extremes since 04:00.
+   */
   private widen(
     row: number,
+    ms: number,
     high: number | undefined,
     low: number | undefined,
     price: number | undefined,
   ): void {
+    if (ms < this.extremesFromMs) return;
     const n = this.cols.num;
     for (const v of [high, price]) if (pos(v) && !(n.high[row]! >= v)) n.high[row] = v;
     for (const v of [low, price]) if (pos(v) && !(n.low[row]! <= v)) n.low[row] = v;
@@ -295,5 +325,5 @@ export class MarketState {
 }
 
 export function emptyApplyStats(): ApplyStats {
-  return { applied: 0, noPrice: 0, newSymbols: 0, dayChanged: false };
+  return { applied: 0, noPrice: 0, newSymbols: 0, dayChanged: false, stale: 0 };
 }

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { engine, metadata, ny, scanOne, snapshotRow } from '../../test/utils/market.js';
+import { decodeSnapshotValue } from '../vendor/snapshot-decoder.js';
 
 describe('derived metrics (SPEC §3)', () => {
   it('computes every gap and position metric from one snapshot row', () => {
@@ -109,6 +110,52 @@ describe('ticker inputs from a snapshot (SPEC §2)', () => {
     expect(vols).toEqual({ A: 500, B: 400 });
   });
 
+  it('leaves open null while day.o is 0 and prevClose null when prevDay.c ≤ 0, never 0', () => {
+    const e = engine();
+    const { outcome } = scanOne(e, ny('08:00'), [
+      { ticker: 'ZERO', lastTrade: { p: 10 }, day: { o: 0, h: 0, l: 0, c: 0, v: 0 }, prevDay: { c: 0 } },
+      { ticker: 'NEG', lastTrade: { p: 10 }, day: { o: -1 }, prevDay: { c: -1 } },
+    ]);
+    for (const row of outcome.ranked) {
+      expect(row).toMatchObject({ open: null, prevClose: null, changePercent: null, gapFromOpen: null });
+    }
+    expect(outcome.ranked).toHaveLength(2);
+  });
+
+  it('takes bid from lastQuote.p and ask from lastQuote.P, and keeps them while a row has no quote', () => {
+    const e = engine();
+    const quote = (t: string, lastQuote?: { p: number; P: number }) =>
+      scanOne(e, ny(t), [{ ...snapshotRow('ABC', { price: 10 }), ...(lastQuote ? { lastQuote } : {}) }]).row;
+    expect(quote('10:00', { p: 9.98, P: 10.02 })).toMatchObject({ bid: 9.98, ask: 10.02 });
+    expect(quote('10:01')).toMatchObject({ bid: 9.98, ask: 10.02 });
+    expect(quote('10:02', { p: 0, P: 0 })).toMatchObject({ bid: 9.98, ask: 10.02 });
+    expect(quote('10:03', { p: 9.99, P: 10.01 })).toMatchObject({ bid: 9.99, ask: 10.01 });
+    expect(scanOne(engine(), ny('10:00'), [snapshotRow('ABC', { price: 10 })]).row).toMatchObject({
+      bid: null,
+      ask: null,
+    });
+  });
+
+  it('takes bid and ask the same way from a snapshot decoded into columns (the live path)', () => {
+    const e = engine();
+    // The vendor's own example row (polygon-wire-formats.md §3.1): P = ask 20.6, p = bid 20.5.
+    e.applySnapshotColumns(
+      ny('10:00'),
+      decodeSnapshotValue({
+        status: 'OK',
+        tickers: [
+          {
+            ticker: 'BCAT',
+            day: { c: 20.506, h: 20.64, l: 20.506, o: 20.64, v: 37216, vw: 20.616 },
+            lastQuote: { P: 20.6, S: 22, p: 20.5, s: 13, t: 1605192959994246100 },
+            prevDay: { c: 20.63, h: 21, l: 20.5, o: 20.79, v: 292738, vw: 20.6939 },
+          },
+        ],
+      }),
+    );
+    expect(e.scan(ny('10:00')).ranked[0]).toMatchObject({ symbol: 'BCAT', bid: 20.5, ask: 20.6 });
+  });
+
   it('widens high and low with day.h, day.l and every observed price, and resets them on a new day', () => {
     const e = engine();
     e.applySnapshot(ny('10:00'), [snapshotRow('ABC', { price: 10, high: 10.5, low: 9.5 })]);
@@ -118,6 +165,19 @@ describe('ticker inputs from a snapshot (SPEC §2)', () => {
 
     e.applySnapshot(ny('10:00', '2026-03-03'), [snapshotRow('ABC', { price: 9.8 })]);
     expect(e.scan(ny('10:00', '2026-03-03')).ranked[0]).toMatchObject({ high: 9.8, low: 9.8 });
+  });
+
+  it('keeps high and low to the session since 04:00: prices and day.h/day.l seen before 04:00 do not count', () => {
+    const e = engine();
+    const day2 = (t: string) => ny(t, '2026-03-03');
+    // Before 04:00 the vendor's day.h/day.l and last trade are still yesterday's.
+    e.applySnapshot(day2('03:30'), [snapshotRow('ABC', { price: 50, high: 55, low: 45 })]);
+    e.applyAggregates(day2('03:59:59.999'), [{ sym: 'ABC', c: 60, h: 61, l: 59, av: 100 }]);
+    expect(e.scan(day2('03:59:59.999')).ranked[0]).toMatchObject({ price: 60, high: null, low: null });
+    e.applySnapshot(day2('04:00'), [snapshotRow('ABC', { price: 10 })]);
+    expect(e.scan(day2('04:00')).ranked[0]).toMatchObject({ high: 10, low: 10 });
+    e.applyAggregates(day2('04:00:01'), [{ sym: 'ABC', c: 10.5, h: 10.6, l: 9.9, av: 200 }]);
+    expect(e.scan(day2('04:00:01')).ranked[0]).toMatchObject({ high: 10.6, low: 9.9 });
   });
 
   it('clears per-ticker market state when the New York date changes, keeping metadata', () => {
@@ -148,6 +208,36 @@ describe('ticker inputs from a snapshot (SPEC §2)', () => {
     e.applySnapshot(ny('10:00'), [snapshotRow('ABC', { price: 10, prevClose: 10, open: 9.9, volume: 1000 })]);
     e.applyAggregates(ny('10:00:01'), [{ sym: 'ABC', c: 10.5, av: 0, op: 0, h: 10.5, l: 10.4 }]);
     expect(e.scan(ny('10:00:01')).ranked[0]).toMatchObject({ price: 10.5, volumeToday: 1000, open: 9.9 });
+  });
+
+  it('skips an aggregate older than the state, so a redelivered or reclaimed bar never moves price or volume back', () => {
+    const e = engine();
+    e.applySnapshot(ny('10:00'), [snapshotRow('ABC', { price: 10, prevClose: 10, volume: 1000 })]);
+    e.applyAggregates(ny('10:00:02'), [{ sym: 'ABC', c: 10.5, av: 1200, e: ny('10:00:02') }]);
+    const late = e.applyAggregates(ny('10:00:03'), [
+      { sym: 'ABC', c: 10.4, av: 1250, e: ny('10:00:02') }, // the same window again
+      { sym: 'ABC', c: 10.1, av: 1100, e: ny('10:00:01') }, // an earlier window
+    ]);
+    expect(late.stale).toBe(2);
+    expect(e.scan(ny('10:00:03')).ranked[0]).toMatchObject({ price: 10.5, volumeToday: 1200 });
+
+    // A bar that ended before the snapshot just applied reports less day volume than the snapshot set.
+    e.applySnapshot(ny('10:00:05'), [snapshotRow('ABC', { price: 10.7, prevClose: 10, volume: 1500 })]);
+    expect(
+      e.applyAggregates(ny('10:00:06'), [{ sym: 'ABC', c: 10.2, av: 1300, e: ny('10:00:03') }]).stale,
+    ).toBe(1);
+    expect(e.scan(ny('10:00:06')).ranked[0]).toMatchObject({ price: 10.7, volumeToday: 1500 });
+
+    // A newer bar applies; the next day starts afresh.
+    e.applyAggregates(ny('10:00:07'), [{ sym: 'ABC', c: 10.9, av: 1600, e: ny('10:00:07') }]);
+    expect(e.scan(ny('10:00:07')).ranked[0]).toMatchObject({ price: 10.9, volumeToday: 1600 });
+    e.applySnapshot(ny('04:05', '2026-03-03'), [
+      snapshotRow('ABC', { price: 11, prevClose: 10.9, volume: 10 }),
+    ]);
+    e.applyAggregates(ny('04:05:02', '2026-03-03'), [
+      { sym: 'ABC', c: 11.1, av: 20, e: ny('04:05:01', '2026-03-03') },
+    ]);
+    expect(e.scan(ny('04:05:02', '2026-03-03')).ranked[0]).toMatchObject({ price: 11.1, volumeToday: 20 });
   });
 
   it('ranks with 1-based ranks, score desc then symbol asc', () => {

@@ -113,6 +113,21 @@ describe('rvolSlot, the 5-minute RVOL (SPEC §3.1)', () => {
     expect(later.rvolSlot).toBe(5);
   });
 
+  it('is null on a new trading day until that day has an observation five minutes old', () => {
+    const e = engine({ history: historyDays('ABC', PRIOR, linear) });
+    scanOne(e, ny('10:00'), [snapshotRow('ABC', { price: 10, volume: 100_000 })]);
+    expect(scanOne(e, ny('10:05'), [snapshotRow('ABC', { price: 10, volume: 101_000 })]).row!.rvolSlot).toBe(
+      1,
+    );
+    // Day 2, 04:05: yesterday's observations are gone with the rest of the day's market state.
+    const day2 = (t: string) => ny(t, '2026-03-03');
+    const first = scanOne(e, day2('04:05'), [snapshotRow('ABC', { price: 10, volume: 3000 })]).row!;
+    expect(first).toMatchObject({ rvol: 3, rvolSlot: null });
+    // Five minutes later, the 04:05 observation is v₋₅: (5,000 − 3,000) / (2,000 − 1,000).
+    const later = scanOne(e, day2('04:10'), [snapshotRow('ABC', { price: 10, volume: 5000 })]).row!;
+    expect(later.rvolSlot).toBe(2);
+  });
+
   it('is null when the baseline did not move in the last five minutes', () => {
     const flat = historyDays('ABC', PRIOR, (s) => (s < 100 ? linear(s) : linear(99)));
     const e = engine({ history: flat });

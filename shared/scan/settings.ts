@@ -1,4 +1,4 @@
-import type { Config } from '../config.js';
+import { configSchema, parseVariables, type Config } from '../config.js';
 
 /** The knobs of the scan semantics (SPEC §3–§5), separate from process configuration so pure code and
  * worker threads get a small plain object. Defaults are the SPEC's. */
@@ -49,7 +49,38 @@ export const DEFAULT_SCAN_SETTINGS: ScanSettings = {
   },
 };
 
-export function scanSettingsFromConfig(c: Config): ScanSettings {
+/** The configuration variables of the scan semantics: all that replay reads (SPEC §10). */
+export const SCAN_VARIABLES = [
+  'RVOL_LOOKBACK_DAYS',
+  'RVOL_MIN_DAYS',
+  'MAX_FILTERED',
+  'LIST_LIMIT',
+  'SCORE_RVOL_WEIGHT',
+  'SCORE_VOLUME_RATIO_WEIGHT',
+  'GAPPER_MIN_PCT',
+  'MOMENTUM_MIN_PCT',
+  'WINNER_MIN_PCT',
+  'ANOMALY_MIN_RVOL',
+  'HIGH_VOLUME_MIN_RVOL',
+  'NEAR_EXTREME_MAX_PCT',
+  'REVERSAL_MIN_CHANGE_PCT',
+  'REVERSAL_MIN_FROM_OPEN_PCT',
+] as const satisfies readonly (keyof Config)[];
+export type ScanVariables = Pick<Config, (typeof SCAN_VARIABLES)[number]>;
+
+/**
+ * Reads and validates the scan variables alone (process.env and `.env` by default), so that a variable a tool
+ * does not use — a gateway bound to 0.0.0.0 without tokens, say — cannot stop it.
+ */
+export function loadScanVariables(env: NodeJS.ProcessEnv = process.env): ScanVariables {
+  const mask = Object.fromEntries(SCAN_VARIABLES.map((k) => [k, true])) as Record<
+    (typeof SCAN_VARIABLES)[number],
+    true
+  >;
+  return parseVariables(configSchema.pick(mask), env);
+}
+
+export function scanSettingsFromConfig(c: ScanVariables): ScanSettings {
   return {
     lookbackDays: c.RVOL_LOOKBACK_DAYS,
     minHistoryDays: c.RVOL_MIN_DAYS,
