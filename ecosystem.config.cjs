@@ -7,13 +7,15 @@ module.exports = {
   apps: [
     { name: 'migrate', script: 'dist/shared/db/migrate-cli.js', autorestart: false },
     // The one owner of market state; its piscina workers are threads inside it (WORKER_THREADS).
-    { name: 'orchestrator', script: 'dist/orchestrator/main.js', ...common },
+    // Exit 2 = the vendor refused the key (or the plan lacks the data): restarting cannot help, so it stays stopped.
+    { name: 'orchestrator', script: 'dist/orchestrator/main.js', ...common, stop_exit_codes: [2] },
     // BullMQ workers: scan and volume-slot persistence to PostgreSQL.
     { name: 'jobs', script: 'dist/jobs/main.js', ...common },
     // SPEC §8 clients: WebSocket /ws, /health, /api/lists. Several instances share the port (SO_REUSEPORT).
     { name: 'gateway', script: 'dist/gateway/main.js', instances: 2, exec_mode: 'fork', ...common },
     // FEED=polygon only: the vendor WebSocket (one connection per API key), forwarding aggregates to Redis.
-    { name: 'feed', script: 'dist/feed/main.js', ...common },
+    // Exit 0 = FEED is not polygon (nothing to do), 2 = key refused or no key: both stay stopped (feed/main.ts).
+    { name: 'feed', script: 'dist/feed/main.js', ...common, stop_exit_codes: [0, 2] },
     // bull-board over the BullMQ queues (DASHBOARD_PORT), behind basic auth when DASHBOARD_PASSWORD is set.
     { name: 'dashboard', script: 'dist/dashboard/main.js', ...common },
   ],

@@ -10,7 +10,12 @@ import { STREAM_FIELDS } from './aggregate-forwarder.js';
  * with blocking XREADGROUP, XACK once the handler has succeeded, and XAUTOCLAIM of entries another
  * consumer (a crashed orchestrator, or this one after a handler failure) left pending for longer than
  * `reclaimIdleMs`, at start and every `reclaimEveryMs`. Delivery is at-least-once: a handler must
- * tolerate a redelivered event, which applying a bar's price and cumulative volume again does.
+ * tolerate a redelivered event (the engine skips a bar that is not newer than the state).
+ *
+ * With `deferAck` the handler's owner acks instead, once the batch's effect is durable: the orchestrator queues
+ * a batch for its next tick and acks it only after publishing a scan that applied it, so bars queued or in a
+ * tick when the process dies stay pending and a successor reclaims them. On a graceful stop, release() removes
+ * the consumer from the group when nothing is left pending for it.
  *
  * The blocking reads use their own connection (a duplicate of the one given), since a blocked connection
  * cannot carry the acks; stop() disconnects it to end a block at once instead of waiting it out.
@@ -31,6 +36,8 @@ export interface AggregateConsumerOptions {
   readonly consumer: string;
   /** One batch per read, in stream order. Throwing leaves the batch pending (reclaimed later). */
   readonly handler: (batch: readonly StreamAggregate[]) => void | Promise<void>;
+  /** The consumer does not ack a handled batch; its owner calls {@link AggregateConsumer.ack} later. */
+  readonly deferAck?: boolean;
   /** Where a *new* group starts. Default `$`: bars from before the first start describe a market the
    *  orchestrator never saw. An existing group always resumes where it left off. */
   readonly startId?: string;
@@ -98,6 +105,32 @@ export class AggregateConsumer {
     this.controller.abort();
     this.blocking.disconnect();
     await this.loop;
+  }
+
+  /**
+   * On a graceful stop, after stop() and once the owner acked what it applied: deletes this consumer from the
+   * group (XGROUP DELCONSUMER) so names of stopped processes do not pile up. A consumer with entries still
+   * pending is kept, because deleting it would drop them for good; a successor reclaims them. Returns whether
+   * it was deleted.
+   */
+  async release(): Promise<boolean> {
+    const pending = (await this.redis.xpending(
+      this.stream,
+      this.group,
+      '-',
+      '+',
+      1,
+      this.options.consumer,
+    )) as unknown[];
+    if (pending.length > 0) {
+      this.log.warn(
+        { consumer: this.options.consumer },
+        'aggregates left pending; consumer kept for reclaim',
+      );
+      return false;
+    }
+    await this.redis.xgroup('DELCONSUMER', this.stream, this.group, this.options.consumer);
+    return true;
   }
 
   /** Takes over pending entries idle longer than `reclaimIdleMs` and handles them. Returns how many. */
@@ -203,10 +236,12 @@ export class AggregateConsumer {
       this.log.error({ err: error, entries: batch.length }, 'aggregate handler failed; entries left pending');
       return;
     }
-    await this.ack(batch.map((e) => e.id));
+    if (!this.options.deferAck) await this.ack(batch.map((e) => e.id));
   }
 
-  private async ack(ids: readonly string[]): Promise<void> {
+  /** Acknowledges entries (done by the consumer itself unless `deferAck`). */
+  async ack(ids: readonly string[]): Promise<void> {
+    if (ids.length === 0) return;
     this.counters.acked += await this.redis.xack(this.stream, this.group, ...ids);
   }
 }

@@ -4,9 +4,10 @@ import type { AggregateEvent } from '../shared/vendor/aggregate-schema.js';
 
 /*
  * Feed process → orchestrator: every vendor aggregate goes into the Redis stream
- * `keys(prefix).aggregatesStream`, one entry per event, the events of one WebSocket frame in one pipeline
- * (one round trip per frame instead of per event: ~1.5M pipelined ops/s here against ~100K unpipelined,
- * ARCHITECTURE.md). ioredis writes commands in call order on one connection, so entries keep frame order.
+ * `keys(prefix).aggregatesStream`, one entry per event, the events of one or more WebSocket frames in one
+ * pipeline (one round trip per batch instead of per event: ~1.5M pipelined ops/s here against ~100K
+ * unpipelined, ARCHITECTURE.md). ioredis writes commands in call order on one connection, so entries keep
+ * frame order. How many writes may be pending at once is forward-queue.ts's business.
  *
  * The stream is capped with `MAXLEN ~`: the orchestrator is the only reader and acknowledges as it goes,
  * so the cap only matters when it is down, and then the oldest per-second bars are the least useful thing
@@ -26,6 +27,12 @@ export const STREAM_FIELDS = {
   /** When the feed process received the frame, epoch ms. */
   receivedAt: 'r',
 } as const;
+
+/** One WebSocket frame's aggregates and when the feed received them. */
+export interface ForwardFrame {
+  readonly events: readonly AggregateEvent[];
+  readonly receivedAtMs: number;
+}
 
 export interface AggregateForwarderOptions {
   readonly redis: Redis;
@@ -58,22 +65,31 @@ export class AggregateForwarder {
    *   stop; the entries that did get in stay in).
    */
   async forward(events: readonly AggregateEvent[], receivedAtMs: number = Date.now()): Promise<string[]> {
-    if (events.length === 0) return [];
+    return this.forwardFrames([{ events, receivedAtMs }]);
+  }
+
+  /** Appends several frames' events in one pipeline, in order (see forward-queue.ts, which batches them). */
+  async forwardFrames(frames: readonly ForwardFrame[]): Promise<string[]> {
     const pipeline = this.redis.pipeline();
-    const receivedAt = String(receivedAtMs);
-    for (const event of events) {
-      pipeline.xadd(
-        this.stream,
-        'MAXLEN',
-        '~',
-        this.maxLen,
-        '*',
-        STREAM_FIELDS.event,
-        JSON.stringify(event),
-        STREAM_FIELDS.receivedAt,
-        receivedAt,
-      );
+    let count = 0;
+    for (const { events, receivedAtMs } of frames) {
+      const receivedAt = String(receivedAtMs);
+      for (const event of events) {
+        count++;
+        pipeline.xadd(
+          this.stream,
+          'MAXLEN',
+          '~',
+          this.maxLen,
+          '*',
+          STREAM_FIELDS.event,
+          JSON.stringify(event),
+          STREAM_FIELDS.receivedAt,
+          receivedAt,
+        );
+      }
     }
+    if (count === 0) return [];
     const results = (await pipeline.exec()) ?? [];
     const ids: string[] = [];
     for (const [error, id] of results) {

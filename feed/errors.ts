@@ -22,6 +22,14 @@ export class VendorAuthError extends Error {
   }
 }
 
+/**
+ * What a VendorAuthError means, for logs: a 403 is the plan (the key is valid, this data is not in it; a new
+ * key will not help, an upgrade will), anything else (401, WebSocket `auth_failed`) is the key itself.
+ */
+export function authFailureSummary(error: VendorAuthError): string {
+  return error.status === 403 ? 'not entitled to this data (plan)' : 'API key refused';
+}
+
 /** HTTP 429 that outlasted the retries (or asked for a longer wait than the client accepts). */
 export class VendorRateLimitedError extends Error {
   override readonly name = 'VendorRateLimitedError';

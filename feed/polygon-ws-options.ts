@@ -24,8 +24,20 @@ export interface PolygonWsOptions {
   readonly channels?: readonly AggregateChannel[];
   /** Whether data is expected now; idle detection applies only then. Default: the session is not CLOSED. */
   readonly isSessionOpen?: () => boolean;
-  /** Default 30 000 ms. */
+  /**
+   * No message for this long during a session, with symbols subscribed, replaces the connection. Default
+   * 60 000 ms: pings catch dead connections, so this only has to catch a vendor stream that stalled while the
+   * connection lives, and a longer window spares thin premarket minutes when no hot name trades.
+   */
   readonly idleMs?: number;
+  /** WebSocket ping period, in every session state. Default 25 000 ms (the vendor's Go client's value). */
+  readonly pingIntervalMs?: number;
+  /** No pong (nor any frame) this long after a ping: the connection is dead. Default 10 000 ms. */
+  readonly pongTimeoutMs?: number;
+  /** How long a connection must stay up after auth before the reconnect backoff starts over. Default 30 000 ms. */
+  readonly stableAfterMs?: number;
+  /** Largest inbound message; a bigger one closes the connection (1009). Default 4 MiB. */
+  readonly maxPayloadBytes?: number;
   /** From dialling to `auth_success`. Default 10 000 ms. */
   readonly authTimeoutMs?: number;
   /** Default 500 ms doubling up to 30 s. */
@@ -46,7 +58,8 @@ export type PolygonWsState =
  * Counters of {@link PolygonWsClient.stats}: sockets opened (`connects`) and `authenticated`; `frames` and
  * `aggregates` delivered; `ignoredEvents` (well-formed T, Q, LULD…, unused here); `badElements` (failed the
  * schema; the rest of their frame was used); `badFrames` (not a JSON array); `handlerErrors`; vendor `acks`,
- * `vendorErrors`, `authTimeouts`, `evictions` (max_connections); `idleReconnects`; `droppedOutbound`.
+ * `vendorErrors`, `authTimeouts`, `evictions` (max_connections); `idleReconnects` (no data in a session);
+ * `pongTimeouts` (no answer to a ping); `droppedOutbound`.
  */
 export const WS_COUNTERS = [
   'connects',
@@ -62,8 +75,7 @@ export const WS_COUNTERS = [
   'authTimeouts',
   'evictions',
   'idleReconnects',
+  'pongTimeouts',
   'droppedOutbound',
 ] as const;
 export type PolygonWsStats = Record<(typeof WS_COUNTERS)[number], number>;
-
-/** Per-connection facts the frame handler updates. */

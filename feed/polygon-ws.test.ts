@@ -79,6 +79,32 @@ async function restartFake(options: FakeVendorOptions): Promise<void> {
 
 const waitFor = (check: () => void, timeout = 2_000) => vi.waitFor(check, { timeout, interval: 10 });
 
+/**
+ * A minimal vendor on its own ws server, for what the fake vendor cannot do: `autoPong: false` leaves pings
+ * unanswered while the connection stays open and readable. It says `connected`, accepts any key, acks nothing.
+ */
+async function startBareVendor(options: { autoPong: boolean }) {
+  const server = new WebSocketServer({ host: '127.0.0.1', port: 0, autoPong: options.autoPong });
+  await new Promise((resolve) => server.once('listening', resolve));
+  let accepted = 0;
+  server.on('connection', (socket) => {
+    accepted++;
+    socket.send(JSON.stringify([{ ev: 'status', status: 'connected', message: 'Connected Successfully' }]));
+    socket.on('message', () =>
+      socket.send(JSON.stringify([{ ev: 'status', status: 'auth_success', message: 'authenticated' }])),
+    );
+  });
+  const { port } = server.address() as AddressInfo;
+  return {
+    url: `ws://127.0.0.1:${port}`,
+    connections: () => accepted,
+    close: async () => {
+      for (const c of server.clients) c.terminate();
+      await new Promise((resolve) => server.close(resolve));
+    },
+  };
+}
+
 beforeEach(async () => {
   fake = await startFakeVendor();
 });
@@ -287,6 +313,70 @@ describe('PolygonWsClient', () => {
 
     expect(client.stats().droppedOutbound).toBe(1);
     await waitFor(() => expect(client.state).toBe('waiting'));
+  });
+
+  it('replaces a connection whose vendor stops answering pings, even with nothing subscribed', async () => {
+    const { client } = start({ pingIntervalMs: 50, pongTimeoutMs: 150 });
+    await waitFor(() => expect(client.state).toBe('ready'));
+    // The fake stops reading its socket: the client's pings go unanswered, as on a half-open connection.
+    fake.ws.pauseReading();
+
+    await waitFor(() => expect(client.stats().pongTimeouts).toBe(1));
+    await waitFor(() => expect(fake.ws.connections[1]?.authed).toBe(true));
+    expect(client.stats().idleReconnects).toBe(0);
+    await waitFor(() => expect(client.state).toBe('ready'));
+  });
+
+  it('replaces a connection to a server that never answers pings but stays open', async () => {
+    const server = await startBareVendor({ autoPong: false });
+    try {
+      const { client } = start({ url: server.url, pingIntervalMs: 50, pongTimeoutMs: 150 });
+      await waitFor(() => expect(client.stats().pongTimeouts).toBeGreaterThanOrEqual(1));
+      await waitFor(() => expect(server.connections()).toBeGreaterThanOrEqual(2));
+      await client.close();
+    } finally {
+      await server.close();
+    }
+  });
+
+  it('keeps a quiet but healthy connection with nothing subscribed during a session', async () => {
+    const { client } = start({ idleMs: 100, pingIntervalMs: 50, pongTimeoutMs: 150 });
+    await waitFor(() => expect(client.state).toBe('ready'));
+    let pings = 0;
+    fake.ws.connections[0]?.socket.on('ping', () => pings++);
+    fake.ws.stopSending();
+    await new Promise((resolve) => setTimeout(resolve, 600));
+
+    expect(pings).toBeGreaterThanOrEqual(3);
+    expect(client.stats()).toMatchObject({ idleReconnects: 0, pongTimeouts: 0, connects: 1 });
+    expect(client.state).toBe('ready');
+    expect(fake.ws.connections).toHaveLength(1);
+  });
+
+  it('keeps the reconnect backoff growing while connections drop soon after auth, and resets it once one stays up', async () => {
+    const { client } = start({ stableAfterMs: 400, backoff: { initialMs: 10, maxMs: 10, random: () => 0 } });
+    await waitFor(() => expect(client.state).toBe('ready'));
+    for (let drop = 1; drop <= 3; drop++) {
+      fake.ws.disconnectAll();
+      await waitFor(() => expect(fake.ws.connections[drop]?.authed).toBe(true));
+      await waitFor(() => expect(client.state).toBe('ready'));
+      expect(client.reconnectAttempts).toBe(drop);
+    }
+
+    await waitFor(() => expect(client.reconnectAttempts).toBe(0));
+    expect(client.state).toBe('ready');
+  });
+
+  it('closes a connection that receives a message over maxPayloadBytes, and reconnects', async () => {
+    const { client, frames } = start({ maxPayloadBytes: 1_000 });
+    client.subscribe(['AAPL']);
+    await waitFor(() => expect(client.stats().acks).toBe(1));
+    fake.ws.pushText(`[${JSON.stringify({ ev: 'A', sym: 'AAPL', pad: 'x'.repeat(2_000) })}]`);
+
+    await waitFor(() => expect(fake.ws.connections[0]?.closeCode).toBe(1009));
+    await waitFor(() => expect(client.stats().acks).toBe(2));
+    fake.ws.pushAggregates([agg('AAPL', 8)]);
+    await waitFor(() => expect(frames).toHaveLength(1));
   });
 
   it('close() ends promptly while the loop is waiting to reconnect', async () => {

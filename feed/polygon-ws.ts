@@ -5,6 +5,7 @@ import { MarketCalendar } from '../shared/market/calendar.js';
 import { marketClock } from '../shared/market/session-clock.js';
 import { parseWsFrame, type AggregateEvent, type StatusEvent } from '../shared/vendor/aggregate-schema.js';
 import { Backoff, sleep } from './backoff.js';
+import { ConnectionWatch } from './connection-watch.js';
 import { VendorAuthError } from './errors.js';
 import {
   WS_COUNTERS,
@@ -20,21 +21,24 @@ import {
  *
  * Lifecycle of one connection: open → `connected` → send auth → `auth_success` → subscribe the whole current
  * set → data. The reconnect loop runs `while` the client is not closed, with capped exponential backoff and
- * full jitter, reset once a connection authenticates. Every status is handled:
+ * full jitter. The backoff is reset only once a connection has stayed up for `stableAfterMs` after auth: a
+ * vendor that accepts the key and then drops every connection at once must not be redialled at the initial
+ * delay forever. Every status is handled:
  *  - `auth_failed` is fatal: the loop ends and `onFatal` gets a VendorAuthError (a refused key stays refused);
  *  - `max_connections` means another process holds a connection with this key (the vendor allows one per
  *    cluster and evicts the older one): logged as such, and the reconnect waits at least `evictedDelayMs`
  *    so two holders of one key do not evict each other in a tight loop;
  *  - `auth_timeout`, `error` (e.g. "not authorized" for a channel outside the plan) are logged and counted.
- * During a session (`isSessionOpen`) a connection silent for `idleMs` is presumed dead (a half-open TCP
- * connection shows no error) and replaced. Outbound messages are dropped when the socket's buffer is over
+ * Liveness (pings with a pong deadline; no data during a session while something is subscribed) is watched by
+ * connection-watch.ts, and a dead connection is replaced. Inbound messages over `maxPayloadBytes` close the
+ * connection (ws' default of 100 MiB would let one bad frame take that much memory). Outbound messages are
+ * dropped when the socket's buffer is over
  * `maxBufferedBytes`; since a dropped subscribe would leave the vendor's view of the set wrong, the
  * connection is then recycled, and the resubscribe on reconnect repairs it.
  */
 
 interface Connection {
   readonly ws: WebSocket;
-  lastMessageAt: number;
   fatal: VendorAuthError | undefined;
   evicted: boolean;
   reason: string;
@@ -49,6 +53,10 @@ export class PolygonWsClient {
   private readonly channels: readonly AggregateChannel[];
   private readonly isSessionOpen: () => boolean;
   private readonly idleMs: number;
+  private readonly pingIntervalMs: number;
+  private readonly pongTimeoutMs: number;
+  private readonly stableAfterMs: number;
+  private readonly maxPayloadBytes: number;
   private readonly authTimeoutMs: number;
   private readonly evictedDelayMs: number;
   private readonly maxParams: number;
@@ -75,7 +83,11 @@ export class PolygonWsClient {
     const calendar = new MarketCalendar();
     this.isSessionOpen =
       options.isSessionOpen ?? (() => marketClock(Date.now(), calendar).session !== 'CLOSED');
-    this.idleMs = options.idleMs ?? 30_000;
+    this.idleMs = options.idleMs ?? 60_000;
+    this.pingIntervalMs = options.pingIntervalMs ?? 25_000;
+    this.pongTimeoutMs = options.pongTimeoutMs ?? 10_000;
+    this.stableAfterMs = options.stableAfterMs ?? 30_000;
+    this.maxPayloadBytes = options.maxPayloadBytes ?? 4 * 1024 * 1024;
     this.authTimeoutMs = options.authTimeoutMs ?? 10_000;
     this.evictedDelayMs = options.evictedDelayMs ?? 10_000;
     this.maxParams = options.maxParamsPerMessage ?? 500;
@@ -91,6 +103,11 @@ export class PolygonWsClient {
   /** The symbols subscribed now, or on the next connection. */
   get subscriptions(): ReadonlySet<string> {
     return this.symbols;
+  }
+
+  /** Failed connections since the last stable one (drives the backoff; 0 while a connection is stable). */
+  get reconnectAttempts(): number {
+    return this.backoff.attempts;
   }
 
   stats(): Readonly<PolygonWsStats> {
@@ -149,10 +166,12 @@ export class PolygonWsClient {
 
   /** One connection, from dialling to its close. Resolves (never rejects) with why it ended. */
   private async connectOnce(signal: AbortSignal): Promise<ConnectionOutcome> {
-    const ws = new WebSocket(this.url, { handshakeTimeout: this.authTimeoutMs });
+    const ws = new WebSocket(this.url, {
+      handshakeTimeout: this.authTimeoutMs,
+      maxPayload: this.maxPayloadBytes,
+    });
     const conn: Connection = {
       ws,
-      lastMessageAt: performance.now(),
       fatal: undefined,
       evicted: false,
       reason: '',
@@ -160,11 +179,22 @@ export class PolygonWsClient {
     this.current = conn;
     let wasReady = false;
     let killTimer: NodeJS.Timeout | undefined;
+    let stableTimer: NodeJS.Timeout | undefined;
     const authTimer = setTimeout(() => {
       this.counters.authTimeouts++;
       this.recycle(conn, `not authenticated within ${this.authTimeoutMs} ms`);
     }, this.authTimeoutMs);
-    const idleTimer = setInterval(() => this.checkIdle(conn), Math.max(10, Math.min(1_000, this.idleMs / 4)));
+    const watch = new ConnectionWatch(ws, {
+      pingIntervalMs: this.pingIntervalMs,
+      pongTimeoutMs: this.pongTimeoutMs,
+      idleMs: this.idleMs,
+      expectData: () => this.currentState === 'ready' && this.symbols.size > 0 && this.isSessionOpen(),
+      onDead: (kind, reason) => {
+        if (kind === 'pong') this.counters.pongTimeouts++;
+        else this.counters.idleReconnects++;
+        this.recycle(conn, reason);
+      },
+    });
     const onAbort = () => {
       if (ws.readyState === WebSocket.CONNECTING) return ws.terminate();
       ws.close(1000, 'client closing');
@@ -177,15 +207,17 @@ export class PolygonWsClient {
         ws.on('open', () => {
           this.counters.connects++;
           this.currentState = 'authenticating';
+          watch.start();
         });
         ws.on('message', (data: WebSocket.RawData, isBinary: boolean) => {
-          conn.lastMessageAt = performance.now();
+          watch.heard();
           const before = this.currentState;
           // binaryType 'nodebuffer' (the default): even a fragmented message arrives as one Buffer.
           this.onFrame(conn, isBinary ? '' : (data as Buffer).toString('utf8'));
           if (before !== 'ready' && this.currentState === 'ready') {
             wasReady = true;
             clearTimeout(authTimer);
+            stableTimer = setTimeout(() => this.backoff.reset(), this.stableAfterMs);
           }
         });
         ws.on('error', (error) => {
@@ -199,7 +231,8 @@ export class PolygonWsClient {
       });
     } finally {
       clearTimeout(authTimer);
-      clearInterval(idleTimer);
+      clearTimeout(stableTimer);
+      watch.stop();
       clearTimeout(killTimer);
       signal.removeEventListener('abort', onAbort);
       this.current = undefined;
@@ -260,7 +293,6 @@ export class PolygonWsClient {
       case 'auth_success':
         this.currentState = 'ready';
         this.counters.authenticated++;
-        this.backoff.reset();
         this.log.info(
           { symbols: this.symbols.size, channels: this.channels },
           'vendor WebSocket authenticated',
@@ -301,18 +333,6 @@ export class PolygonWsClient {
       default:
         this.log.info({ status: event.status, message }, 'unknown vendor WebSocket status');
     }
-  }
-
-  private checkIdle(conn: Connection): void {
-    if (this.currentState !== 'ready' || !this.isSessionOpen()) {
-      // Silence is expected outside a session; the clock starts over when one begins.
-      conn.lastMessageAt = performance.now();
-      return;
-    }
-    const silentMs = performance.now() - conn.lastMessageAt;
-    if (silentMs <= this.idleMs) return;
-    this.counters.idleReconnects++;
-    this.recycle(conn, `no message for ${Math.round(silentMs)} ms during a session`);
   }
 
   /** Drops a connection the loop will replace. */

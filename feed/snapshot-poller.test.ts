@@ -1,3 +1,4 @@
+import { pino } from 'pino';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { createLogger } from '../shared/logger.js';
 import type { FullMarketSnapshot } from '../shared/vendor/snapshot-schema.js';
@@ -74,12 +75,14 @@ describe('SnapshotPoller', () => {
     const { poller, received } = startPoller();
     await vi.waitFor(() => expect(received.length).toBeGreaterThanOrEqual(3), { timeout: 2_000 });
     await poller.stop();
+    // A request aborted by stop() may reach the fake a moment later: count once that has settled.
+    await new Promise((resolve) => setTimeout(resolve, 100));
     const requests = fake.rest.requestsTo('snapshot').length;
 
     expect(received[0]?.snapshot.tickers.map((t) => t.ticker)).toEqual(['AAPL', 'MSFT']);
     expect(received[0]?.receivedAtMs).toBe(OPEN);
     expect(poller.state).toBe('stopped');
-    await new Promise((resolve) => setTimeout(resolve, 100));
+    await new Promise((resolve) => setTimeout(resolve, 150));
     expect(fake.rest.requestsTo('snapshot')).toHaveLength(requests);
   });
 
@@ -192,6 +195,36 @@ describe('SnapshotPoller', () => {
     await vi.waitFor(() => expect(received.length).toBeGreaterThanOrEqual(1), { timeout: 1_000 });
     expect(received[0]?.snapshot.tickers.map((t) => t.ticker)).toEqual(['AAPL']);
     expect(poller.stats().rejectedRows).toBeGreaterThanOrEqual(1);
+    // The row-by-row path has no finer reason than the zod error; the decoded path's reasons are tested in
+    // orchestrator/decoded-snapshot-source.test.ts.
+    expect(poller.stats().rejectedByReason).toMatchObject({
+      invalid_row: poller.stats().rejectedRows,
+      no_price: 0,
+      duplicate_ticker: 0,
+    });
+  });
+
+  it('logs a 403 as "not entitled to this data (plan)" and a 401 as "API key refused"', async () => {
+    const logged = async (fault: ReturnType<typeof FAULTS.notEntitled>) => {
+      const lines: string[] = [];
+      fake.rest.inject('snapshot', fault);
+      const fatal: VendorAuthError[] = [];
+      const { poller } = startPoller({
+        logger: pino({ level: 'error' }, { write: (l: string) => void lines.push(l) }),
+        onFatal: (e) => fatal.push(e),
+      });
+      await vi.waitFor(() => expect(fatal).toHaveLength(1), { timeout: 1_000 });
+      await poller.stop();
+      return JSON.parse(lines[0]!) as { msg: string; status: number };
+    };
+    expect(await logged(FAULTS.notEntitled())).toMatchObject({
+      status: 403,
+      msg: 'vendor: not entitled to this data (plan): snapshot polling stopped',
+    });
+    expect(await logged(FAULTS.unknownKey())).toMatchObject({
+      status: 401,
+      msg: 'vendor: API key refused: snapshot polling stopped',
+    });
   });
 
   it('stop() aborts a poll in flight and resolves promptly', async () => {

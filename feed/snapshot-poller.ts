@@ -3,10 +3,12 @@ import { MarketCalendar } from '../shared/market/calendar.js';
 import { marketClock } from '../shared/market/session-clock.js';
 import type { Session } from '../shared/scan/sessions.js';
 import { VendorPayloadError } from '../shared/vendor/errors.js';
+import { addRejectCounts, emptyRejectCounts, type RejectCounts } from '../shared/vendor/reject-counts.js';
 import type { SnapshotColumns } from '../shared/vendor/snapshot-columns.js';
 import type { FullMarketSnapshot, RejectedTicker } from '../shared/vendor/snapshot-schema.js';
 import { sleep } from './backoff.js';
 import {
+  authFailureSummary,
   VendorAuthError,
   VendorHttpError,
   VendorNetworkError,
@@ -98,8 +100,13 @@ export interface SnapshotPollerOptions<S extends PolledSnapshot = FullMarketSnap
 export interface SnapshotPollerStats {
   readonly polls: number;
   readonly snapshots: number;
-  /** Rows the schema rejected (the rest of their snapshot was used). */
+  /** Rows the schema rejected (the rest of their snapshot was used): the total of `rejectedByReason`. */
   readonly rejectedRows: number;
+  /**
+   * Rejected rows by reason. Column decoding names the reason (no price, bad symbol, bad number, duplicate);
+   * the row-by-row zod path cannot tell them apart and counts `invalid_row`.
+   */
+  readonly rejectedByReason: Readonly<RejectCounts>;
   /** Loop turns skipped because the session was CLOSED. */
   readonly closedChecks: number;
   readonly stale: boolean;
@@ -122,6 +129,7 @@ export class SnapshotPoller<S extends PolledSnapshot = FullMarketSnapshot> {
   private loop: Promise<void> | undefined;
   private currentState: PollerState = 'idle';
   private readonly counts = { polls: 0, snapshots: 0, rejectedRows: 0, closedChecks: 0 };
+  private readonly rejectedByReason = emptyRejectCounts();
   private readonly errors = Object.fromEntries(POLL_ERROR_KINDS.map((k) => [k, 0])) as Record<
     PollErrorKind,
     number
@@ -150,7 +158,12 @@ export class SnapshotPoller<S extends PolledSnapshot = FullMarketSnapshot> {
   }
 
   stats(): SnapshotPollerStats {
-    return { ...this.counts, stale: this.stale, errors: { ...this.errors } };
+    return {
+      ...this.counts,
+      rejectedByReason: { ...this.rejectedByReason },
+      stale: this.stale,
+      errors: { ...this.errors },
+    };
   }
 
   /** Starts the loop (the first poll is immediate when the session is open). Calling it again is a no-op. */
@@ -206,12 +219,16 @@ export class SnapshotPoller<S extends PolledSnapshot = FullMarketSnapshot> {
     }
     const receivedAtMs = this.now();
     this.counts.snapshots++;
-    const rejected = isColumns(result.snapshot)
-      ? Object.values(result.snapshot.rejected).reduce((a, b) => a + b, 0)
-      : result.rejected.length;
+    const byReason = emptyRejectCounts();
+    if (isColumns(result.snapshot)) addRejectCounts(byReason, result.snapshot.rejected);
+    else byReason.invalid_row = result.rejected.length;
+    const rejected = addRejectCounts(this.rejectedByReason, byReason);
     if (rejected > 0) {
       this.counts.rejectedRows += rejected;
-      this.log.warn({ rejected, first: result.rejected[0] }, 'snapshot rows rejected by the schema');
+      this.log.warn(
+        { rejected, byReason, first: result.rejected[0] },
+        'snapshot rows rejected by the schema',
+      );
     }
     this.watch(result.snapshot);
     try {
@@ -229,7 +246,10 @@ export class SnapshotPoller<S extends PolledSnapshot = FullMarketSnapshot> {
     const message = error instanceof Error ? error.message : String(error);
     if (error instanceof VendorAuthError) {
       this.currentState = 'failed';
-      this.log.error({ kind, message }, 'vendor refused the API key: snapshot polling stopped');
+      this.log.error(
+        { kind, status: error.status, message },
+        `vendor: ${authFailureSummary(error)}: snapshot polling stopped`,
+      );
       this.options.onFatal?.(error);
       return { fatal: true, waitMs: 0 };
     }

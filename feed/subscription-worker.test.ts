@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { BullJobSink } from '../orchestrator/bull-job-sink.js';
+import type { SubscriptionChange } from '../orchestrator/hot-set.js';
 import { createLogger } from '../shared/logger.js';
 import { freshRedis } from '../test/utils/redis.js';
 import { startSubscriptionWorker } from './subscription-worker.js';
@@ -8,15 +9,17 @@ describe('subscription worker', () => {
   it('applies the orchestrator’s hot-set changes to the vendor subscription in order', async () => {
     const r = freshRedis();
     const calls: string[] = [];
-    const subscriber = {
-      subscribe: (s: Iterable<string>) => calls.push(`+${[...s].join(',')}`),
-      unsubscribe: (s: Iterable<string>) => calls.push(`-${[...s].join(',')}`),
+    const target = {
+      apply: (c: SubscriptionChange) => {
+        if (c.unsubscribe.length) calls.push(`-${c.unsubscribe.join(',')}`);
+        if (c.subscribe.length) calls.push(`+${c.subscribe.join(',')}`);
+      },
     };
     const sink = new BullJobSink(r.redis, r.keys);
     const worker = startSubscriptionWorker({
       connection: r.redis.duplicate({ maxRetriesPerRequest: null }),
       keys: r.keys,
-      subscriber,
+      target,
       logger: createLogger('test', 'silent'),
     });
     try {

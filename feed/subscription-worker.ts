@@ -4,10 +4,10 @@ import type { SubscriptionJob } from '../orchestrator/bull-job-sink.js';
 import { QUEUES, type Keys } from '../shared/keys.js';
 import type { Logger } from '../shared/logger.js';
 
-/** What the worker drives: the vendor WebSocket client (PolygonWsClient) fits. */
-export interface Subscriber {
-  subscribe(symbols: Iterable<string>): void;
-  unsubscribe(symbols: Iterable<string>): void;
+/** What the worker drives: HotSetFollower fits (it orders the changes with its resyncs). */
+export interface SubscriptionTarget {
+  /** Applies one change; awaited, so the next job waits for it. */
+  apply(change: SubscriptionJob): void | Promise<void>;
 }
 
 /**
@@ -17,14 +17,13 @@ export interface Subscriber {
 export function startSubscriptionWorker(o: {
   readonly connection: Redis;
   readonly keys: Keys;
-  readonly subscriber: Subscriber;
+  readonly target: SubscriptionTarget;
   readonly logger: Logger;
 }): Worker<SubscriptionJob> {
   const worker = new Worker<SubscriptionJob>(
     QUEUES.subscriptions,
     async (job) => {
-      if (job.data.unsubscribe.length) o.subscriber.unsubscribe(job.data.unsubscribe);
-      if (job.data.subscribe.length) o.subscriber.subscribe(job.data.subscribe);
+      await o.target.apply(job.data);
       o.logger.debug({ ...job.data }, 'subscriptions changed');
     },
     { connection: o.connection, prefix: o.keys.bullPrefix, concurrency: 1 },

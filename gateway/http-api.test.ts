@@ -71,9 +71,18 @@ describe('the gateway HTTP API', () => {
         publishFailures: 0,
         referenceFailures: 0,
         noPriceRows: 2,
+        foldedBars: 0,
+        staleBars: 0,
+        lateEvents: 0,
+        persistFailures: 0,
+        subscriptionFailures: 0,
+        ackFailures: 0,
         tickers: 12_000,
         lastScanMs: 4.5,
         lastScanTimestampSeconds: 1_772_462_701.123,
+        rssBytes: 200_000_000,
+        heapUsedBytes: 50_000_000,
+        externalBytes: 90_000_000,
       },
     });
   }

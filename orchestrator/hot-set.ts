@@ -19,6 +19,14 @@ export class HotSet {
     return [...this.subscribed].sort();
   }
 
+  /**
+   * Takes `symbols` as subscribed (a previous run's hot set, after a restart). Each one that is in no list at
+   * the next update starts its grace period then, and is unsubscribed once it ends.
+   */
+  restore(symbols: Iterable<string>): void {
+    for (const s of symbols) this.subscribed.add(s);
+  }
+
   update(now: number, inLists: ReadonlySet<string>): SubscriptionChange {
     const subscribe: string[] = [];
     const unsubscribe: string[] = [];

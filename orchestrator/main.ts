@@ -1,6 +1,7 @@
 import { parseArgs } from 'node:util';
 import { Redis } from 'ioredis';
-import { loadConfig } from '../shared/config.js';
+import { authFailureSummary, VendorAuthError } from '../feed/errors.js';
+import { ConfigError, loadConfig } from '../shared/config.js';
 import { closeDb, createDb } from '../shared/db/database.js';
 import { keys } from '../shared/keys.js';
 import { createLogger } from '../shared/logger.js';
@@ -9,8 +10,11 @@ import { assembleOrchestrator } from './assemble.js';
 /**
  * The orchestrator process: `tsx orchestrator/main.ts` (or `node dist/orchestrator/main.js` under pm2).
  * SIGTERM/SIGINT stop it gracefully: the source stops, the tick in progress finishes and is published.
- * A refused vendor key stops it with exit code 2.
+ * Exit code 2 means a restart cannot help (ecosystem.config.cjs leaves it stopped): the vendor refused the key
+ * or the plan lacks the data (at start or at any poll), or the configuration is invalid. 1 is a crash.
  */
+const EXIT_NOT_RETRYABLE = 2;
+
 async function main(): Promise<void> {
   const config = loadConfig();
   // SPEC §10: `--record FILE` writes what the live source receives, so any day can be replayed.
@@ -41,8 +45,10 @@ async function main(): Promise<void> {
     db,
     ...(args.record === undefined ? {} : { recordFile: args.record }),
     onFatal: (err) => {
-      logger.fatal({ err }, 'the vendor refused the API key; stopping');
-      void shutdown('fatal', 2);
+      const what = err instanceof VendorAuthError ? authFailureSummary(err) : err.message;
+      logger.fatal({ err }, `vendor: ${what}; stopping`);
+      // Exit explicitly once closed: a handle left open must not keep a dead orchestrator "online" in pm2.
+      void shutdown('fatal', EXIT_NOT_RETRYABLE).then(() => process.exit(EXIT_NOT_RETRYABLE));
     },
   });
   process.once('SIGTERM', () => void shutdown('SIGTERM'));
@@ -56,6 +62,9 @@ async function main(): Promise<void> {
 }
 
 main().catch((err: unknown) => {
-  createLogger('orchestrator').fatal({ err }, 'orchestrator failed to start');
-  process.exit(1);
+  const logger = createLogger('orchestrator');
+  if (err instanceof VendorAuthError)
+    logger.fatal({ err }, `vendor: ${authFailureSummary(err)}; not starting`);
+  else logger.fatal({ err }, 'orchestrator failed to start');
+  process.exit(err instanceof VendorAuthError || err instanceof ConfigError ? EXIT_NOT_RETRYABLE : 1);
 });

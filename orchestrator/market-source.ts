@@ -9,7 +9,17 @@ import type { SnapshotColumns } from '../shared/vendor/snapshot-columns.js';
 export type MarketEvent =
   | { readonly kind: 'snapshot'; readonly at: number; readonly columns: SnapshotColumns }
   | { readonly kind: 'snapshot-rows'; readonly at: number; readonly tickers: readonly SnapshotRowInput[] }
-  | { readonly kind: 'aggregates'; readonly at: number; readonly events: readonly AggregateInput[] };
+  | {
+      readonly kind: 'aggregates';
+      readonly at: number;
+      readonly events: readonly AggregateInput[];
+      /**
+       * Acknowledges the events to a source that redelivers what is not acknowledged (the vendor's aggregates
+       * stream). The orchestrator calls it once a published scan applied them, never earlier, so a crash in
+       * between loses nothing.
+       */
+      readonly ack?: () => Promise<void>;
+    };
 
 export interface MarketSource {
   readonly name: string;
@@ -17,6 +27,11 @@ export interface MarketSource {
   start(sink: (event: MarketEvent) => void): Promise<void>;
   /** Stops producing; resolves when no more events will arrive. */
   stop(): Promise<void>;
+  /**
+   * Called after a graceful stop, once every event received was applied, published and acknowledged: frees what
+   * must outlive stop() until then (the stream consumer's registration in its group).
+   */
+  release?(): Promise<void>;
   /** Symbols whose per-second aggregates the orchestrator wants (the hot set); sources without a stream ignore it. */
   setHotSymbols?(symbols: readonly string[]): void;
 }

@@ -1,23 +1,26 @@
 import { randomUUID } from 'node:crypto';
 import type { Redis } from 'ioredis';
-import type { VolumeSlotRow } from '../shared/db/types.js';
 import type { Keys } from '../shared/keys.js';
 import type { Logger } from '../shared/logger.js';
 import type { MarketCalendar } from '../shared/market/calendar.js';
 import { nyTime } from '../shared/market/ny-time.js';
-import { marketClock } from '../shared/market/session-clock.js';
 import { ScanEngine, type ScanOutcome } from '../shared/scan/engine.js';
 import { VolumeHistory } from '../shared/scan/history.js';
 import { scanKernel } from '../shared/scan/kernel.js';
 import { LIST_NAMES } from '../shared/scan/lists.js';
 import type { ScanSettings } from '../shared/scan/settings.js';
+import type { OrchestratorMetrics } from '../shared/orchestrator-metrics.js';
 import { HotSet } from './hot-set.js';
+import { HotSetSync } from './hot-set-sync.js';
+import { EventQueue, type QueuedEvent } from './event-queue.js';
 import { scanResultRows } from './scan-result-rows.js';
 import type { JobSink } from './job-sink.js';
 import type { MarketEvent, MarketSource } from './market-source.js';
 import { loadSequencerState, Publisher } from './publisher.js';
 import type { ReferenceData } from './reference-data.js';
-import type { ScanPool } from './scan-pool.js';
+import { ReferenceLoader } from './reference-loader.js';
+import type { ShardRanker } from './scan-pool.js';
+import { VolumeSlotWriter } from './volume-slot-writer.js';
 
 export interface OrchestratorOptions {
   readonly source: MarketSource;
@@ -28,8 +31,8 @@ export interface OrchestratorOptions {
   readonly calendar: MarketCalendar;
   readonly settings: ScanSettings;
   readonly logger: Logger;
-  /** The kernel's thread pool; without one the kernel runs on this thread. */
-  readonly pool?: ScanPool;
+  /** The kernel's thread pool (ScanPool); without one the kernel runs on this thread. */
+  readonly pool?: ShardRanker;
   /** Hot rescans (aggregates between snapshots) are coalesced to at most this many per second. */
   readonly maxScansPerSecond?: number;
   readonly hotGraceMs: number;
@@ -37,9 +40,14 @@ export interface OrchestratorOptions {
   readonly filtersReloadMs?: number;
   /** Approximate cap of the messages stream (MESSAGES_STREAM_MAXLEN). */
   readonly streamMaxLen?: number;
+  /** Queued aggregate bars above which they are folded (default DEFAULT_MAX_QUEUED_BARS, event-queue.ts). */
+  readonly maxQueuedBars?: number;
 }
 
-const HISTORY_RETRY_MS = 60_000;
+/** Wrong lifecycle use, e.g. start() twice. */
+export class OrchestratorLifecycleError extends Error {
+  override readonly name = 'OrchestratorLifecycleError';
+}
 
 type Lifecycle = 'new' | 'starting' | 'running' | 'stopping' | 'stopped';
 
@@ -48,9 +56,11 @@ type Lifecycle = 'new' | 'starting' | 'running' | 'stopping' | 'stopped';
  * everything queued, runs one scan (kernel sharded over the pool), publishes the scan's messages and state to
  * Redis in one MULTI, and hands persistence and subscription changes to BullMQ.
  *
- * Coalescing: while a tick runs, at most one snapshot waits — a newer one replaces it (the older is dropped
- * and counted). Aggregates are never dropped: they are applied in order before the next scan, which is
- * delayed so that scans happen at most `maxScansPerSecond` times a second.
+ * Coalescing (event-queue.ts): while a tick runs, at most one snapshot waits — a newer one replaces it (the
+ * older is dropped and counted). Aggregates are never dropped: they are applied in order before the next scan,
+ * which is delayed so that scans happen at most `maxScansPerSecond` times a second; a stuck tick makes the
+ * queue fold them per symbol rather than grow without bound. Aggregates are acknowledged to their source only
+ * after a scan that applied them is published (or when no scan can run yet, before the first snapshot).
  */
 export class Orchestrator {
   readonly counters = {
@@ -61,19 +71,32 @@ export class Orchestrator {
     publishFailures: 0,
     referenceFailures: 0,
     noPriceRows: 0,
+    /** Aggregate bars folded into a later one while the queue was over its cap. */
+    foldedBars: 0,
+    /** Aggregate bars skipped as older than the state (redelivered or reclaimed). */
+    staleBars: 0,
+    /** Events that arrived after the source was stopped: not applied, not acknowledged. */
+    lateEvents: 0,
+    persistFailures: 0,
+    subscriptionFailures: 0,
+    ackFailures: 0,
   };
   private state: Lifecycle = 'new';
   private engine!: ScanEngine;
   private readonly publisher: Publisher;
   private readonly hot: HotSet;
-  private queue: MarketEvent[] = [];
+  private readonly hotSync: HotSetSync;
+  private readonly queue: EventQueue;
+  private readonly slots: VolumeSlotWriter;
+  private reference!: ReferenceLoader;
+  /** Acknowledgements of applied aggregates, due once a scan that includes them is published. */
+  private unacked: (() => Promise<void>)[] = [];
+  /** From just before the source starts until its stop() resolves: events are queued. */
+  private accepting = false;
+  private stopRequested = false;
+  private startup: Promise<void> = Promise.resolve();
   private wake: (() => void) | null = null;
   private loop: Promise<void> = Promise.resolve();
-  private historyDate: string | null = null;
-  private historyLoaded = false;
-  private historyRetryAt = 0;
-  /** The RVOL slot of the last event applied, whose volumes are written when it ends. */
-  private openSlot: { readonly date: string; readonly slot: number } | null = null;
   private lastScanAt = 0;
   /** The engine's clock: the latest event instant applied. */
   private lastAt = -Infinity;
@@ -85,16 +108,36 @@ export class Orchestrator {
   constructor(private readonly o: OrchestratorOptions) {
     this.publisher = new Publisher(o.redis, o.keys, o.streamMaxLen);
     this.hot = new HotSet(o.hotGraceMs);
+    this.hotSync = new HotSetSync(o.redis, o.keys, o.jobs);
+    this.queue = new EventQueue(this.counters, o.maxQueuedBars);
+    this.slots = new VolumeSlotWriter({ ...o, onFailure: () => this.counters.persistFailures++ });
   }
 
   get epoch(): string {
     return this.engine.epoch;
   }
 
+  /** Aggregate bars waiting for the next tick (bounded: see event-queue.ts). */
+  get queuedBars(): number {
+    return this.queue.queuedBars;
+  }
+
+  /** Loads the published state and reference data, then starts the loop and the source. */
   async start(): Promise<void> {
-    if (this.state !== 'new') throw new Error(`cannot start an orchestrator that is ${this.state}`);
+    if (this.state !== 'new')
+      throw new OrchestratorLifecycleError(`cannot start an orchestrator that is ${this.state}`);
     this.state = 'starting';
-    const restored = await loadSequencerState(this.o.redis, this.o.keys, this.o.logger);
+    this.startup = this.startUp();
+    await this.startup;
+  }
+
+  private async startUp(): Promise<void> {
+    const restored = await loadSequencerState(this.o.redis, this.o.keys, this.o.logger).catch(
+      (err: unknown) => {
+        this.state = 'stopped';
+        throw err;
+      },
+    );
     this.engine = new ScanEngine({
       calendar: this.o.calendar,
       settings: this.o.settings,
@@ -107,53 +150,89 @@ export class Orchestrator {
       { epoch: this.engine.epoch, restored: restored !== null, seqs: restored && seqsOf(restored) },
       restored ? 'continuing the published sequences' : 'starting a new epoch',
     );
-    await this.reloadReference();
-    this.filtersTimer = setInterval(() => void this.reloadFilters(), this.o.filtersReloadMs ?? 10_000);
+    this.reference = new ReferenceLoader({
+      ...this.o,
+      engine: this.engine,
+      onFailure: () => this.counters.referenceFailures++,
+    });
+    await this.reference.reloadReference();
+    await this.restoreHotSet();
+    // stop() was called while loading: the source must never start.
+    if (this.stopRequested) {
+      this.state = 'stopped';
+      return;
+    }
+    this.filtersTimer = setInterval(
+      () => this.reference.reloadFiltersIfIdle(),
+      this.o.filtersReloadMs ?? 10_000,
+    );
     this.filtersTimer.unref();
-    this.state = 'running';
+    this.accepting = true;
     this.loop = this.run();
-    await this.o.source.start((e) => this.enqueue(e));
+    try {
+      await this.o.source.start((e) => this.enqueue(e));
+    } catch (err) {
+      clearInterval(this.filtersTimer);
+      await this.o.source.stop().catch(() => undefined); // whatever part of it did start
+      await this.drain();
+      this.state = 'stopped';
+      throw err;
+    }
+    this.state = 'running';
+    if (this.hot.symbols.length > 0) this.o.source.setHotSymbols?.(this.hot.symbols);
   }
 
-  /** Stops the source, finishes the tick in progress and what is queued, then returns. */
+  /**
+   * Stops the source, finishes the tick in progress and everything the source delivered until it stopped,
+   * publishes it, writes the volume slot in progress, then releases the source. Called during start(), it waits
+   * for start() to get to a stable point and makes sure nothing keeps running.
+   */
   async stop(): Promise<void> {
+    if (this.state === 'starting') {
+      this.stopRequested = true;
+      await this.startup.catch(() => undefined); // start() reports its own failure
+    }
     if (this.state !== 'running') return;
     this.state = 'stopping';
     clearInterval(this.filtersTimer);
     await this.o.source.stop();
-    this.wake?.();
-    await this.loop;
+    await this.drain();
+    await this.slots.flush(this.engine.state);
+    try {
+      await this.o.source.release?.();
+    } catch (err) {
+      this.o.logger.warn({ err }, 'could not release the source');
+    }
     this.state = 'stopped';
   }
 
-  /** Re-reads metadata and filters (history is read per trading day). A dead database keeps the old data. */
-  async reloadReference(): Promise<void> {
-    try {
-      this.engine.setMetadata(await this.o.reference.loadMetadata());
-    } catch (err) {
-      this.counters.referenceFailures++;
-      this.o.logger.error({ err }, 'could not load metadata; scanning without it until the next reload');
-    }
-    await this.reloadFilters();
+  /** Stops accepting events and lets the loop finish what is queued. */
+  private async drain(): Promise<void> {
+    this.accepting = false;
+    this.wake?.();
+    await this.loop;
   }
 
-  async reloadFilters(): Promise<void> {
+  /**
+   * The previous run's hot set (SPEC §7), so that its symbols are unsubscribed after the grace period if they are
+   * no longer in a list — a fresh, empty hot set would never unsubscribe them. A failure starts empty.
+   */
+  private async restoreHotSet(): Promise<void> {
     try {
-      this.engine.setFilters(await this.o.reference.loadFilters());
+      const members = await this.hotSync.restore();
+      this.hot.restore(members);
+      if (members.length > 0) this.o.logger.info({ symbols: members.length }, 'restored the hot set');
     } catch (err) {
-      this.counters.referenceFailures++;
-      this.o.logger.error({ err }, 'could not load filters; keeping the previous ones');
+      this.o.logger.error({ err }, 'could not read the previous hot set; starting with an empty one');
     }
   }
 
   private enqueue(e: MarketEvent): void {
-    if (this.state !== 'running') return;
-    if (e.kind !== 'aggregates') {
-      const waiting = this.queue.findIndex((q) => q.kind !== 'aggregates');
-      if (waiting >= 0) {
-        this.queue.splice(waiting, 1);
-        this.counters.droppedSnapshots++;
-      }
+    if (!this.accepting) {
+      // The source said it had stopped: nothing may be applied after the final tick. An unacknowledged
+      // aggregate stays pending in its stream for the next run to reclaim.
+      this.counters.lateEvents++;
+      return;
     }
     this.queue.push(e);
     this.wake?.();
@@ -161,17 +240,16 @@ export class Orchestrator {
 
   private async run(): Promise<void> {
     const minInterval = 1000 / (this.o.maxScansPerSecond ?? 4);
-    while (this.state === 'running' || this.queue.length > 0) {
+    for (;;) {
       if (this.queue.length === 0) {
-        if (this.state !== 'running') break;
+        if (!this.accepting) break;
         await new Promise<void>((resolve) => (this.wake = resolve));
         this.wake = null;
         continue;
       }
       const wait = this.lastScanAt + minInterval - Date.now();
-      if (wait > 0 && this.state === 'running') await new Promise((r) => setTimeout(r, wait));
-      const batch = this.queue;
-      this.queue = [];
+      if (wait > 0 && this.state !== 'stopping') await new Promise((r) => setTimeout(r, wait));
+      const batch = this.queue.takeAll();
       try {
         await this.tick(batch);
       } catch (err) {
@@ -181,17 +259,18 @@ export class Orchestrator {
     }
   }
 
-  private async tick(batch: readonly MarketEvent[]): Promise<void> {
+  private async tick(batch: readonly QueuedEvent[]): Promise<void> {
     let hadSnapshot = false;
-    for (const e of batch) {
+    for (const { event: e, acks } of batch) {
       // The engine's clock never goes back: a snapshot decoded after a newer aggregate arrived is applied at the
       // aggregate's instant (the recorder stamps it the same way, so a replay matches).
       const at = Math.max(e.at, this.lastAt);
       this.lastAt = at;
-      await this.closeSlotIfEnded(at);
-      await this.ensureHistory(nyTime(at).date);
+      await this.slots.advance(at, this.engine.state);
+      await this.reference.ensureHistory(nyTime(at).date);
       this.counters.events++;
-      if (e.kind === 'aggregates') this.engine.applyAggregates(at, e.events);
+      for (const ack of acks) this.unacked.push(ack);
+      if (e.kind === 'aggregates') this.counters.staleBars += this.engine.applyAggregates(at, e.events).stale;
       else {
         hadSnapshot = true;
         const stats =
@@ -204,13 +283,15 @@ export class Orchestrator {
     // After a restart the sequences continue but the market state is empty: scanning aggregates alone would
     // publish every list emptied, then refilled a second later. The first scan waits for a full snapshot.
     this.sawSnapshot ||= hadSnapshot;
-    if (!this.sawSnapshot) return;
+    // Nothing can be published before then; holding the acknowledgements would only pile them up.
+    if (!this.sawSnapshot) return this.acknowledge();
     if (this.reconcile) {
       // The last publish failed and may or may not have landed: continue from what Redis holds, or start a new
       // epoch (clients resync) when nothing readable is there. Throws while Redis is still down.
       this.engine.resetSequences(await loadSequencerState(this.o.redis, this.o.keys, this.o.logger));
       this.reconcile = false;
     }
+    const started = performance.now();
     const prepared = this.engine.prepare(this.lastAt);
     const { cols, size } = this.engine.state;
     const ranked = this.o.pool
@@ -224,6 +305,14 @@ export class Orchestrator {
         messages: outcome.messages,
         lists: outcome.lists,
         state: this.engine.sequencerState()!,
+        metrics: {
+          ...this.counters,
+          scans: this.counters.scans + 1,
+          tickers: size,
+          lastScanMs: performance.now() - started,
+          lastScanTimestampSeconds: this.lastScanAt / 1000,
+          ...processMemory(),
+        },
       });
     } catch (err) {
       this.reconcile = true;
@@ -231,7 +320,22 @@ export class Orchestrator {
       throw err;
     }
     this.counters.scans++;
+    await this.acknowledge();
     await this.afterPublish(outcome, hadSnapshot);
+  }
+
+  /**
+   * Acknowledges the aggregates applied so far. A failure leaves them pending: the stream redelivers them later
+   * and the engine skips them as stale.
+   */
+  private async acknowledge(): Promise<void> {
+    const acks = this.unacked;
+    this.unacked = [];
+    const results = await Promise.allSettled(acks.map((ack) => ack()));
+    const failed = results.filter((r) => r.status === 'rejected');
+    if (failed.length === 0) return;
+    this.counters.ackFailures += failed.length;
+    this.o.logger.warn({ err: failed[0]!.reason, failed: failed.length }, 'could not acknowledge aggregates');
   }
 
   /** Persistence and subscriptions are best-effort: a failure is logged and counted, the scan stands. */
@@ -239,69 +343,32 @@ export class Orchestrator {
     const inLists = new Set<string>();
     for (const l of LIST_NAMES) for (const r of outcome.lists[l]) inLists.add(r.symbol);
     const change = this.hot.update(outcome.clock.ms, inLists);
+    if (change.subscribe.length || change.unsubscribe.length) this.o.source.setHotSymbols?.(this.hot.symbols);
+    // Separate tries: a failed subscription delivery must not cost this scan its persistence, nor the reverse.
     try {
-      if (change.subscribe.length || change.unsubscribe.length) {
-        this.o.source.setHotSymbols?.(this.hot.symbols);
-        await this.o.jobs.changeSubscriptions(change);
-      }
-      // Snapshot-driven scans only: hot rescans at up to 4/s would multiply the rows without new information.
-      if (persist) await this.o.jobs.persistScan(scanResultRows(outcome));
+      // Every scan, not only on a change: a delivery that failed earlier is retried with what accumulated since.
+      await this.hotSync.sync(this.hot.symbols);
     } catch (err) {
-      this.o.logger.error({ err }, 'could not enqueue persistence/subscription jobs');
+      this.counters.subscriptionFailures++;
+      this.o.logger.error({ err }, 'could not deliver the hot set; retrying at the next scan');
     }
-  }
-
-  /**
-   * Writes today's `volume_slots` as the live system must (SPEC §3.1): when an event falls in a later slot
-   * (or day) than the previous one, every ticker's cumulative volume as it stood is the value at the end of the
-   * previous event's slot. Slots with no event in them are not written; readers carry the last value forward.
-   * This also writes the final slot of a day at the rollover, before the state is cleared.
-   */
-  private async closeSlotIfEnded(at: number): Promise<void> {
-    const clock = marketClock(at, this.o.calendar);
-    const prev = this.openSlot;
-    this.openSlot = clock.slot !== null && clock.slot >= 0 ? { date: clock.date, slot: clock.slot } : null;
-    if (!prev || (prev.date === clock.date && prev.slot === clock.slot)) return;
-    const { state } = this.engine;
-    const volumes = state.cols.num.volumeToday;
-    const rows: VolumeSlotRow[] = [];
-    for (let row = 0; row < state.size; row++) {
-      const v = volumes[row]!;
-      if (!Number.isNaN(v))
-        rows.push({ symbol: state.symbolAt(row), date: prev.date, slot: prev.slot, cumVolume: v });
-    }
-    if (rows.length === 0) return;
+    // Snapshot-driven scans only: hot rescans at up to 4/s would multiply the rows without new information.
+    if (!persist) return;
     try {
-      await this.o.jobs.persistVolumeSlots(rows);
+      await this.o.jobs.persistScan(scanResultRows(outcome));
     } catch (err) {
-      this.o.logger.error({ err, ...prev }, 'could not enqueue the volume slots');
-    }
-  }
-
-  /**
-   * Loads the history of the trading day `date` once, before its first event (start and rollover). After a
-   * failure it tries again at most once a minute, not at every event.
-   */
-  private async ensureHistory(date: string): Promise<void> {
-    if (date === this.historyDate && (this.historyLoaded || Date.now() < this.historyRetryAt)) return;
-    // A new trading day (not the first): metadata and filters may have been refreshed overnight.
-    if (this.historyDate !== null && date !== this.historyDate) await this.reloadReference();
-    this.historyDate = date;
-    this.historyLoaded = false;
-    try {
-      const { lookbackDays, minHistoryDays } = this.o.settings;
-      const baselines = await this.o.reference.loadBaselines(date, lookbackDays, minHistoryDays);
-      this.engine.setHistory(baselines, date);
-      this.historyLoaded = true;
-      this.o.logger.info({ date }, 'loaded RVOL baselines for the trading day');
-    } catch (err) {
-      this.counters.referenceFailures++;
-      this.historyRetryAt = Date.now() + HISTORY_RETRY_MS;
-      this.o.logger.error({ err, date }, 'could not load volume history; RVOL stays null until it loads');
+      this.counters.persistFailures++;
+      this.o.logger.error({ err }, 'could not enqueue the scan rows for persistence');
     }
   }
 }
 
 function seqsOf(state: { lists: Record<string, { seq: number }> }): Record<string, number> {
   return Object.fromEntries(Object.entries(state.lists).map(([l, s]) => [l, s.seq]));
+}
+
+/** The process's memory figures for /metrics (process.memoryUsage() costs microseconds, once per scan). */
+function processMemory(): Pick<OrchestratorMetrics, 'rssBytes' | 'heapUsedBytes' | 'externalBytes'> {
+  const m = process.memoryUsage();
+  return { rssBytes: m.rss, heapUsedBytes: m.heapUsed, externalBytes: m.external + m.arrayBuffers };
 }

@@ -8,12 +8,14 @@ import { MarketCalendar } from '../shared/market/calendar.js';
 import { DEFAULT_SCAN_SETTINGS } from '../shared/scan/settings.js';
 import { FAKE_API_KEY, FAULTS, startFakeVendor, type FakeVendor } from '../test/fake-vendor/server.js';
 import { ny } from '../test/utils/market.js';
+import { GatedPool, publishedRows } from '../test/utils/orchestrator.js';
 import { freshRedis, streamMessages } from '../test/utils/redis.js';
 import type { JobSink } from './job-sink.js';
 import { Orchestrator } from './orchestrator.js';
 import { DecodePool } from './decode-pool.js';
 import { PolygonSource } from './polygon-source.js';
 import { staticReferenceData } from './reference-data.js';
+import type { ShardRanker } from './scan-pool.js';
 
 const logger = createLogger('test', 'silent');
 const noJobs: JobSink = {
@@ -185,5 +187,130 @@ describe('the whole vendor path fed by the simulator', () => {
       await vendor.close();
       await r.cleanup();
     }
+  });
+});
+
+describe('aggregates delivery between orchestrator runs (real Redis)', () => {
+  const cleanups: (() => Promise<void>)[] = [];
+  afterEach(async () => {
+    for (const c of cleanups.splice(0).reverse()) await c();
+  });
+
+  async function vendorAndRedis() {
+    const vendor = await startFakeVendor({
+      data: {
+        snapshot: () => ({ status: 'OK', count: 2, tickers: [row('AAA', 11, 10), row('BBB', 9, 10)] }),
+      },
+    });
+    const r = freshRedis();
+    cleanups.push(() => vendor.close(), r.cleanup);
+    return { vendor, r };
+  }
+
+  /** An orchestrator run on the vendor feed; `consumer` names it in the aggregates group. */
+  function run(
+    { vendor, r }: Awaited<ReturnType<typeof vendorAndRedis>>,
+    o: { consumer: string; pool?: ShardRanker; reclaimIdleMs?: number },
+  ) {
+    const decoder = new DecodePool({ threads: 1, logger });
+    const started = Date.now();
+    const source = new PolygonSource({
+      rest: new PolygonRestClient({ baseUrl: vendor.restUrl, apiKey: FAKE_API_KEY, maxRetries: 0, logger }),
+      decoder,
+      redis: r.redis,
+      keys: r.keys,
+      intervalMs: 3000,
+      calendar: new MarketCalendar(),
+      logger,
+      now: () => ny('10:00') + (Date.now() - started),
+      onFatal: () => {},
+      consumer: o.consumer,
+      ...(o.reclaimIdleMs === undefined ? {} : { reclaimIdleMs: o.reclaimIdleMs }),
+    });
+    const orchestrator = new Orchestrator({
+      source,
+      redis: r.redis,
+      keys: r.keys,
+      reference: staticReferenceData({}),
+      jobs: noJobs,
+      calendar: new MarketCalendar(),
+      settings: DEFAULT_SCAN_SETTINGS,
+      logger,
+      hotGraceMs: 60_000,
+      maxScansPerSecond: 50,
+      ...(o.pool ? { pool: o.pool } : {}),
+    });
+    cleanups.push(() => decoder.close());
+    return { orchestrator, source };
+  }
+
+  const bbbBar = (at: number) => ({
+    ev: 'A' as const,
+    sym: 'BBB',
+    v: 100,
+    av: 60_000,
+    o: 12,
+    c: 12,
+    h: 12,
+    l: 12,
+    s: at - 1000,
+    e: at,
+  });
+  const pending = async (r: ReturnType<typeof freshRedis>) =>
+    ((await r.redis.xpending(r.keys.aggregatesStream, r.keys.aggregatesGroup)) as [number])[0];
+
+  it('keeps a bar pending while the tick that would apply it is stuck, so the next run reclaims and applies it', async () => {
+    const env = await vendorAndRedis();
+    const { r } = env;
+    const pool = new GatedPool();
+    pool.shut();
+    const first = run(env, { consumer: 'first', pool });
+    cleanups.push(async () => {
+      pool.open();
+      await first.orchestrator.stop();
+    });
+    await first.orchestrator.start();
+    await until(() => pool.waiting === 1); // its first snapshot's scan never ends
+    await new AggregateForwarder({ redis: r.redis, keys: r.keys }).forward(
+      [bbbBar(ny('10:00:01'))],
+      ny('10:00:01'),
+    );
+    await until(async () => (await pending(r)) === 1);
+    await new Promise((res) => setTimeout(res, 200));
+    expect(await pending(r)).toBe(1); // queued behind the stuck tick: not acknowledged
+
+    // The first run dies (its source stops without acknowledging anything); a second run takes over.
+    await first.source.stop();
+    const second = run(env, { consumer: 'second', reclaimIdleMs: 100 });
+    cleanups.push(() => second.orchestrator.stop());
+    await second.orchestrator.start();
+    const bbb = async () =>
+      [...(await publishedRows(r, 'gappers_up')), ...(await publishedRows(r, 'gappers_down'))].find(
+        (x) => x.symbol === 'BBB',
+      );
+    // Whether the bar or the snapshot came first, the bar's high (12, above the snapshot's 9) shows it applied.
+    await until(async () => (await bbb())?.high === 12);
+    await until(async () => (await pending(r)) === 0);
+  });
+
+  it('removes its consumer from the group on a graceful stop once everything it received is acknowledged', async () => {
+    const env = await vendorAndRedis();
+    const { r } = env;
+    const { orchestrator } = run(env, { consumer: 'graceful' });
+    const consumers = async () =>
+      (
+        (await r.redis.xinfo('CONSUMERS', r.keys.aggregatesStream, r.keys.aggregatesGroup)) as unknown[][]
+      ).map((c) => c[1]);
+    await orchestrator.start();
+    await until(() => orchestrator.counters.scans >= 1);
+    await new AggregateForwarder({ redis: r.redis, keys: r.keys }).forward(
+      [bbbBar(ny('10:00:01'))],
+      ny('10:00:01'),
+    );
+    await until(async () => (await publishedRows(r, 'gappers_up')).some((x) => x.symbol === 'BBB'));
+    expect(await consumers()).toContain('graceful');
+    await orchestrator.stop();
+    expect(await pending(r)).toBe(0);
+    expect(await consumers()).not.toContain('graceful');
   });
 });

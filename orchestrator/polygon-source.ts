@@ -29,14 +29,18 @@ export interface PolygonSourceOptions {
   readonly recorder?: Recorder;
   /** Consumer name in the aggregates group; stable per process. */
   readonly consumer?: string;
+  /** Pending aggregates idle this long are taken over from a dead consumer (default: the consumer's, 30 s). */
+  readonly reclaimIdleMs?: number;
 }
 
 /**
  * The vendor as a market source: full-market snapshots polled over REST, and the per-second aggregates of hot
  * tickers that the feed process receives on the vendor WebSocket and forwards through a Redis stream.
  *
- * Aggregates are acknowledged once queued in the orchestrator, not once scanned: a second-old bar replayed
- * after a crash would only re-apply a price the next snapshot supersedes, so at-most-once is the right trade.
+ * Aggregates are acknowledged only after the orchestrator published a scan that applied them (the event's
+ * `ack`), so bars queued or in a tick when the process dies stay pending in the group and the next run reclaims
+ * them; the engine skips a reclaimed bar that is older than the state. A graceful stop removes this process's
+ * consumer from the group once nothing is pending for it (release()).
  */
 export class PolygonSource implements MarketSource {
   readonly name = 'polygon';
@@ -57,11 +61,13 @@ export class PolygonSource implements MarketSource {
       ...(this.o.now ? { now: this.o.now } : {}),
       onSnapshot: (columns, at) => sink({ kind: 'snapshot', at, columns }),
     });
-    this.consumer = new AggregateConsumer({
+    const consumer = new AggregateConsumer({
       redis: this.o.redis,
       keys: this.o.keys,
       consumer: this.o.consumer ?? `orchestrator-${process.pid}`,
       logger: this.o.logger,
+      deferAck: true,
+      ...(this.o.reclaimIdleMs === undefined ? {} : { reclaimIdleMs: this.o.reclaimIdleMs }),
       handler: (batch) => {
         if (batch.length === 0) return;
         const at = Math.max(...batch.map((b) => b.receivedAtMs));
@@ -69,14 +75,20 @@ export class PolygonSource implements MarketSource {
           at,
           batch.map((b) => b.event),
         );
-        sink({ kind: 'aggregates', at, events: batch.map((b) => b.event) });
+        const ids = batch.map((b) => b.id);
+        sink({ kind: 'aggregates', at, events: batch.map((b) => b.event), ack: () => consumer.ack(ids) });
       },
     });
-    await this.consumer.start();
+    this.consumer = consumer;
+    await consumer.start();
     await this.poller.start();
   }
 
   async stop(): Promise<void> {
     await Promise.all([this.poller?.stop(), this.consumer?.stop()]);
+  }
+
+  async release(): Promise<void> {
+    await this.consumer?.release();
   }
 }

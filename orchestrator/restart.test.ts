@@ -1,7 +1,11 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
 import path from 'node:path';
+import { Queue } from 'bullmq';
 import { afterEach, describe, expect, it } from 'vitest';
+import { QUEUES } from '../shared/keys.js';
+import { MarketCalendar } from '../shared/market/calendar.js';
+import { marketClock } from '../shared/market/session-clock.js';
 import { applyListMessage } from '../shared/scan/deltas.js';
 import { freshRedis, streamMessages, testRedisUrl } from '../test/utils/redis.js';
 
@@ -33,7 +37,7 @@ describe('orchestrator process restarts (SPEC §6)', () => {
     for (const c of children) if (c.exitCode === null) c.kill('SIGKILL');
   });
 
-  it('continues every list sequence without a gap after SIGKILL, and stops cleanly on SIGTERM', async () => {
+  it('continues every list sequence without a gap after SIGKILL, and on SIGTERM publishes its last scan and writes the open volume slot', async () => {
     const r = freshRedis();
     try {
       const length = () => r.redis.xlen(r.keys.messagesStream);
@@ -52,6 +56,7 @@ describe('orchestrator process restarts (SPEC §6)', () => {
       await once(first, 'exit');
       const beforeRestart = await length();
 
+      const secondStartedAt = Date.now();
       const second = startOrchestrator(r.keys.prefix);
       children.push(second);
       await until(async () => (await length()) >= beforeRestart + 20, 30_000);
@@ -74,6 +79,26 @@ describe('orchestrator process restarts (SPEC §6)', () => {
       const afterRestart = messages.slice(beforeRestart);
       expect(afterRestart.length).toBeGreaterThan(0);
       expect(afterRestart.every((m) => m.type === 'delta')).toBe(true);
+
+      // SIGTERM finished the tick in progress: the stored state continues exactly the last messages published.
+      const stored = JSON.parse((await r.redis.get(r.keys.sequencerState))!) as {
+        lists: Record<string, { seq: number }>;
+      };
+      for (const [list, { seq }] of Object.entries(stored.lists))
+        expect(seq, list).toBe(lastSeq.get(list) ?? 0);
+
+      // ...and wrote the volume slot it was in, not only the slots that had ended: the second run's newest
+      // slot job is at least as late as its last published scan.
+      const persist = new Queue(QUEUES.persistence, { connection: r.redis, prefix: r.keys.bullPrefix });
+      const slotJobs = (await persist.getJobs(['waiting'])).filter(
+        (j) => j.name === 'slots' && j.timestamp >= secondStartedAt,
+      );
+      await persist.close();
+      const newestSlot = Math.max(
+        ...slotJobs.map((j) => (j.data as { rows: { slot: number }[] }).rows[0]!.slot),
+      );
+      const lastScan = marketClock(Date.parse(afterRestart.at(-1)!.ts), new MarketCalendar());
+      expect(newestSlot).toBeGreaterThanOrEqual(lastScan.slot!);
     } finally {
       await r.cleanup();
     }

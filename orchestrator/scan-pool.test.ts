@@ -53,7 +53,10 @@ describe('ScanPool (piscina workers over shared memory)', () => {
   afterEach(() => {
     delete process.env.SCAN_CRASH_MARKER;
     delete process.env.SCAN_CRASH_ALWAYS;
+    delete process.env.SCAN_FAIL_FROM;
+    delete process.env.SCAN_SLEEP_MS;
   });
+  const misbehaving = new URL('../test/fixtures/misbehaving-scan-worker.ts', import.meta.url);
   afterAll(async () => Promise.all(pools.map((p) => p.close())));
 
   it('ranks exactly like a single-threaded kernel run, on random markets', async () => {
@@ -98,5 +101,37 @@ describe('ScanPool (piscina workers over shared memory)', () => {
     const { params } = e.prepare(ny('10:00'));
     await expect(p.rank(e.state.cols, params, e.state.size)).rejects.toThrow(ShardFailedError);
     expect(p.counters.failedScans).toBe(1);
+  });
+
+  it('fails a scan only once every shard has settled, so no abandoned worker writes during the next scan', async () => {
+    // Shard [0, 1) throws at once, twice; shard [1, 2) is still computing for another 400 ms.
+    process.env.SCAN_FAIL_FROM = '0';
+    process.env.SCAN_SLEEP_MS = '400';
+    const p = pool({ threads: 2, workerFile: misbehaving });
+    const e = sharedEngine(
+      [
+        { symbol: 'A', price: 11, prevClose: 10, volume: 100 },
+        { symbol: 'B', price: 12, prevClose: 10, volume: 100 },
+      ],
+      10,
+    );
+    const { params } = e.prepare(ny('10:00'));
+    const score = e.state.cols.num.score;
+    score.fill(-1, 0, 2);
+    await expect(p.rank(e.state.cols, params, e.state.size)).rejects.toThrow(ShardFailedError);
+    // The slow shard had finished writing its row before the scan was reported failed.
+    expect(score[1]).not.toBe(-1);
+    expect(p.counters).toMatchObject({ shardRetries: 1, failedScans: 1 });
+  });
+
+  it('terminates a hung worker after the shard timeout and fails the scan instead of hanging', async () => {
+    process.env.SCAN_SLEEP_MS = '60000';
+    const p = pool({ threads: 1, workerFile: misbehaving, shardTimeoutMs: 300 });
+    const e = sharedEngine([{ symbol: 'A', price: 11, prevClose: 10, volume: 100 }], 10);
+    const { params } = e.prepare(ny('10:00'));
+    const started = Date.now();
+    await expect(p.rank(e.state.cols, params, e.state.size)).rejects.toThrow(/no answer within 300 ms/);
+    expect(Date.now() - started).toBeLessThan(10_000);
+    expect(p.counters).toMatchObject({ shardTimeouts: 2, failedScans: 1 });
   });
 });

@@ -87,6 +87,7 @@ async function main(): Promise<void> {
       ? startVendorStream({
           apiKey: config.apiKey,
           url: config.POLYGON_WS_URL,
+          channels: config.POLYGON_WS_CHANNELS,
           redis,
           keys: k,
           calendar: new MarketCalendar(),

@@ -17,8 +17,6 @@ export interface Keys {
   readonly listSnapshots: string;
   /** JSON of the sequencer state (epoch, per-list seq, last ranking and sent rows) for restarts. */
   readonly sequencerState: string;
-  /** Hash: symbol → epoch ms it left every list (hot-set grace bookkeeping). */
-  readonly hotSet: string;
   /**
    * Set: the hot set's current members, written by the orchestrator with each subscription change (atomically
    * replaced). The feed loads it at start and on every vendor (re)connect, so its subscription converges to it
@@ -50,7 +48,6 @@ export function keys(prefix: string): Keys {
     messagesStream: `${prefix}:lists:messages`,
     listSnapshots: `${prefix}:lists:snapshots`,
     sequencerState: `${prefix}:lists:sequencer`,
-    hotSet: `${prefix}:hot`,
     hotMembers: `${prefix}:hot:members`,
     orchestratorMetrics: `${prefix}:metrics:orchestrator`,
     bullPrefix: `${prefix}:bull`,

@@ -11,9 +11,36 @@ export const ORCHESTRATOR_METRICS = {
   publishFailures: { type: 'counter', help: 'Scans whose Redis publication failed.' },
   referenceFailures: { type: 'counter', help: 'Failed loads of metadata, filters or history.' },
   noPriceRows: { type: 'counter', help: 'Snapshot rows without any price (SPEC §2), not scanned.' },
+  foldedBars: {
+    type: 'counter',
+    help: 'Aggregate bars folded into a later one while the queue was over its cap.',
+  },
+  staleBars: {
+    type: 'counter',
+    help: 'Aggregate bars skipped as older than the state (redelivered or reclaimed).',
+  },
+  lateEvents: {
+    type: 'counter',
+    help: 'Events that arrived after the source stopped (left for the next run).',
+  },
+  persistFailures: {
+    type: 'counter',
+    help: 'Persistence jobs (scan rows, volume slots) that could not be queued.',
+  },
+  subscriptionFailures: { type: 'counter', help: 'Hot-set subscription jobs that could not be queued.' },
+  ackFailures: {
+    type: 'counter',
+    help: 'Aggregate stream acknowledgements that failed (redelivered later).',
+  },
   tickers: { type: 'gauge', help: 'Symbols in the market state.' },
-  lastScanMs: { type: 'gauge', help: 'Compute time of the last scan (kernel, merge, ranking, lists, deltas), ms.' },
+  lastScanMs: {
+    type: 'gauge',
+    help: 'Compute time of the last scan (kernel, merge, ranking, lists, deltas), ms.',
+  },
   lastScanTimestampSeconds: { type: 'gauge', help: 'Wall-clock time of the last published scan.' },
+  rssBytes: { type: 'gauge', help: 'Resident memory of the orchestrator process (main thread and workers).' },
+  heapUsedBytes: { type: 'gauge', help: 'JavaScript heap in use on the main thread.' },
+  externalBytes: { type: 'gauge', help: 'Buffers and typed arrays outside the heap (columns, snapshots).' },
 } as const satisfies Record<string, { type: 'counter' | 'gauge'; help: string }>;
 
 export type OrchestratorMetricName = keyof typeof ORCHESTRATOR_METRICS;

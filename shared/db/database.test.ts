@@ -1,3 +1,4 @@
+import { createServer, type Socket } from 'node:net';
 import fc from 'fast-check';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { InvalidFilterError } from '../scan/filters-schema.js';
@@ -408,5 +409,35 @@ describe('scan_results', () => {
     });
     // A retry of the same scan after a partial failure adds nothing.
     expect(await insertScanResults(db, rows)).toBe(0);
+  });
+});
+
+describe('timeouts (a stuck database fails a call instead of hanging it)', () => {
+  it('cancels a statement that runs past the statement timeout', async () => {
+    const quick = createDb(testDatabaseUrl, { statementTimeoutMs: 200 });
+    try {
+      const started = Date.now();
+      await expect(quick.any('SELECT pg_sleep(10)')).rejects.toMatchObject({ code: '57014' });
+      expect(Date.now() - started).toBeLessThan(5_000);
+    } finally {
+      await closeDb(quick);
+    }
+  });
+
+  it('fails to connect to a server that accepts the connection but never answers', async () => {
+    const sockets: Socket[] = [];
+    const silent = createServer((socket) => sockets.push(socket));
+    await new Promise<void>((resolve) => silent.listen(0, '127.0.0.1', resolve));
+    const { port } = silent.address() as { port: number };
+    const stuck = createDb(`postgres://postgres@127.0.0.1:${port}/nowhere`, { connectTimeoutMs: 300 });
+    try {
+      const started = Date.now();
+      await expect(stuck.any('SELECT 1')).rejects.toThrow(/timeout/i);
+      expect(Date.now() - started).toBeLessThan(5_000);
+    } finally {
+      await closeDb(stuck);
+      for (const socket of sockets) socket.destroy();
+      await new Promise((resolve) => silent.close(resolve));
+    }
   });
 });

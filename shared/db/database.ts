@@ -36,15 +36,47 @@ export type Db = ReturnType<typeof pgp<object>>;
 /** A database, task or transaction: every repository function runs in any of them. */
 export type Queryable = pgPromise.IBaseProtocol<object>;
 
+/**
+ * The server cancels a statement running longer than this. The longest statements here are one chunk of the RVOL
+ * history (1,000 symbols) and one 20K-row write, well under a second each (docs/performance.md), so 30 s only ever
+ * trips on a database that is stuck (locks, I/O) — and then the caller fails and retries instead of waiting forever
+ * (the orchestrator loads a new day's baselines inside its tick loop).
+ */
+export const DEFAULT_STATEMENT_TIMEOUT_MS = 30_000;
+/** Opening a connection (TCP + authentication) longer than this fails; a healthy local server takes milliseconds. */
+export const DEFAULT_CONNECT_TIMEOUT_MS = 10_000;
+/**
+ * The client gives up waiting for an answer this long after the statement timeout: a server or network that went
+ * silent never sends the cancellation that statement_timeout would produce.
+ */
+const QUERY_TIMEOUT_MARGIN_MS = 5_000;
+
 export interface CreateDbOptions {
   /** Schema to use as the search_path of every connection (a test's fresh schema). Default: the server's. */
   schema?: string;
+  /** Default {@link DEFAULT_STATEMENT_TIMEOUT_MS}; 0 = no limit (and no client-side query timeout). */
+  statementTimeoutMs?: number;
+  /** Default {@link DEFAULT_CONNECT_TIMEOUT_MS}. */
+  connectTimeoutMs?: number;
 }
 
 /** A pooled database object. Close it with {@link closeDb} when the process or test is done. */
 export function createDb(databaseUrl: string, opts: CreateDbOptions = {}): Db {
   const dc: DbContext = opts.schema === undefined ? {} : { schema: opts.schema };
-  return pgp<object>(databaseUrl, dc);
+  const statementTimeoutMs = opts.statementTimeoutMs ?? DEFAULT_STATEMENT_TIMEOUT_MS;
+  return pgp<object>(
+    {
+      connectionString: databaseUrl,
+      connectionTimeoutMillis: opts.connectTimeoutMs ?? DEFAULT_CONNECT_TIMEOUT_MS,
+      ...(statementTimeoutMs > 0
+        ? {
+            statement_timeout: statementTimeoutMs,
+            query_timeout: statementTimeoutMs + QUERY_TIMEOUT_MARGIN_MS,
+          }
+        : {}),
+    },
+    dc,
+  );
 }
 
 /** Ends the database object's pool. */

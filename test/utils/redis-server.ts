@@ -35,6 +35,7 @@ export class PrivateRedis {
       maxRetriesPerRequest: 0,
       retryStrategy: () => null,
     });
+    probe.on('error', () => undefined); // refused while the server boots: retried below
     const end = Date.now() + 5000;
     for (;;) {
       try {

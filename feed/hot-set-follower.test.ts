@@ -1,0 +1,79 @@
+import { Redis } from 'ioredis';
+import { randomUUID } from 'node:crypto';
+import { afterEach, describe, expect, it, vi } from 'vitest';
+import { saveHotMembers } from '../shared/hot-members.js';
+import { keys } from '../shared/keys.js';
+import { createLogger } from '../shared/logger.js';
+import { PrivateRedis } from '../test/utils/redis-server.js';
+import { freshRedis } from '../test/utils/redis.js';
+import { HotSetFollower, type SubscriptionSet } from './hot-set-follower.js';
+
+const logger = createLogger('test', 'silent');
+
+/** The vendor subscription as a plain set (PolygonWsClient keeps the same one). */
+class MemorySubscription implements SubscriptionSet {
+  readonly subscriptions = new Set<string>();
+  subscribe(symbols: Iterable<string>) {
+    for (const s of symbols) this.subscriptions.add(s);
+  }
+  unsubscribe(symbols: Iterable<string>) {
+    for (const s of symbols) this.subscriptions.delete(s);
+  }
+  get sorted() {
+    return [...this.subscriptions].sort();
+  }
+}
+
+describe('the feed following the stored hot set', () => {
+  const cleanups: (() => Promise<void>)[] = [];
+  afterEach(async () => {
+    for (const c of cleanups.splice(0).reverse()) await c();
+  });
+
+  it('replaces what the subscription holds with the stored membership', async () => {
+    const r = freshRedis();
+    cleanups.push(r.cleanup);
+    await saveHotMembers(r.redis, r.keys, ['AAPL', 'MSFT']);
+    const target = new MemorySubscription();
+    target.subscribe(['MSFT', 'GONE']);
+
+    await new HotSetFollower({ redis: r.redis, keys: r.keys, target, logger }).resync('test');
+    expect(target.sorted).toEqual(['AAPL', 'MSFT']);
+  });
+
+  it('applies a change job that arrives while a resync is reading Redis after the resync, not before it', async () => {
+    const r = freshRedis();
+    cleanups.push(r.cleanup);
+    await saveHotMembers(r.redis, r.keys, ['AAPL']);
+    const target = new MemorySubscription();
+    const follower = new HotSetFollower({ redis: r.redis, keys: r.keys, target, logger });
+
+    // The job is newer than the membership the resync reads; applied first, the resync would undo it.
+    const resync = follower.resync('test');
+    const job = follower.apply({ subscribe: ['TSLA'], unsubscribe: [] });
+    expect(target.sorted).toEqual([]);
+    await Promise.all([resync, job]);
+    expect(target.sorted).toEqual(['AAPL', 'TSLA']);
+  });
+
+  it('keeps the subscription while Redis does not answer, and retries until it does', async () => {
+    // A private server, since pausing it stalls every client.
+    const server = new PrivateRedis();
+    await server.start();
+    cleanups.push(() => server.stop());
+    const redis = new Redis(server.url, { maxRetriesPerRequest: null });
+    cleanups.push(async () => redis.disconnect());
+    const k = keys(`test-${randomUUID()}`);
+    await saveHotMembers(redis, k, ['NVDA']);
+    const target = new MemorySubscription();
+    target.subscribe(['AAPL']);
+    const follower = new HotSetFollower({ redis, keys: k, target, logger, readTimeoutMs: 100, retryMs: 100 });
+    cleanups.push(async () => follower.close());
+
+    await redis.call('CLIENT', 'PAUSE', '600', 'ALL');
+    await follower.resync('test');
+    expect(target.sorted).toEqual(['AAPL']);
+
+    await vi.waitFor(() => expect(target.sorted).toEqual(['NVDA']), { timeout: 5_000, interval: 20 });
+  });
+});

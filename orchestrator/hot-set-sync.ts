@@ -1,0 +1,46 @@
+import type { Redis } from 'ioredis';
+import { loadHotMembers, saveHotMembers } from '../shared/hot-members.js';
+import type { Keys } from '../shared/keys.js';
+import type { SubscriptionChange } from './hot-set.js';
+import type { JobSink } from './job-sink.js';
+
+/**
+ * Tells the feed about the hot set: the membership goes to Redis (`keys.hotMembers`, read by the feed at start
+ * and on every vendor reconnect), then the change is enqueued as a job (applied by the running feed at once).
+ *
+ * The change is computed against what was last delivered, not taken from one scan's diff: if Redis or the
+ * queue fails, the next scan sends the accumulated difference instead of the change being lost for good.
+ */
+export class HotSetSync {
+  private delivered: ReadonlySet<string> = new Set();
+
+  constructor(
+    private readonly redis: Redis,
+    private readonly keys: Keys,
+    private readonly jobs: JobSink,
+  ) {}
+
+  /**
+   * After a restart: the membership the previous run delivered, taken as delivered, so that the symbols that
+   * no longer belong are unsubscribed (after the grace period) instead of being forgotten while subscribed.
+   */
+  async restore(): Promise<string[]> {
+    const members = await loadHotMembers(this.redis, this.keys);
+    this.delivered = new Set(members);
+    return members;
+  }
+
+  /** Delivers `symbols` (the whole hot set) when it differs from the last delivery; throws on a failure. */
+  async sync(symbols: readonly string[]): Promise<SubscriptionChange | undefined> {
+    const next = new Set(symbols);
+    const change: SubscriptionChange = {
+      subscribe: symbols.filter((s) => !this.delivered.has(s)).sort(),
+      unsubscribe: [...this.delivered].filter((s) => !next.has(s)).sort(),
+    };
+    if (change.subscribe.length === 0 && change.unsubscribe.length === 0) return undefined;
+    await saveHotMembers(this.redis, this.keys, [...next].sort());
+    await this.jobs.changeSubscriptions(change);
+    this.delivered = next;
+    return change;
+  }
+}
