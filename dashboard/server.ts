@@ -100,10 +100,13 @@ export async function startDashboard(options: DashboardOptions): Promise<Dashboa
   if (options.password === '') app.use(loopbackHostOnly);
   app.use(sameOriginWrites);
   // Without Redis every bull-board API call would wait in ioredis's offline queue (the connection never gives
-  // up on a command); answer at once so the UI shows an error instead of spinning.
+  // up on a command); answer 503 soon so the UI shows an error instead of spinning. A connection still being
+  // made (just after start, or a reconnect in progress) gets a short grace before that.
   app.use('/api', (_req, res, next) => {
-    if (connection.status === 'ready') return next();
-    res.status(503).json({ error: 'redis_unavailable', message: 'Redis is not reachable' });
+    void whenReady(connection, REDIS_GRACE_MS).then((up) => {
+      if (up) return next();
+      res.status(503).json({ error: 'redis_unavailable', message: 'Redis is not reachable' });
+    });
   });
   app.use(board.getRouter());
   app.use((err: unknown, req: Request, res: Response, _next: NextFunction) => {
@@ -211,4 +214,22 @@ function sameOriginWrites(req: Request, res: Response, next: NextFunction): void
   }
   if (originHost !== undefined && originHost === req.headers.host) return next();
   res.status(403).json({ error: 'forbidden', message: 'cross-origin writes are not accepted' });
+}
+
+/** How long an API request waits for a Redis connection that is not ready before answering 503. */
+const REDIS_GRACE_MS = 1000;
+
+/** true once the connection is ready, false if it is not within `ms`. */
+function whenReady(connection: Redis, ms: number): Promise<boolean> {
+  if (connection.status === 'ready') return Promise.resolve(true);
+  return new Promise((resolve) => {
+    const done = (up: boolean) => {
+      clearTimeout(timer);
+      connection.off('ready', onReady);
+      resolve(up);
+    };
+    const onReady = () => done(true);
+    const timer = setTimeout(() => done(false), ms);
+    connection.once('ready', onReady);
+  });
 }
