@@ -1,4 +1,5 @@
 import type { AggregateInput, SnapshotRowInput } from '../shared/scan/market-state.js';
+import type { RejectCounts } from '../shared/vendor/reject-counts.js';
 import type { SnapshotColumns } from '../shared/vendor/snapshot-columns.js';
 
 /**
@@ -21,6 +22,13 @@ export type MarketEvent =
       readonly ack?: () => Promise<void>;
     };
 
+export interface SourceStats {
+  /** The vendor's data stopped moving during a session (the poller's watchdog). */
+  readonly stale?: boolean;
+  /** Snapshot rows the decoder rejected since start, by reason. */
+  readonly rejectedByReason?: Readonly<Partial<RejectCounts>>;
+}
+
 export interface MarketSource {
   readonly name: string;
   /** Starts producing events into `sink`; resolves once running. */
@@ -32,6 +40,8 @@ export interface MarketSource {
    * must outlive stop() until then (the stream consumer's registration in its group).
    */
   release?(): Promise<void>;
+  /** The source's own health, published with each scan's metrics (`/metrics`). */
+  stats?(): SourceStats;
   /** Symbols whose per-second aggregates the orchestrator wants (the hot set); sources without a stream ignore it. */
   setHotSymbols?(symbols: readonly string[]): void;
 }

@@ -312,6 +312,7 @@ export class Orchestrator {
           lastScanMs: performance.now() - started,
           lastScanTimestampSeconds: this.lastScanAt / 1000,
           ...processMemory(),
+          ...sourceHealth(this.o.source),
         },
       });
     } catch (err) {
@@ -365,6 +366,14 @@ export class Orchestrator {
 
 function seqsOf(state: { lists: Record<string, { seq: number }> }): Record<string, number> {
   return Object.fromEntries(Object.entries(state.lists).map(([l, s]) => [l, s.seq]));
+}
+
+/** The source's health for /metrics: 0/1 for stale data, and the decoder's rejected rows in total. */
+function sourceHealth(source: MarketSource): Pick<OrchestratorMetrics, 'sourceStale' | 'rejectedRows'> {
+  const s = source.stats?.();
+  let rejected = 0;
+  for (const n of Object.values(s?.rejectedByReason ?? {})) rejected += n ?? 0;
+  return { sourceStale: s?.stale ? 1 : 0, rejectedRows: rejected };
 }
 
 /** The process's memory figures for /metrics (process.memoryUsage() costs microseconds, once per scan). */

@@ -9,7 +9,7 @@ import { DecodedSnapshotSource, type SnapshotBytesSource } from './decoded-snaps
 import type { Keys } from '../shared/keys.js';
 import type { Logger } from '../shared/logger.js';
 import type { MarketCalendar } from '../shared/market/calendar.js';
-import type { MarketEvent, MarketSource } from './market-source.js';
+import type { MarketEvent, MarketSource, SourceStats } from './market-source.js';
 
 export interface PolygonSourceOptions {
   /** The vendor REST client (PolygonRestClient) or anything with the same snapshot call. */
@@ -86,6 +86,11 @@ export class PolygonSource implements MarketSource {
 
   async stop(): Promise<void> {
     await Promise.all([this.poller?.stop(), this.consumer?.stop()]);
+  }
+
+  stats(): SourceStats {
+    const s = this.poller?.stats();
+    return s ? { stale: s.stale, rejectedByReason: s.rejectedByReason } : {};
   }
 
   async release(): Promise<void> {

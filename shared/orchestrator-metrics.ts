@@ -32,6 +32,11 @@ export const ORCHESTRATOR_METRICS = {
     type: 'counter',
     help: 'Aggregate stream acknowledgements that failed (redelivered later).',
   },
+  rejectedRows: {
+    type: 'counter',
+    help: 'Snapshot rows the decoder rejected (bad symbol, number, duplicate…).',
+  },
+  sourceStale: { type: 'gauge', help: "1 while the vendor's data has stopped moving during a session." },
   tickers: { type: 'gauge', help: 'Symbols in the market state.' },
   lastScanMs: {
     type: 'gauge',
