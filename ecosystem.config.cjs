@@ -11,7 +11,7 @@ module.exports = {
     { name: 'orchestrator', script: 'dist/orchestrator/main.js', ...common, stop_exit_codes: [2] },
     // BullMQ workers: scan and volume-slot persistence to PostgreSQL.
     { name: 'jobs', script: 'dist/jobs/main.js', ...common },
-    // SPEC §8 clients: WebSocket /ws, /health, /api/lists. Several instances share the port (SO_REUSEPORT).
+    // SPEC §8 clients: WebSocket /ws, the web page, REST /api/, /health, /metrics. Instances share the port (SO_REUSEPORT).
     { name: 'gateway', script: 'dist/gateway/main.js', instances: 2, exec_mode: 'fork', ...common },
     // FEED=polygon only: the vendor WebSocket (one connection per API key), forwarding aggregates to Redis.
     // Exit 0 = FEED is not polygon (nothing to do), 2 = key refused or no key: both stay stopped (feed/main.ts).

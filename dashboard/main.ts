@@ -2,6 +2,7 @@ import { Redis } from 'ioredis';
 import { loadConfig } from '../shared/config.js';
 import { keys } from '../shared/keys.js';
 import { createLogger } from '../shared/logger.js';
+import { createShutdown, shutdownOnSignals } from '../shared/process-lifecycle.js';
 import { startDashboard } from './server.js';
 
 /**
@@ -31,17 +32,15 @@ async function main(): Promise<void> {
   });
   logger.info({ url: `http://${config.DASHBOARD_HOST}:${dashboard.port}/` }, 'dashboard running');
 
-  let stopping = false;
-  const shutdown = async (signal: string) => {
-    if (stopping) return;
-    stopping = true;
-    logger.info({ signal }, 'stopping');
-    await dashboard.close();
-    redis.disconnect();
-    logger.info('stopped');
-  };
-  process.once('SIGTERM', () => void shutdown('SIGTERM'));
-  process.once('SIGINT', () => void shutdown('SIGINT'));
+  shutdownOnSignals(
+    createShutdown(
+      async () => {
+        await dashboard.close();
+        redis.disconnect();
+      },
+      { logger },
+    ),
+  );
 }
 
 main().catch((err: unknown) => {

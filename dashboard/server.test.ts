@@ -1,11 +1,11 @@
 import { randomUUID } from 'node:crypto';
 import { once } from 'node:events';
-import { createServer, type AddressInfo } from 'node:net';
 import { Queue, Worker } from 'bullmq';
 import { Redis } from 'ioredis';
 import { afterEach, describe, expect, it } from 'vitest';
 import { keys, QUEUES, type Keys } from '../shared/keys.js';
 import { createLogger } from '../shared/logger.js';
+import { closedPort } from '../test/utils/net.js';
 import { freshRedis } from '../test/utils/redis.js';
 import { DashboardListenError, startDashboard, type Dashboard } from './server.js';
 
@@ -54,15 +54,6 @@ interface QueuesResponse {
     readOnlyMode: boolean;
     jobs: { id: string; name: string; data: unknown }[];
   }[];
-}
-
-/** A port nothing listens on: bound by the OS, then released. */
-async function closedPort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as AddressInfo;
-  await new Promise((resolve) => server.close(resolve));
-  return port;
 }
 
 describe('job dashboard (bull-board behind basic auth, real Redis)', () => {

@@ -2,6 +2,7 @@ import { Redis } from 'ioredis';
 import { ConfigError, loadConfig } from '../shared/config.js';
 import { keys } from '../shared/keys.js';
 import { createLogger } from '../shared/logger.js';
+import { createShutdown, shutdownOnSignals } from '../shared/process-lifecycle.js';
 import { MarketCalendar } from '../shared/market/calendar.js';
 import { authFailureSummary } from './errors.js';
 import { startVendorStream } from './vendor-stream.js';
@@ -42,20 +43,14 @@ async function main(): Promise<void> {
     logger,
     onFatal: (err) => {
       logger.fatal({ err }, `vendor WebSocket stopped: ${authFailureSummary(err)}`);
-      void shutdown().then(() => process.exit(EXIT_NOT_RETRYABLE));
+      void shutdown('fatal').then(() => process.exit(EXIT_NOT_RETRYABLE));
     },
   });
-
-  let stopping: Promise<void> | undefined;
-  function shutdown(): Promise<void> {
-    stopping ??= (async () => {
-      await stream.close();
-      redis.disconnect();
-    })();
-    return stopping;
-  }
-  process.once('SIGTERM', () => void shutdown());
-  process.once('SIGINT', () => void shutdown());
+  const shutdown = createShutdown(async () => {
+    await stream.close();
+    redis.disconnect();
+  });
+  shutdownOnSignals(shutdown);
   logger.info(
     { url: config.POLYGON_WS_URL, channels: config.POLYGON_WS_CHANNELS, prefix: k.prefix },
     'feed running',

@@ -1,9 +1,8 @@
-import { createServer } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { createLogger } from '../shared/logger.js';
 import { VendorPayloadError } from '../shared/vendor/errors.js';
 import { FAKE_API_KEY, FAULTS, startFakeVendor, type FakeVendor } from '../test/fake-vendor/server.js';
+import { closedPort } from '../test/utils/net.js';
 import { Backoff, parseRetryAfter, sleep } from './backoff.js';
 import {
   VendorAuthError,
@@ -218,12 +217,7 @@ describe('PolygonRestClient', () => {
   });
 
   it('retries a refused connection, then reports VendorNetworkError', async () => {
-    const closed = createServer();
-    await new Promise<void>((resolve) => closed.listen(0, '127.0.0.1', () => resolve()));
-    const { port } = closed.address() as AddressInfo;
-    await new Promise<void>((resolve) => closed.close(() => resolve()));
-
-    const error = await client({ baseUrl: `http://127.0.0.1:${port}` })
+    const error = await client({ baseUrl: `http://127.0.0.1:${await closedPort()}` })
       .marketStatus()
       .catch((e: unknown) => e);
     expect(error).toBeInstanceOf(VendorNetworkError);

@@ -1,24 +1,43 @@
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { Publisher } from '../orchestrator/publisher.js';
 import { closeDb, createDb, insertScanResults, upsertMetadata, type Db } from '../shared/db/database.js';
-import { createLogger } from '../shared/logger.js';
-import type { ScanRow } from '../shared/protocol/messages.js';
-import { ListSequencer } from '../shared/scan/deltas.js';
-import { LIST_NAMES, type ListName } from '../shared/scan/lists.js';
+import type { OrchestratorMetrics } from '../shared/orchestrator-metrics.js';
 import { metadata } from '../test/utils/market.js';
 import { testDatabaseUrl, withClient, withFreshSchema } from '../test/utils/db.js';
-import { freshRedis } from '../test/utils/redis.js';
+import { GatewayFixture, TS } from '../test/utils/gateway-fixture.js';
 import { scanRow } from '../test/utils/scan-row.js';
-import { startGateway, type Gateway, type GatewayOptions } from './server.js';
+import type { GatewayOptions } from './server.js';
 
-const TS = '2026-03-02T14:45:01.123Z';
 const TOKEN = 'secret-token';
+
+/** The orchestrator's figures published with a scan, as /metrics shows them. */
+const METRICS: OrchestratorMetrics = {
+  events: 7,
+  scans: 3,
+  droppedSnapshots: 1,
+  failedScans: 0,
+  publishFailures: 0,
+  referenceFailures: 0,
+  noPriceRows: 2,
+  foldedBars: 0,
+  staleBars: 0,
+  lateEvents: 0,
+  persistFailures: 0,
+  subscriptionFailures: 0,
+  ackFailures: 0,
+  rejectedRows: 0,
+  sourceStale: 0,
+  tickers: 12_000,
+  lastScanMs: 4.5,
+  lastScanTimestampSeconds: 1_772_462_701.123,
+  rssBytes: 200_000_000,
+  heapUsedBytes: 50_000_000,
+  externalBytes: 90_000_000,
+};
 
 describe('the gateway HTTP API', () => {
   const schema = withFreshSchema();
   let db: Db;
-  let env: ReturnType<typeof freshRedis>;
-  const gateways: Gateway[] = [];
+  let fx: GatewayFixture;
 
   beforeAll(() => {
     db = createDb(testDatabaseUrl, { schema: schema.name });
@@ -27,64 +46,17 @@ describe('the gateway HTTP API', () => {
     await closeDb(db);
   });
   beforeEach(async () => {
-    env = freshRedis();
+    fx = new GatewayFixture();
     await withClient((c) => c.query('DELETE FROM scanner_filters'), schema.name);
   });
   afterEach(async () => {
-    await Promise.all(gateways.splice(0).map((g) => g.close()));
-    await env.cleanup();
+    await fx.cleanup();
   });
 
+  /** A gateway on this file's database (`overrides` on top); resolves with its base URL. */
   async function start(overrides: Partial<GatewayOptions> = {}): Promise<string> {
-    const g = await startGateway({
-      port: 0,
-      host: '127.0.0.1',
-      tokens: [],
-      heartbeatMs: 60_000,
-      redis: env.redis,
-      keys: env.keys,
-      db,
-      logger: createLogger('gateway-test', 'silent'),
-      ...overrides,
-    });
-    gateways.push(g);
+    const g = await fx.start({ db, ...overrides });
     return `http://127.0.0.1:${g.port}`;
-  }
-
-  async function publish(lists: Partial<Record<ListName, ScanRow[]>>): Promise<void> {
-    const current = Object.fromEntries(LIST_NAMES.map((l) => [l, lists[l] ?? []])) as Record<
-      ListName,
-      ScanRow[]
-    >;
-    const sequencer = new ListSequencer(() => 'epoch-1');
-    const messages = LIST_NAMES.flatMap((l) => sequencer.publish(l, current[l], TS) ?? []);
-    await new Publisher(env.redis, env.keys).publish({
-      ts: TS,
-      messages,
-      lists: current,
-      state: sequencer.state()!,
-      metrics: {
-        events: 7,
-        scans: 3,
-        droppedSnapshots: 1,
-        failedScans: 0,
-        publishFailures: 0,
-        referenceFailures: 0,
-        noPriceRows: 2,
-        foldedBars: 0,
-        staleBars: 0,
-        lateEvents: 0,
-        persistFailures: 0,
-        subscriptionFailures: 0,
-        ackFailures: 0,
-        tickers: 12_000,
-        lastScanMs: 4.5,
-        lastScanTimestampSeconds: 1_772_462_701.123,
-        rssBytes: 200_000_000,
-        heapUsedBytes: 50_000_000,
-        externalBytes: 90_000_000,
-      },
-    });
   }
 
   const send = (url: string, method: string, body?: unknown, headers: Record<string, string> = {}) =>
@@ -162,7 +134,7 @@ describe('the gateway HTTP API', () => {
       const dead = createDb('postgres://postgres@127.0.0.1:1/nowhere');
       try {
         const base = await start({ db: dead });
-        await publish({ winners: [scanRow('WIN', 1)] });
+        await fx.market.scan({ winners: [scanRow('WIN', 1)] });
         const res = await fetch(`${base}/api/filters`);
         expect(res.status).toBe(503);
         expect(await res.json()).toMatchObject({ error: 'database_unavailable' });
@@ -205,7 +177,7 @@ describe('the gateway HTTP API', () => {
 
     it('describes a ticker: its live row and ranks, its metadata and its last persisted scan', async () => {
       const base = await start();
-      await publish({
+      await fx.market.scan({
         winners: [scanRow('MSFT', 1), scanRow('AAPL', 2, { scoreRank: 4 })],
         high_volume: [scanRow('AAPL', 1, { scoreRank: 4 })],
       });
@@ -265,7 +237,7 @@ describe('the gateway HTTP API', () => {
     it("exposes the gateway's counters and the orchestrator's last published figures", async () => {
       const base = await start({ tokens: [TOKEN] });
       await fetch(`${base}/api/lists`); // one 401
-      await publish({ winners: [scanRow('WIN', 1)] });
+      await fx.market.scan({ winners: [scanRow('WIN', 1)] }, TS, METRICS);
       await expect
         .poll(async () => (await fetch(`${base}/api/lists/winners?token=${TOKEN}`)).status)
         .toBe(200);
@@ -295,7 +267,7 @@ describe('the gateway HTTP API', () => {
     const base = await start();
     const before = (await (await fetch(`${base}/api/lists`)).json()) as Record<string, unknown>;
     expect(before).toEqual({ asOf: null, ageMs: null, lists: [] });
-    await publish({ winners: [scanRow('WIN', 1)] });
+    await fx.market.scan({ winners: [scanRow('WIN', 1)] });
     await expect.poll(async () => (await fetch(`${base}/api/lists/winners`)).status).toBe(200);
     const body = (await (await fetch(`${base}/api/lists`)).json()) as {
       asOf: string;

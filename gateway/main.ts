@@ -3,6 +3,7 @@ import { loadConfig } from '../shared/config.js';
 import { closeDb, createDb } from '../shared/db/database.js';
 import { keys } from '../shared/keys.js';
 import { createLogger } from '../shared/logger.js';
+import { createShutdown, shutdownOnSignals } from '../shared/process-lifecycle.js';
 import { startGateway } from './server.js';
 
 /**
@@ -32,21 +33,19 @@ async function main(): Promise<void> {
     logger,
   });
 
-  let stopping = false;
-  const shutdown = async (signal: string) => {
-    if (stopping) return;
-    stopping = true;
-    logger.info({ signal }, 'stopping');
-    await gateway.close();
-    redis.disconnect();
-    await closeDb(db);
-    logger.info('stopped');
-    // Healthy clients got their close frame at once; uWS would hold a client that stopped reading for ≈ 15 s
-    // waiting for its close reply. Not worth delaying a restart for.
-    setTimeout(() => process.exit(0), SHUTDOWN_GRACE_MS).unref();
-  };
-  process.once('SIGTERM', () => void shutdown('SIGTERM'));
-  process.once('SIGINT', () => void shutdown('SIGINT'));
+  shutdownOnSignals(
+    createShutdown(
+      async () => {
+        await gateway.close();
+        redis.disconnect();
+        await closeDb(db);
+        // Healthy clients got their close frame at once; uWS would hold a client that stopped reading for ≈ 15 s
+        // waiting for its close reply. Not worth delaying a restart for.
+        setTimeout(() => process.exit(0), SHUTDOWN_GRACE_MS).unref();
+      },
+      { logger },
+    ),
+  );
 }
 
 main().catch((err: unknown) => {

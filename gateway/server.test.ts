@@ -1,56 +1,12 @@
 import type { Socket } from 'node:net';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import WebSocket from 'ws';
-import { Publisher } from '../orchestrator/publisher.js';
-import { createLogger } from '../shared/logger.js';
-import type { ListMessage, ScanRow, ServerMessage } from '../shared/protocol/messages.js';
-import { applyListMessage, ListSequencer } from '../shared/scan/deltas.js';
+import type { ListMessage, ServerMessage } from '../shared/protocol/messages.js';
+import { applyListMessage } from '../shared/scan/deltas.js';
 import { LIST_NAMES, type ListName } from '../shared/scan/lists.js';
-import { freshRedis } from '../test/utils/redis.js';
-import { scanRow } from '../test/utils/scan-row.js';
+import { GatewayFixture, rows, TS } from '../test/utils/gateway-fixture.js';
 import { LIST_FEED_CONNECTION_NAME } from './list-feed.js';
-import { startGateway, type Gateway, type GatewayOptions } from './server.js';
-import { createDb } from '../shared/db/database.js';
-import { testDatabaseUrl } from '../test/utils/db.js';
-
-/** These tests never reach the REST API's database routes: a pool that is never used opens no connection. */
-const listsOnlyDb = createDb(testDatabaseUrl);
-
-const TS = '2026-03-02T14:45:01.123Z';
-
-function row(symbol: string, rank: number, price: number, pad = 0): ScanRow {
-  return scanRow(symbol, rank, {
-    price,
-    score: 1,
-    updatedAt: TS,
-    companyName: pad > 0 ? 'x'.repeat(pad) : null,
-  });
-}
-
-/** Rows for `symbols` in that order, priced so that `step` moves every price materially. */
-const rows = (symbols: readonly string[], step = 0, pad = 0) =>
-  symbols.map((s, i) => row(s, i + 1, 10 + step, pad));
-
-/** Publishes scans exactly as the orchestrator does: ListSequencer + Publisher. */
-class Market {
-  private readonly sequencer = new ListSequencer(() => 'epoch-1');
-  readonly current = Object.fromEntries(LIST_NAMES.map((l) => [l, [] as ScanRow[]])) as Record<
-    ListName,
-    ScanRow[]
-  >;
-  constructor(private readonly publisher: Publisher) {}
-
-  async scan(changes: Partial<Record<ListName, ScanRow[]>>): Promise<ListMessage[]> {
-    Object.assign(this.current, changes);
-    const messages = LIST_NAMES.flatMap((l) => this.sequencer.publish(l, this.current[l], TS) ?? []);
-    await this.publisher.publish({ ts: TS, messages, lists: this.current, state: this.sequencer.state()! });
-    return messages;
-  }
-
-  symbols(list: ListName): string[] {
-    return this.current[list].map((r) => r.symbol);
-  }
-}
+import type { Gateway } from './server.js';
 
 class Client {
   readonly messages: ServerMessage[] = [];
@@ -133,26 +89,8 @@ function follow(messages: readonly ListMessage[]): { symbols: string[]; seq: num
 }
 
 describe('gateway', () => {
-  let env: ReturnType<typeof freshRedis>;
-  let market: Market;
-  const gateways: Gateway[] = [];
+  let fx: GatewayFixture;
   const clients: Client[] = [];
-
-  async function start(overrides: Partial<GatewayOptions> = {}): Promise<Gateway> {
-    const g = await startGateway({
-      port: 0,
-      host: '127.0.0.1',
-      tokens: [],
-      heartbeatMs: 60_000,
-      redis: env.redis,
-      keys: env.keys,
-      db: listsOnlyDb,
-      logger: createLogger('gateway-test', 'silent'),
-      ...overrides,
-    });
-    gateways.push(g);
-    return g;
-  }
   async function connect(g: Gateway, query = '', headers: Record<string, string> = {}): Promise<Client> {
     const c = await Client.open(`ws://127.0.0.1:${g.port}/ws${query}`, headers);
     clients.push(c);
@@ -160,18 +98,16 @@ describe('gateway', () => {
   }
 
   beforeEach(async () => {
-    env = freshRedis();
-    market = new Market(new Publisher(env.redis, env.keys));
-    await market.scan({ gappers_up: rows(['AAA', 'BBB', 'CCC']), winners: rows(['WIN']) });
+    fx = new GatewayFixture();
+    await fx.market.scan({ gappers_up: rows(['AAA', 'BBB', 'CCC']), winners: rows(['WIN']) });
   });
   afterEach(async () => {
     for (const c of clients.splice(0)) c.close();
-    for (const g of gateways.splice(0)) await g.close();
-    await env.cleanup();
+    await fx.cleanup();
   });
 
   it('sends the snapshot then every delta in seq order; applying them gives what was published', async () => {
-    const g = await start();
+    const g = await fx.start();
     const c = await connect(g);
     c.send({ op: 'subscribe', lists: ['gappers_up'] });
     await c.waitFor(isList('gappers_up', 1));
@@ -182,22 +118,23 @@ describe('gateway', () => {
       ['DDD', 'EEE', 'FFF', 'GGG'],
       ['GGG', 'FFF', 'EEE', 'DDD'],
     ];
-    for (const [i, symbols] of sequences.entries()) await market.scan({ gappers_up: rows(symbols, i + 1) });
+    for (const [i, symbols] of sequences.entries())
+      await fx.market.scan({ gappers_up: rows(symbols, i + 1) });
     await c.waitFor(isList('gappers_up', 6));
     expect(c.listMessages().every((m) => m.list === 'gappers_up')).toBe(true);
     expect(c.listMessages().map((m) => m.seq)).toEqual([1, 2, 3, 4, 5, 6]);
-    expect(follow(c.listMessages())).toEqual({ symbols: market.symbols('gappers_up'), seq: 6 });
+    expect(follow(c.listMessages())).toEqual({ symbols: fx.market.symbols('gappers_up'), seq: 6 });
 
     // A late subscriber gets the snapshot the gateway advanced in memory: same symbols, same seq.
     const late = await connect(g);
     late.send({ op: 'resync', list: 'gappers_up' });
     const snap = await late.waitFor(isList('gappers_up', 6));
     expect(snap.type).toBe('snapshot');
-    expect(applyListMessage([], snap)).toEqual(market.symbols('gappers_up'));
+    expect(applyListMessage([], snap)).toEqual(fx.market.symbols('gappers_up'));
   });
 
   it('subscribes to all 11 lists with ["*"] and stops on unsubscribe', async () => {
-    const g = await start();
+    const g = await fx.start();
     const c = await connect(g);
     const other = await connect(g);
     c.send({ op: 'subscribe', lists: ['*'] });
@@ -213,7 +150,7 @@ describe('gateway', () => {
 
     c.send({ op: 'unsubscribe', lists: ['winners'] });
     await c.ping(2);
-    await market.scan({ winners: rows(['WIN', 'WON'], 1), gappers_up: rows(['AAA'], 1) });
+    await fx.market.scan({ winners: rows(['WIN', 'WON'], 1), gappers_up: rows(['AAA'], 1) });
     await other.waitFor(isList('winners', 2));
     await c.waitFor(isList('gappers_up', 2));
     await c.ping(3);
@@ -221,11 +158,11 @@ describe('gateway', () => {
   });
 
   it('answers resync with the current snapshot and ping with pong', async () => {
-    const g = await start();
+    const g = await fx.start();
     const watcher = await connect(g);
     watcher.send({ op: 'subscribe', lists: ['winners'] });
     await watcher.waitFor(isList('winners', 1));
-    await market.scan({ winners: rows(['WIN', 'WON'], 1) });
+    await fx.market.scan({ winners: rows(['WIN', 'WON'], 1) });
     await watcher.waitFor(isList('winners', 2)); // the gateway has seen seq 2
     const c = await connect(g);
     c.send({ op: 'resync', list: 'winners' });
@@ -237,7 +174,7 @@ describe('gateway', () => {
   });
 
   it('answers bad input with error codes and closes after repeated bad input; others keep receiving', async () => {
-    const g = await start();
+    const g = await fx.start();
     const bad = await connect(g);
     const good = await connect(g);
     good.send({ op: 'subscribe', lists: ['gappers_up'] });
@@ -255,12 +192,12 @@ describe('gateway', () => {
     expect(await bad.closed).toBe(1008);
     expect(errors()).toEqual(['bad_request', 'bad_request', 'unknown_list', 'unknown_list', 'bad_request']);
 
-    await market.scan({ gappers_up: rows(['ZZZ'], 1) });
+    await fx.market.scan({ gappers_up: rows(['ZZZ'], 1) });
     await good.waitFor(isList('gappers_up', 2));
   });
 
   it('rate-limits a flooding client', async () => {
-    const g = await start();
+    const g = await fx.start();
     const c = await connect(g);
     for (let i = 0; i < 60; i++) c.send({ op: 'ping', id: i });
     const err = await c.waitFor((m) => m.type === 'error');
@@ -269,7 +206,7 @@ describe('gateway', () => {
   });
 
   it('refuses a missing or wrong token and accepts the right one (query or bearer)', async () => {
-    const g = await start({ tokens: ['s3cret', 'other'] });
+    const g = await fx.start({ tokens: ['s3cret', 'other'] });
     await expect(connect(g)).rejects.toThrow('HTTP 401');
     await expect(connect(g, '?token=wrong')).rejects.toThrow('HTTP 401');
     await expect(connect(g, '', { authorization: 'Bearer nope' })).rejects.toThrow('HTTP 401');
@@ -278,14 +215,14 @@ describe('gateway', () => {
   });
 
   it('sends heartbeats with every list seq', async () => {
-    const g = await start({ heartbeatMs: 100 });
+    const g = await fx.start({ heartbeatMs: 100 });
     const c = await connect(g);
     const hb = await c.waitFor((m) => m.type === 'heartbeat', 2000);
     expect(hb.type === 'heartbeat' && hb.seqs).toEqual(Object.fromEntries(LIST_NAMES.map((l) => [l, 1])));
   });
 
   it('answers /health and /api/lists', async () => {
-    const g = await start();
+    const g = await fx.start();
     await connect(g);
     const base = `http://127.0.0.1:${g.port}`;
     const health = await fetch(`${base}/health`);
@@ -305,7 +242,7 @@ describe('gateway', () => {
   });
 
   it('replaces a message that does not follow with the snapshot stored in Redis', async () => {
-    const g = await start();
+    const g = await fx.start();
     const c = await connect(g);
     c.send({ op: 'subscribe', lists: ['winners'] });
     await c.waitFor(isList('winners', 1));
@@ -328,21 +265,21 @@ describe('gateway', () => {
       ts: TS,
       rows: rows(['NEW']),
     };
-    await env.redis.hset(env.keys.listSnapshots, 'winners', JSON.stringify(stored));
-    await env.redis.xadd(env.keys.messagesStream, '*', 'm', JSON.stringify(delta));
+    await fx.env.redis.hset(fx.env.keys.listSnapshots, 'winners', JSON.stringify(stored));
+    await fx.env.redis.xadd(fx.env.keys.messagesStream, '*', 'm', JSON.stringify(delta));
     const got = await c.waitFor(isList('winners', 5));
     expect(got.type).toBe('snapshot');
     expect(applyListMessage([], got)).toEqual(['NEW']);
   });
 
   it('keeps forwarding after its Redis stream connection is killed', async () => {
-    const g = await start();
+    const g = await fx.start();
     const c = await connect(g);
     c.send({ op: 'subscribe', lists: ['winners'] });
     await c.waitFor(isList('winners', 1));
     // The reader connects lazily: wait until it is in its blocking XREAD, then kill it there.
     const ids = await vi.waitFor(async () => {
-      const list = (await env.redis.call('CLIENT', 'LIST')) as string;
+      const list = (await fx.env.redis.call('CLIENT', 'LIST')) as string;
       const found = list
         .split('\n')
         .filter((l) => l.includes(` name=${LIST_FEED_CONNECTION_NAME} `) && / cmd=xread /.test(l))
@@ -350,27 +287,27 @@ describe('gateway', () => {
       expect(found.length).toBeGreaterThan(0);
       return found;
     });
-    for (const id of ids) await env.redis.call('CLIENT', 'KILL', 'ID', id);
-    await market.scan({ winners: rows(['WIN', 'WON'], 1) });
+    for (const id of ids) await fx.env.redis.call('CLIENT', 'KILL', 'ID', id);
+    await fx.market.scan({ winners: rows(['WIN', 'WON'], 1) });
     await c.waitFor(isList('winners', 2));
     const health = (await (await fetch(`http://127.0.0.1:${g.port}/health`)).json()) as { redis: string };
     expect(health.redis).toBe('up');
   });
 
   it('reports degraded and retries with backoff while Redis answers with errors, then recovers', async () => {
-    const published = await env.redis.xrange(env.keys.messagesStream, '-', '+');
-    await env.redis.del(env.keys.messagesStream);
-    await env.redis.set(env.keys.messagesStream, 'not a stream'); // every read now fails with WRONGTYPE
-    const g = await start();
+    const published = await fx.env.redis.xrange(fx.env.keys.messagesStream, '-', '+');
+    await fx.env.redis.del(fx.env.keys.messagesStream);
+    await fx.env.redis.set(fx.env.keys.messagesStream, 'not a stream'); // every read now fails with WRONGTYPE
+    const g = await fx.start();
     const health = await fetch(`http://127.0.0.1:${g.port}/health`);
     expect(health.status).toBe(503);
     expect(await health.json()).toMatchObject({ status: 'degraded', redis: 'down' });
 
-    await env.redis.del(env.keys.messagesStream);
-    for (const [, fields] of published) await env.redis.xadd(env.keys.messagesStream, '*', ...fields);
+    await fx.env.redis.del(fx.env.keys.messagesStream);
+    for (const [, fields] of published) await fx.env.redis.xadd(fx.env.keys.messagesStream, '*', ...fields);
     const c = await connect(g);
     c.send({ op: 'subscribe', lists: ['winners'] });
-    await market.scan({ winners: rows(['WIN', 'WON'], 1) });
+    await fx.market.scan({ winners: rows(['WIN', 'WON'], 1) });
     await c.waitFor(isList('winners', 2));
     expect((await fetch(`http://127.0.0.1:${g.port}/health`)).status).toBe(200);
   });
@@ -379,7 +316,9 @@ describe('gateway', () => {
     const SYMBOLS = Array.from({ length: 40 }, (_, i) => `S${i}`);
     /** Every list changes every row: ≈ 11 × 40 × 1.5 KB ≈ 700 KB per scan. */
     const bigScan = (step: number) =>
-      market.scan(Object.fromEntries(LIST_NAMES.map((l) => [l, rows(SYMBOLS, step, 800)])));
+      fx.market.scan(
+        Object.fromEntries(LIST_NAMES.map((l) => [l, rows(SYMBOLS, step, { companyName: 'x'.repeat(800) })])),
+      );
 
     async function pausedAndFast(g: Gateway): Promise<{ slow: Client; fast: Client }> {
       const slow = await connect(g);
@@ -393,7 +332,7 @@ describe('gateway', () => {
     }
 
     it('conflates a paused client without delaying a fast one; once drained it holds the current lists', async () => {
-      const g = await start({ maxBackpressureBytes: 256 * 1024 });
+      const g = await fx.start({ maxBackpressureBytes: 256 * 1024 });
       const { slow, fast } = await pausedAndFast(g);
       const scans = 25;
       for (let i = 1; i <= scans; i++) await bigScan(i);
@@ -420,7 +359,7 @@ describe('gateway', () => {
     });
 
     it('closes a client that stays stuck with slow_consumer', async () => {
-      const g = await start({ maxBackpressureBytes: 256 * 1024, slowConsumerTimeoutMs: 200 });
+      const g = await fx.start({ maxBackpressureBytes: 256 * 1024, slowConsumerTimeoutMs: 200 });
       const { slow, fast } = await pausedAndFast(g);
       for (let i = 1; i <= 25; i++) await bigScan(i);
       await fast.waitFor(isList('reversals', 26));

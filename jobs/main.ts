@@ -5,6 +5,7 @@ import { loadConfig } from '../shared/config.js';
 import { closeDb, createDb } from '../shared/db/database.js';
 import { keys } from '../shared/keys.js';
 import { createLogger } from '../shared/logger.js';
+import { createShutdown, shutdownOnSignals } from '../shared/process-lifecycle.js';
 import { startPersistenceWorker } from './persistence-worker.js';
 import { PAID_PLAN_RATE, TokenBucket } from './rate-limiter.js';
 import { scheduleReferenceJobs, startBackfillWorker, startMetadataWorker } from './reference-workers.js';
@@ -34,15 +35,17 @@ async function main(): Promise<void> {
     logger.info('no vendor API key: history backfill and metadata refresh are not scheduled');
   }
 
-  const shutdown = async (signal: string) => {
-    logger.info({ signal }, 'stopping');
-    for (const w of workers) w.cancelAllJobs('shutdown');
-    await Promise.allSettled(workers.map((w) => w.close()));
-    await closeDb(db);
-    connection.disconnect();
-  };
-  process.once('SIGTERM', () => void shutdown('SIGTERM'));
-  process.once('SIGINT', () => void shutdown('SIGINT'));
+  shutdownOnSignals(
+    createShutdown(
+      async () => {
+        for (const w of workers) w.cancelAllJobs('shutdown');
+        await Promise.allSettled(workers.map((w) => w.close()));
+        await closeDb(db);
+        connection.disconnect();
+      },
+      { logger },
+    ),
+  );
   logger.info({ prefix: k.prefix, queues: workers.map((w) => w.name) }, 'jobs running');
 }
 

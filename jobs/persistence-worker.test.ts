@@ -5,6 +5,7 @@ import { createLogger } from '../shared/logger.js';
 import { BullJobSink } from '../orchestrator/bull-job-sink.js';
 import { testDatabaseUrl, withClient, withFreshSchema } from '../test/utils/db.js';
 import { freshRedis } from '../test/utils/redis.js';
+import { until } from '../test/utils/wait.js';
 import { startPersistenceWorker } from './persistence-worker.js';
 
 const row = (symbol: string, rank: number): ScanResultRow => ({
@@ -26,14 +27,6 @@ const row = (symbol: string, rank: number): ScanResultRow => ({
   filtersMatched: ['Tradable price'],
   lists: ['gappers_up'],
 });
-
-async function until(cond: () => Promise<boolean>, ms = 10_000) {
-  const end = Date.now() + ms;
-  while (!(await cond())) {
-    if (Date.now() > end) throw new Error('timed out');
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
 
 describe('scan persistence through BullMQ (real Redis and PostgreSQL)', () => {
   const schema = withFreshSchema();
@@ -65,7 +58,7 @@ describe('scan persistence through BullMQ (real Redis and PostgreSQL)', () => {
     try {
       await sink.persistScan([row('AAA', 1), row('BBB', 2)]);
       await sink.persistScan([row('AAA', 1), row('BBB', 2)]); // a redelivery of the same scan
-      await until(async () => (await count(['AAA', 'BBB'])) === 2);
+      await until(async () => (await count(['AAA', 'BBB'])) === 2, 10_000);
       await new Promise((res) => setTimeout(res, 300));
       expect(await count(['AAA', 'BBB'])).toBe(2);
     } finally {
@@ -97,7 +90,7 @@ describe('scan persistence through BullMQ (real Redis and PostgreSQL)', () => {
     try {
       await sink.persistVolumeSlots(slotRows(100));
       await sink.persistVolumeSlots(slotRows(120)); // the same slot written again with a later value
-      await until(async () => (await read()).some((x) => Number(x.cum_volume) === 120));
+      await until(async () => (await read()).some((x) => Number(x.cum_volume) === 120), 10_000);
       expect((await read()).map((x) => [x.symbol, Number(x.cum_volume)])).toEqual([
         ['AAA', 120],
         ['BBB', 5],
@@ -122,7 +115,7 @@ describe('scan persistence through BullMQ (real Redis and PostgreSQL)', () => {
     });
     try {
       await sink.persistScan([row('CCC', 1)]);
-      await until(async () => (await r.redis.keys(`${r.keys.bullPrefix}:persist:*`)).length > 0);
+      await until(async () => (await r.redis.keys(`${r.keys.bullPrefix}:persist:*`)).length > 0, 10_000);
       await new Promise((res) => setTimeout(res, 500));
       await failing.close();
       expect(await count(['CCC'])).toBe(0);

@@ -5,6 +5,7 @@ import { ConfigError, loadConfig } from '../shared/config.js';
 import { closeDb, createDb } from '../shared/db/database.js';
 import { keys } from '../shared/keys.js';
 import { createLogger } from '../shared/logger.js';
+import { createShutdown, shutdownOnSignals } from '../shared/process-lifecycle.js';
 import { assembleOrchestrator } from './assemble.js';
 
 /**
@@ -26,17 +27,14 @@ async function main(): Promise<void> {
   const db = createDb(config.DATABASE_URL);
   const k = keys(config.REDIS_PREFIX);
 
-  let stopping = false;
-  const shutdown = async (signal: string, exitCode = 0) => {
-    if (stopping) return;
-    stopping = true;
-    logger.info({ signal, counters: assembled.orchestrator.counters }, 'stopping');
-    await assembled.close();
-    await closeDb(db);
-    redis.disconnect();
-    logger.info('stopped');
-    process.exitCode = exitCode;
-  };
+  const shutdown = createShutdown(
+    async () => {
+      await assembled.close();
+      await closeDb(db);
+      redis.disconnect();
+    },
+    { logger, fields: () => ({ counters: assembled.orchestrator.counters }) },
+  );
   const assembled = await assembleOrchestrator({
     config,
     logger,
@@ -51,8 +49,7 @@ async function main(): Promise<void> {
       void shutdown('fatal', EXIT_NOT_RETRYABLE).then(() => process.exit(EXIT_NOT_RETRYABLE));
     },
   });
-  process.once('SIGTERM', () => void shutdown('SIGTERM'));
-  process.once('SIGINT', () => void shutdown('SIGINT'));
+  shutdownOnSignals(shutdown);
 
   await assembled.orchestrator.start();
   logger.info(

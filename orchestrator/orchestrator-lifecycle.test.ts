@@ -8,8 +8,8 @@ import {
   publishedRows,
   ScriptedSource,
   snap,
-  until,
 } from '../test/utils/orchestrator.js';
+import { until } from '../test/utils/wait.js';
 import { freshRedis, streamMessages } from '../test/utils/redis.js';
 import type { MarketEvent, MarketSource } from './market-source.js';
 import type { Orchestrator } from './orchestrator.js';

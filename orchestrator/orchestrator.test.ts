@@ -1,77 +1,14 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { MarketCalendar } from '../shared/market/calendar.js';
 import type { ListMessage } from '../shared/protocol/messages.js';
 import { applyListMessage } from '../shared/scan/deltas.js';
 import { LIST_NAMES } from '../shared/scan/lists.js';
-import { DEFAULT_SCAN_SETTINGS } from '../shared/scan/settings.js';
-import { createLogger } from '../shared/logger.js';
-import { metadata, ny, snapshotRow } from '../test/utils/market.js';
+import { metadata, ny } from '../test/utils/market.js';
+import { MemoryJobs, orchestratorFor, ScriptedSource, snap } from '../test/utils/orchestrator.js';
 import { freshRedis, streamMessages } from '../test/utils/redis.js';
-import type { SubscriptionChange } from './hot-set.js';
-import type { JobSink } from './job-sink.js';
-import type { MarketEvent, MarketSource } from './market-source.js';
-import { Orchestrator, type OrchestratorOptions } from './orchestrator.js';
+import { until } from '../test/utils/wait.js';
+import type { MarketEvent } from './market-source.js';
 import { staticReferenceData } from './reference-data.js';
 import { ScanPool } from './scan-pool.js';
-
-/** A source the test drives by hand. */
-class ScriptedSource implements MarketSource {
-  readonly name = 'scripted';
-  sink: ((e: MarketEvent) => void) | null = null;
-  async start(sink: (e: MarketEvent) => void) {
-    this.sink = sink;
-  }
-  async stop() {
-    this.sink = null;
-  }
-  push(e: MarketEvent) {
-    this.sink?.(e);
-  }
-}
-
-class MemoryJobs implements JobSink {
-  persisted: number[] = [];
-  changes: SubscriptionChange[] = [];
-  async persistScan(rows: readonly unknown[]) {
-    this.persisted.push(rows.length);
-  }
-  slots: { date: string; slot: number; count: number }[] = [];
-  async persistVolumeSlots(rows: readonly { date: string; slot: number }[]) {
-    this.slots.push({ date: rows[0]!.date, slot: rows[0]!.slot, count: rows.length });
-  }
-  async changeSubscriptions(c: SubscriptionChange) {
-    this.changes.push(c);
-  }
-  async close() {}
-}
-
-const logger = createLogger('test', 'silent');
-/** An orchestrator on `source` with the test defaults; `o` overrides them. */
-function orchestratorFor(
-  r: { redis: OrchestratorOptions['redis']; keys: OrchestratorOptions['keys'] },
-  source: MarketSource,
-  o: Partial<OrchestratorOptions> = {},
-): Orchestrator {
-  return new Orchestrator({
-    source,
-    redis: r.redis,
-    keys: r.keys,
-    reference: staticReferenceData({}),
-    jobs: new MemoryJobs(),
-    calendar: new MarketCalendar(),
-    settings: DEFAULT_SCAN_SETTINGS,
-    logger,
-    hotGraceMs: 60_000,
-    maxScansPerSecond: 1000,
-    ...o,
-  });
-}
-
-const snap = (time: string, rows: [string, number, number][]): MarketEvent => ({
-  kind: 'snapshot-rows',
-  at: ny(time),
-  tickers: rows.map(([s, price, prevClose]) => snapshotRow(s, { price, prevClose, volume: 10_000 })),
-});
 
 describe('Orchestrator', () => {
   const cleanups: (() => Promise<void>)[] = [];
@@ -88,14 +25,6 @@ describe('Orchestrator', () => {
       ...(pool ? { pool } : {}),
     });
     return { o, source, jobs, r };
-  }
-
-  async function until(cond: () => boolean | Promise<boolean>, ms = 5000) {
-    const end = Date.now() + ms;
-    while (!(await cond())) {
-      if (Date.now() > end) throw new Error('timed out');
-      await new Promise((r) => setTimeout(r, 10));
-    }
   }
 
   it('publishes snapshots, then deltas, with the current snapshots and state in Redis', async () => {
@@ -240,11 +169,7 @@ describe('Orchestrator volume slots (SPEC §3.1: the live system writes volume_s
       await o.start();
       const step = async (e: MarketEvent, scans: number) => {
         source.push(e);
-        const end = Date.now() + 5000;
-        while (o.counters.scans < scans) {
-          if (Date.now() > end) throw new Error(`timed out waiting for scan ${scans}`);
-          await new Promise((res) => setTimeout(res, 10));
-        }
+        await until(() => o.counters.scans >= scans);
       };
       await step(
         snap('10:00:00', [
@@ -281,24 +206,17 @@ describe('Orchestrator clock, start-up and publish failures', () => {
     const source = new ScriptedSource();
     const o = orchestratorFor(r, source);
     await o.start();
-    const settle = async (cond: () => boolean) => {
-      const end = Date.now() + 5000;
-      while (!cond()) {
-        if (Date.now() > end) throw new Error('timed out');
-        await new Promise((res) => setTimeout(res, 10));
-      }
-    };
-    return { r, source, o, settle, close: async () => (await o.stop(), await r.cleanup()) };
+    return { r, source, o, close: async () => (await o.stop(), await r.cleanup()) };
   }
 
   it('does not scan on aggregates alone before the first snapshot since start', async () => {
     const t = await running();
     try {
       t.source.push({ kind: 'aggregates', at: ny('10:00'), events: [{ sym: 'AAA', c: 11, av: 100 }] });
-      await t.settle(() => t.o.counters.events === 1);
+      await until(() => t.o.counters.events === 1);
       expect(t.o.counters.scans).toBe(0);
       t.source.push(snap('10:00:05', [['AAA', 11, 10]]));
-      await t.settle(() => t.o.counters.scans === 1);
+      await until(() => t.o.counters.scans === 1);
     } finally {
       await t.close();
     }
@@ -308,9 +226,9 @@ describe('Orchestrator clock, start-up and publish failures', () => {
     const t = await running();
     try {
       t.source.push(snap('10:00:05', [['AAA', 11, 10]]));
-      await t.settle(() => t.o.counters.scans === 1);
+      await until(() => t.o.counters.scans === 1);
       t.source.push({ kind: 'aggregates', at: ny('10:00:03'), events: [{ sym: 'AAA', c: 12, av: 100 }] });
-      await t.settle(() => t.o.counters.scans === 2);
+      await until(() => t.o.counters.scans === 2);
       const last = (await streamMessages(t.r.redis, t.r.keys)).at(-1)!;
       expect(last.ts).toBe(new Date(ny('10:00:05')).toISOString());
     } finally {
@@ -322,17 +240,17 @@ describe('Orchestrator clock, start-up and publish failures', () => {
     const t = await running();
     try {
       t.source.push(snap('10:00', [['AAA', 11, 10]]));
-      await t.settle(() => t.o.counters.scans === 1);
+      await until(() => t.o.counters.scans === 1);
       // The stream key now holds a string: XADD fails inside the MULTI while the other commands still land.
       await t.r.redis.del(t.r.keys.messagesStream);
       await t.r.redis.set(t.r.keys.messagesStream, 'not a stream');
       t.source.push(snap('10:00:05', [['AAA', 9, 10]]));
-      await t.settle(() => t.o.counters.publishFailures === 1);
+      await until(() => t.o.counters.publishFailures === 1);
       const stored = JSON.parse((await t.r.redis.get(t.r.keys.sequencerState))!);
       await t.r.redis.del(t.r.keys.messagesStream);
 
       t.source.push(snap('10:00:10', [['AAA', 11.5, 10]]));
-      await t.settle(() => t.o.counters.scans === 2);
+      await until(() => t.o.counters.scans === 2);
       const msgs = await streamMessages(t.r.redis, t.r.keys);
       const gappersUp = msgs.find((m) => m.list === 'gappers_up')!;
       expect(gappersUp.prevSeq).toBe(stored.lists.gappers_up.seq);

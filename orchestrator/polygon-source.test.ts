@@ -5,25 +5,17 @@ import { PolygonRestClient } from '../feed/polygon-rest.js';
 import { Simulator } from '../feed/sim/simulator.js';
 import { createLogger } from '../shared/logger.js';
 import { MarketCalendar } from '../shared/market/calendar.js';
-import { DEFAULT_SCAN_SETTINGS } from '../shared/scan/settings.js';
 import { FAKE_API_KEY, FAULTS, startFakeVendor, type FakeVendor } from '../test/fake-vendor/server.js';
 import { ny } from '../test/utils/market.js';
-import { GatedPool, publishedRows } from '../test/utils/orchestrator.js';
+import { GatedPool, orchestratorFor, publishedRows } from '../test/utils/orchestrator.js';
 import { freshRedis, streamMessages } from '../test/utils/redis.js';
-import type { JobSink } from './job-sink.js';
-import { Orchestrator } from './orchestrator.js';
+import { until as pollUntil } from '../test/utils/wait.js';
 import { DecodePool } from './decode-pool.js';
-import { PolygonSource } from './polygon-source.js';
+import { PolygonSource, type PolygonSourceOptions } from './polygon-source.js';
 import { staticReferenceData } from './reference-data.js';
 import type { ShardRanker } from './scan-pool.js';
 
 const logger = createLogger('test', 'silent');
-const noJobs: JobSink = {
-  persistScan: async () => {},
-  persistVolumeSlots: async () => {},
-  changeSubscriptions: async () => {},
-  close: async () => {},
-};
 const row = (ticker: string, p: number, prev: number) => ({
   ticker,
   day: { o: prev, h: p, l: p, c: p, v: 50_000, vw: p },
@@ -33,12 +25,26 @@ const row = (ticker: string, p: number, prev: number) => ({
   updated: ny('09:59') * 1e6,
 });
 
-async function until(cond: () => boolean | Promise<boolean>, ms = 8000) {
-  const end = Date.now() + ms;
-  while (!(await cond())) {
-    if (Date.now() > end) throw new Error('timed out');
-    await new Promise((r) => setTimeout(r, 20));
-  }
+/** Polls `cond` for up to 8 s: a vendor round trip is slower than a scripted source. */
+const until = (cond: () => boolean | Promise<boolean>) => pollUntil(cond, 8000);
+
+/** A source polling `vendor` into `r`, decoding on `decoder`; `o` sets its interval and clock, and may set more. */
+function polygonSource(
+  vendor: FakeVendor,
+  r: ReturnType<typeof freshRedis>,
+  decoder: DecodePool,
+  o: Pick<PolygonSourceOptions, 'intervalMs' | 'now'> & Partial<PolygonSourceOptions>,
+): PolygonSource {
+  return new PolygonSource({
+    rest: new PolygonRestClient({ baseUrl: vendor.restUrl, apiKey: FAKE_API_KEY, maxRetries: 0, logger }),
+    decoder,
+    redis: r.redis,
+    keys: r.keys,
+    calendar: new MarketCalendar(),
+    logger,
+    onFatal: () => {},
+    ...o,
+  });
 }
 
 describe('the orchestrator on the vendor feed (fake vendor over real sockets)', () => {
@@ -57,30 +63,13 @@ describe('the orchestrator on the vendor feed (fake vendor over real sockets)', 
     const decoder = new DecodePool({ threads: 1, logger });
     const start = Date.now();
     const clock = () => ny('10:00') + (Date.now() - start);
-    const source = new PolygonSource({
-      rest: new PolygonRestClient({ baseUrl: vendor.restUrl, apiKey: FAKE_API_KEY, maxRetries: 0, logger }),
-      decoder,
-      redis: r.redis,
-      keys: r.keys,
+    const source = polygonSource(vendor, r, decoder, {
       // Long enough that the streamed bar is scanned before the next snapshot sets BBB back to 9.
       intervalMs: 3000,
-      calendar: new MarketCalendar(),
-      logger,
       now: clock,
       onFatal: fatal,
     });
-    const o = new Orchestrator({
-      source,
-      redis: r.redis,
-      keys: r.keys,
-      reference: staticReferenceData({}),
-      jobs: noJobs,
-      calendar: new MarketCalendar(),
-      settings: DEFAULT_SCAN_SETTINGS,
-      logger,
-      hotGraceMs: 60_000,
-      maxScansPerSecond: 50,
-    });
+    const o = orchestratorFor(r, source, { maxScansPerSecond: 50 });
     cleanups.push(
       () => vendor.close(),
       r.cleanup,
@@ -151,26 +140,9 @@ describe('the whole vendor path fed by the simulator', () => {
     const vendor = await startFakeVendor({ data: { snapshot: () => sim.snapshotAt(simNow()) } });
     const r = freshRedis();
     const decoder = new DecodePool({ threads: 1, logger });
-    const o = new Orchestrator({
-      source: new PolygonSource({
-        rest: new PolygonRestClient({ baseUrl: vendor.restUrl, apiKey: FAKE_API_KEY, maxRetries: 0, logger }),
-        decoder,
-        redis: r.redis,
-        keys: r.keys,
-        intervalMs: 200,
-        calendar: new MarketCalendar(),
-        logger,
-        now: simNow,
-        onFatal: () => {},
-      }),
-      redis: r.redis,
-      keys: r.keys,
+    const source = polygonSource(vendor, r, decoder, { intervalMs: 200, now: simNow });
+    const o = orchestratorFor(r, source, {
       reference: staticReferenceData({ metadata: sim.metadata() }),
-      jobs: noJobs,
-      calendar: new MarketCalendar(),
-      settings: DEFAULT_SCAN_SETTINGS,
-      logger,
-      hotGraceMs: 60_000,
       maxScansPerSecond: 50,
     });
     try {
@@ -214,29 +186,13 @@ describe('aggregates delivery between orchestrator runs (real Redis)', () => {
   ) {
     const decoder = new DecodePool({ threads: 1, logger });
     const started = Date.now();
-    const source = new PolygonSource({
-      rest: new PolygonRestClient({ baseUrl: vendor.restUrl, apiKey: FAKE_API_KEY, maxRetries: 0, logger }),
-      decoder,
-      redis: r.redis,
-      keys: r.keys,
+    const source = polygonSource(vendor, r, decoder, {
       intervalMs: 3000,
-      calendar: new MarketCalendar(),
-      logger,
       now: () => ny('10:00') + (Date.now() - started),
-      onFatal: () => {},
       consumer: o.consumer,
       ...(o.reclaimIdleMs === undefined ? {} : { reclaimIdleMs: o.reclaimIdleMs }),
     });
-    const orchestrator = new Orchestrator({
-      source,
-      redis: r.redis,
-      keys: r.keys,
-      reference: staticReferenceData({}),
-      jobs: noJobs,
-      calendar: new MarketCalendar(),
-      settings: DEFAULT_SCAN_SETTINGS,
-      logger,
-      hotGraceMs: 60_000,
+    const orchestrator = orchestratorFor(r, source, {
       maxScansPerSecond: 50,
       ...(o.pool ? { pool: o.pool } : {}),
     });

@@ -11,8 +11,8 @@ import {
   ScriptedSource,
   silentLogger,
   snap,
-  until,
 } from '../test/utils/orchestrator.js';
+import { until } from '../test/utils/wait.js';
 import { freshRedis } from '../test/utils/redis.js';
 import type { Orchestrator } from './orchestrator.js';
 import { databaseReferenceData, staticReferenceData, type ReferenceData } from './reference-data.js';

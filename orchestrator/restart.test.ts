@@ -8,6 +8,7 @@ import { MarketCalendar } from '../shared/market/calendar.js';
 import { marketClock } from '../shared/market/session-clock.js';
 import { applyListMessage } from '../shared/scan/deltas.js';
 import { freshRedis, streamMessages, testRedisUrl } from '../test/utils/redis.js';
+import { until } from '../test/utils/wait.js';
 
 const root = path.resolve(import.meta.dirname, '..');
 
@@ -41,13 +42,6 @@ describe('orchestrator process restarts (SPEC §6)', () => {
     const r = freshRedis();
     try {
       const length = () => r.redis.xlen(r.keys.messagesStream);
-      const until = async (cond: () => Promise<boolean>, ms: number) => {
-        const end = Date.now() + ms;
-        while (!(await cond())) {
-          if (Date.now() > end) throw new Error('timed out waiting for the orchestrator');
-          await new Promise((res) => setTimeout(res, 50));
-        }
-      };
 
       const first = startOrchestrator(r.keys.prefix);
       children.push(first);

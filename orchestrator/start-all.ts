@@ -6,6 +6,7 @@ import { closeDb, createDb } from '../shared/db/database.js';
 import { ensureDatabase, migrate } from '../shared/db/migrate.js';
 import { keys } from '../shared/keys.js';
 import { createLogger } from '../shared/logger.js';
+import { createShutdown, shutdownOnSignals } from '../shared/process-lifecycle.js';
 import { startVendorStream } from '../feed/vendor-stream.js';
 import { startGateway } from '../gateway/server.js';
 import { DashboardListenError, startDashboard, type Dashboard } from '../dashboard/server.js';
@@ -64,7 +65,18 @@ async function main(): Promise<void> {
   }
 
   const k = keys(config.REDIS_PREFIX);
-  let stopping = false;
+  const stop = createShutdown(async () => {
+    clearInterval(redraw);
+    say('stopping…');
+    await vendorStream?.close();
+    await gateway.close();
+    await dashboard?.close();
+    await assembled.close();
+    await persistence?.close();
+    await closeDb(db);
+    workerConnection.disconnect();
+    redis.disconnect();
+  });
   const assembled = await assembleOrchestrator({
     config,
     logger,
@@ -74,7 +86,7 @@ async function main(): Promise<void> {
     ...(args.record === undefined ? {} : { recordFile: args.record }),
     onFatal: (err) => {
       say(`stopping: ${err.message}`);
-      void stop(2);
+      void stop('fatal', 2);
     },
   });
   say(
@@ -94,7 +106,7 @@ async function main(): Promise<void> {
           logger,
           onFatal: (err) => {
             say(`stopping: ${err.message}`);
-            void stop(2);
+            void stop('fatal', 2);
           },
         })
       : undefined;
@@ -144,23 +156,7 @@ async function main(): Promise<void> {
       .catch((err: unknown) => logger.warn({ err }, 'could not read the published lists'));
   }, REDRAW_MS);
 
-  async function stop(code = 0): Promise<void> {
-    if (stopping) return;
-    stopping = true;
-    clearInterval(redraw);
-    say('stopping…');
-    await vendorStream?.close();
-    await gateway.close();
-    await dashboard?.close();
-    await assembled.close();
-    await persistence?.close();
-    await closeDb(db);
-    workerConnection.disconnect();
-    redis.disconnect();
-    process.exitCode = code;
-  }
-  process.once('SIGINT', () => void stop());
-  process.once('SIGTERM', () => void stop());
+  shutdownOnSignals(stop);
 }
 
 main().catch((err: unknown) => {

@@ -1,4 +1,3 @@
-import { createServer, type AddressInfo } from 'node:net';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import WebSocket from 'ws';
 import type { ListMessage } from '../../shared/protocol/messages.js';
@@ -13,15 +12,7 @@ import {
 import type { ResyncReason } from './list-tracker.js';
 import type { SocketConstructor, SocketLike } from './socket.js';
 import { GatewayFixture, row, rows, TS } from '../../test/utils/gateway-fixture.js';
-
-/** A port nothing listens on (a listener that never accepted anything leaves no TIME_WAIT behind). */
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as AddressInfo;
-  await new Promise((resolve) => server.close(resolve));
-  return port;
-}
+import { closedPort } from '../../test/utils/net.js';
 
 const FAST_BACKOFF = { initialMs: 20, maxMs: 200 };
 
@@ -219,7 +210,7 @@ describe('ListClient against a real gateway', () => {
   });
 
   it('retries with backoff while no gateway listens, then connects and subscribes when one starts on that port', async () => {
-    const port = await freePort();
+    const port = await closedPort();
     const c = open({ url: `ws://127.0.0.1:${port}/ws`, lists: ['gappers_up'] });
     // Refused attempts: each one a transport error and a status cycle, none a crash.
     await vi.waitFor(() =>
@@ -237,7 +228,7 @@ describe('ListClient against a real gateway', () => {
   it('reconnects with backoff and resubscribes when its gateway is killed and a new one starts on the same port', async () => {
     // A port bound as 0 is exclusive (Linux ignores SO_REUSEPORT for an auto-picked port), and a gateway that
     // closed connections leaves them in TIME_WAIT on its port: only a fixed port, as in production, rebinds.
-    const first = await fx.spawn(await freePort());
+    const first = await fx.spawn(await closedPort());
     const c = open({ url: `ws://127.0.0.1:${first.port}/ws`, lists: ['gappers_up', 'winners'] });
     await c.holds('gappers_up', ['AAA', 'BBB', 'CCC'], 1);
     first.child.kill('SIGKILL');

@@ -246,7 +246,10 @@ export class ListClient {
     this.socket = undefined;
     clearInterval(this.pingTimer);
     this.pingTimer = undefined;
-    socket.onopen = socket.onmessage = socket.onerror = socket.onclose = null;
+    socket.onopen = socket.onmessage = socket.onclose = null;
+    // Not null: the ws package emits 'error' when a socket still connecting is terminated, and an 'error' with
+    // no listener throws (uncaught). The browser's WebSocket is indifferent either way.
+    socket.onerror = () => {};
     const terminate = (socket as { terminate?: () => void }).terminate;
     if (terminate) terminate.call(socket);
     else socket.close(CLOSE_NORMAL);

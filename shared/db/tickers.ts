@@ -13,10 +13,9 @@ const METADATA_FIELDS =
   ' beta, is_etf AS "isEtf", is_actively_trading AS "isActivelyTrading"';
 
 export async function findMetadata(db: Queryable, symbol: string): Promise<TickerMetadata | null> {
-  return db.oneOrNone<TickerMetadata>(
-    `SELECT ${METADATA_FIELDS} FROM ticker_metadata WHERE symbol = $1`,
-    [symbol],
-  );
+  return db.oneOrNone<TickerMetadata>(`SELECT ${METADATA_FIELDS} FROM ticker_metadata WHERE symbol = $1`, [
+    symbol,
+  ]);
 }
 
 /** The symbol's most recent persisted scan row, or null when it was never ranked. */

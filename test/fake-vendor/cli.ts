@@ -1,5 +1,6 @@
 import { parseArgs } from 'node:util';
 import { createLogger } from '../../shared/logger.js';
+import { createShutdown, shutdownOnSignals } from '../../shared/process-lifecycle.js';
 import type { FakeMarket } from './market.js';
 import { isPlan, PLANS } from './plan.js';
 import { RecordingMarket } from './recording-market.js';
@@ -143,16 +144,15 @@ async function main(): Promise<void> {
     'fake vendor listening',
   );
 
-  let stopping = false;
-  const stop = async (signal: string) => {
-    if (stopping) return;
-    stopping = true;
-    logger.info({ signal }, 'fake vendor stopping');
-    await fake.close();
-    market.close?.();
-  };
-  process.once('SIGINT', () => void stop('SIGINT'));
-  process.once('SIGTERM', () => void stop('SIGTERM'));
+  shutdownOnSignals(
+    createShutdown(
+      async () => {
+        await fake.close();
+        market.close?.();
+      },
+      { logger },
+    ),
+  );
 }
 
 main().catch((err: unknown) => {

@@ -4,18 +4,17 @@ import { Simulator } from '../../feed/sim/simulator.js';
 import { startVendorStream } from '../../feed/vendor-stream.js';
 import { BullJobSink } from '../../orchestrator/bull-job-sink.js';
 import { DecodePool } from '../../orchestrator/decode-pool.js';
-import { Orchestrator } from '../../orchestrator/orchestrator.js';
 import { PolygonSource } from '../../orchestrator/polygon-source.js';
 import { staticReferenceData } from '../../orchestrator/reference-data.js';
 import { createLogger } from '../../shared/logger.js';
 import { MarketCalendar } from '../../shared/market/calendar.js';
 import { nyTime, nyWallClockToUtcMs } from '../../shared/market/ny-time.js';
-import { DEFAULT_SCAN_SETTINGS } from '../../shared/scan/settings.js';
+import { orchestratorFor } from '../utils/orchestrator.js';
 import { freshRedis, streamMessages } from '../utils/redis.js';
 import { ManualClock } from './market.js';
 import { FAKE_API_KEY, startFakeVendor } from './server.js';
 import { SimMarket } from './sim-market.js';
-import { waitUntil } from './testing.js';
+import { until } from '../utils/wait.js';
 
 /*
  * FEED=polygon from end to end over real sockets and a real Redis: the fake vendor serves the simulated
@@ -62,27 +61,22 @@ describe('the FEED=polygon path against the fake vendor', () => {
     const jobs = new BullJobSink(r.redis, r.keys);
     cleanups.push(() => jobs.close());
     const fatal: Error[] = [];
-    const orchestrator = new Orchestrator({
-      source: new PolygonSource({
-        rest: new PolygonRestClient({ baseUrl: fake.restUrl, apiKey: FAKE_API_KEY, maxRetries: 0, logger }),
-        decoder,
-        redis: r.redis,
-        keys: r.keys,
-        // One poll: the streamed bars are the only thing that can move the lists afterwards.
-        intervalMs: 600_000,
-        calendar,
-        logger,
-        now: productNow,
-        onFatal: (e) => fatal.push(e),
-      }),
+    const source = new PolygonSource({
+      rest: new PolygonRestClient({ baseUrl: fake.restUrl, apiKey: FAKE_API_KEY, maxRetries: 0, logger }),
+      decoder,
       redis: r.redis,
       keys: r.keys,
+      // One poll: the streamed bars are the only thing that can move the lists afterwards.
+      intervalMs: 600_000,
+      calendar,
+      logger,
+      now: productNow,
+      onFatal: (e) => fatal.push(e),
+    });
+    const orchestrator = orchestratorFor(r, source, {
       reference: staticReferenceData({ metadata: simulator.metadata() }),
       jobs,
       calendar,
-      settings: DEFAULT_SCAN_SETTINGS,
-      logger,
-      hotGraceMs: 60_000,
       maxScansPerSecond: 50,
     });
     cleanups.push(() => orchestrator.stop());
@@ -99,7 +93,7 @@ describe('the FEED=polygon path against the fake vendor', () => {
     cleanups.push(() => feed.close());
 
     // The first scan's lists make the hot set; the fake sees it as subscriptions on its WebSocket.
-    await waitUntil(() => {
+    await until(() => {
       const wanted = fake.ws.subscribedSymbols('A');
       return wanted !== 'all' && wanted.size > 0;
     }, 15_000);
@@ -125,7 +119,7 @@ describe('the FEED=polygon path against the fake vendor', () => {
         expect(hot.has(e.sym)).toBe(true);
         streamed.add(e.sym);
       }
-      await waitUntil(movedByBar, 3_000).catch(() => undefined);
+      await until(movedByBar, 3_000).catch(() => undefined);
     }
     expect(streamed.size).toBeGreaterThan(0);
     expect(await movedByBar()).toBe(true);

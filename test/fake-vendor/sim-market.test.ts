@@ -6,8 +6,9 @@ import { decodeSnapshot } from '../../shared/vendor/snapshot-decoder.js';
 import { ManualClock } from './market.js';
 import { FAKE_API_KEY, startFakeVendor, type FakeVendor } from './server.js';
 import { SimMarket } from './sim-market.js';
-import { connectBare, waitUntil, type BareClient } from './testing.js';
+import { connectBare, type BareClient } from './testing.js';
 import { ny } from '../utils/market.js';
+import { until } from '../utils/wait.js';
 
 const logger = createLogger('test', 'silent');
 const TICKERS = 300;
@@ -40,16 +41,16 @@ async function client(subscribe?: string, key = FAKE_API_KEY): Promise<BareClien
   return c;
 }
 
+/** Starts the fake on the file's simulator at `clock` (no stream timer); resolves with a product REST client. */
+async function restOnSim(clock: ManualClock): Promise<PolygonRestClient> {
+  fake = await startFakeVendor({ market: new SimMarket({ simulator, now: clock.now }), streamEveryMs: 0 });
+  return new PolygonRestClient({ baseUrl: fake.restUrl, apiKey: FAKE_API_KEY, maxRetries: 0, logger });
+}
+
 describe('the fake vendor fed by the simulator', () => {
   it('serves a full-market snapshot of every simulated ticker that the product decodes without a rejected row', async () => {
     const clock = new ManualClock(ny('10:00'));
-    fake = await startFakeVendor({ market: new SimMarket({ simulator, now: clock.now }), streamEveryMs: 0 });
-    const rest = new PolygonRestClient({
-      baseUrl: fake.restUrl,
-      apiKey: FAKE_API_KEY,
-      maxRetries: 0,
-      logger,
-    });
+    const rest = await restOnSim(clock);
 
     const columns = decodeSnapshot(Buffer.from(await rest.fullMarketSnapshotBytes()).toString('utf8'));
     expect(columns.count).toBe(TICKERS);
@@ -66,13 +67,7 @@ describe('the fake vendor fed by the simulator', () => {
 
   it('serves the market as its clock moves: a later snapshot shows more volume', async () => {
     const clock = new ManualClock(ny('10:00'));
-    fake = await startFakeVendor({ market: new SimMarket({ simulator, now: clock.now }), streamEveryMs: 0 });
-    const rest = new PolygonRestClient({
-      baseUrl: fake.restUrl,
-      apiKey: FAKE_API_KEY,
-      maxRetries: 0,
-      logger,
-    });
+    const rest = await restOnSim(clock);
     const [sym] = liquidPair(ny('10:00'));
     const volume = async () =>
       (await rest.fullMarketSnapshot({ tickers: [sym] })).snapshot.tickers[0]?.min?.av ?? 0;
@@ -149,7 +144,7 @@ describe('the fake vendor fed by the simulator', () => {
     });
     const [sym] = liquidPair(ny('10:00'));
     const c = await client(`AM.${sym},A.${sym}`);
-    await waitUntil(() => c.aggregates.some((e) => e.ev === 'AM'), 10_000);
+    await until(() => c.aggregates.some((e) => e.ev === 'AM'), 10_000);
     const seconds = c.aggregates.filter((e) => e.ev === 'A');
     expect(seconds.length).toBeGreaterThan(0);
     // Delivered in window order, whatever the number of windows per delivery.

@@ -1,9 +1,10 @@
 import WebSocket from 'ws';
 import { parseWsFrame, type AggregateEvent, type StatusEvent } from '../../shared/vendor/aggregate-schema.js';
+import { until } from '../utils/wait.js';
 
 /*
  * Helpers of the fake vendor's own tests: a bare vendor WebSocket client that reads every frame with the
- * product's parser (shared/vendor), and a poll-until.
+ * product's parser (shared/vendor).
  */
 
 export interface BareClient {
@@ -37,12 +38,12 @@ export async function connectBare(url: string, key: string): Promise<BareClient>
       }
     }
   });
-  await waitUntil(() => statuses.some((s) => s.status === 'auth_success' || s.status === 'auth_failed'));
+  await until(() => statuses.some((s) => s.status === 'auth_success' || s.status === 'auth_failed'));
   const send: BareClient['send'] = async (action, params) => {
     const before = statuses.length;
     const expected = params.split(',').length;
     socket.send(JSON.stringify({ action, params }));
-    await waitUntil(() => statuses.length >= before + expected);
+    await until(() => statuses.length >= before + expected);
     return statuses.slice(before);
   };
   return {
@@ -53,13 +54,4 @@ export async function connectBare(url: string, key: string): Promise<BareClient>
     sync: async () => void (await send('unsubscribe', 'A.SYNC-BARRIER')),
     close: () => socket.terminate(),
   };
-}
-
-/** Polls `check` every 10 ms until it holds; throws after `ms`. */
-export async function waitUntil(check: () => boolean | Promise<boolean>, ms = 5_000): Promise<void> {
-  const end = Date.now() + ms;
-  while (!(await check())) {
-    if (Date.now() > end) throw new Error(`condition not met within ${ms} ms`);
-    await new Promise((r) => setTimeout(r, 10));
-  }
 }

@@ -2,8 +2,9 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
 import { fileURLToPath } from 'node:url';
 import { Publisher } from '../../orchestrator/publisher.js';
-import { createDb } from '../../shared/db/database.js';
+import { createDb, type Db } from '../../shared/db/database.js';
 import { createLogger } from '../../shared/logger.js';
+import type { OrchestratorMetrics } from '../../shared/orchestrator-metrics.js';
 import type { ListMessage, ScanRow } from '../../shared/protocol/messages.js';
 import { ListSequencer } from '../../shared/scan/deltas.js';
 import { LIST_NAMES, type ListName } from '../../shared/scan/lists.js';
@@ -13,13 +14,16 @@ import { scanRow } from './scan-row.js';
 import { startGateway, type Gateway, type GatewayOptions } from '../../gateway/server.js';
 
 /*
- * Test support shared by the SDK and web page tests (kept beside them rather than in test/utils/ because it
- * starts the gateway): a real gateway on real Redis under a fresh key prefix, fed by scans published exactly
- * as the orchestrator publishes them.
+ * Test support shared by the gateway, SDK and web page tests: a real gateway on real Redis under a fresh key
+ * prefix, fed by scans published exactly as the orchestrator publishes them.
  */
 
-/** The gateways here never reach the REST API's database routes: a pool never used opens no connection. */
-const listsOnlyDb = createDb(testDatabaseUrl);
+/**
+ * The default `db`: these gateways serve lists, not the REST API's database routes, so it never connects. Made
+ * on first use, so that a file passing its own `db` has no second pool on the same database.
+ */
+let listsOnly: Db | undefined;
+const listsOnlyDb = (): Db => (listsOnly ??= createDb(testDatabaseUrl));
 
 export const TS = '2026-03-02T14:45:01.123Z';
 
@@ -28,8 +32,9 @@ export function row(symbol: string, rank: number, step = 0, v: Partial<ScanRow> 
   return scanRow(symbol, rank, { price: 10 + step, score: 1, updatedAt: TS, ...v });
 }
 
-export const rows = (symbols: readonly string[], step = 0): ScanRow[] =>
-  symbols.map((s, i) => row(s, i + 1, step));
+/** Rows for `symbols` in that order (ranked 1, 2…), priced so that each `step` moves every one materially. */
+export const rows = (symbols: readonly string[], step = 0, v: Partial<ScanRow> = {}): ScanRow[] =>
+  symbols.map((s, i) => row(s, i + 1, step, v));
 
 /** Publishes scans as the orchestrator does: ListSequencer + Publisher (one MULTI per scan). */
 export class PublishedMarket {
@@ -46,10 +51,21 @@ export class PublishedMarket {
     this.sequencer = new ListSequencer(() => epoch);
   }
 
-  async scan(changes: Partial<Record<ListName, ScanRow[]>>, ts = TS): Promise<ListMessage[]> {
+  /** Publishes the lists in `changes` (the others as they were) at `ts`, with the orchestrator's `metrics`. */
+  async scan(
+    changes: Partial<Record<ListName, ScanRow[]>>,
+    ts = TS,
+    metrics?: OrchestratorMetrics,
+  ): Promise<ListMessage[]> {
     Object.assign(this.current, changes);
     const messages = LIST_NAMES.flatMap((l) => this.sequencer.publish(l, this.current[l], ts) ?? []);
-    await this.publisher.publish({ ts, messages, lists: this.current, state: this.sequencer.state()! });
+    await this.publisher.publish({
+      ts,
+      messages,
+      lists: this.current,
+      state: this.sequencer.state()!,
+      metrics,
+    });
     return messages;
   }
 
@@ -78,9 +94,9 @@ export class GatewayFixture {
       heartbeatMs: 60_000,
       redis: this.env.redis,
       keys: this.env.keys,
-      db: listsOnlyDb,
       logger: createLogger('gateway-test', 'silent'),
       ...overrides,
+      db: overrides.db ?? listsOnlyDb(),
     });
     this.gateways.push(g);
     return g;

@@ -18,10 +18,11 @@ import type { freshRedis } from './redis.js';
 
 export const silentLogger = createLogger('test', 'silent');
 
-/** A source the test drives: push() delivers an event while the source runs. */
+/** A source the test drives: push() delivers an event while the source runs; `hot` is the last hot set given. */
 export class ScriptedSource implements MarketSource {
   readonly name = 'scripted';
   started = false;
+  hot: readonly string[] = [];
   sink: ((e: MarketEvent) => void) | null = null;
   async start(sink: (e: MarketEvent) => void) {
     this.started = true;
@@ -29,6 +30,9 @@ export class ScriptedSource implements MarketSource {
   }
   async stop() {
     this.sink = null;
+  }
+  setHotSymbols(symbols: readonly string[]) {
+    this.hot = symbols;
   }
   push(e: MarketEvent) {
     this.sink?.(e);
@@ -114,15 +118,6 @@ export function snap(
       snapshotRow(s, { price, prevClose, volume: o.volume ?? 10_000 }),
     ),
   };
-}
-
-/** Resolves once `cond` holds, polling every 10 ms; throws after `ms`. */
-export async function until(cond: () => boolean | Promise<boolean>, ms = 5000): Promise<void> {
-  const end = Date.now() + ms;
-  while (!(await cond())) {
-    if (Date.now() > end) throw new Error('timed out');
-    await new Promise((r) => setTimeout(r, 10));
-  }
 }
 
 /** The rows of one list as last published (the snapshots hash). */
