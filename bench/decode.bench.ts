@@ -1,3 +1,4 @@
+import { performance } from 'node:perf_hooks';
 import { DecodePool } from '../orchestrator/decode-pool.js';
 import type { SnapshotRowInput } from '../shared/scan/market-state.js';
 import { decodeSnapshot } from '../shared/vendor/snapshot-decoder.js';
