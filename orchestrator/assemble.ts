@@ -1,5 +1,6 @@
 import { availableParallelism } from 'node:os';
 import type { Redis } from 'ioredis';
+import { VendorAuthError } from '../feed/errors.js';
 import { PolygonRestClient } from '../feed/polygon-rest.js';
 import { Simulator } from '../feed/sim/simulator.js';
 import type { Config } from '../shared/config.js';
@@ -117,7 +118,10 @@ export async function assembleOrchestrator(o: {
 /**
  * The rule-based calendar with the vendor's announced closures and early closes on top (SPEC §1), so an
  * unscheduled closure (a national day of mourning) is not scanned as a trading day. Read once at start; a
- * failure keeps the rules and says so.
+ * failure keeps the rules and says so — except a refused key (HTTP 401), which is thrown: it is the first
+ * vendor call, and failing here reports a bad key at deploy time instead of at the next session's first poll.
+ * A 403 only says this endpoint is outside the plan, which the snapshots may not be.
+ * @throws VendorAuthError when the vendor answers 401.
  */
 export async function withVendorHolidays(
   calendar: MarketCalendar,
@@ -129,6 +133,7 @@ export async function withVendorHolidays(
     logger.info({ overrides: overrides.length }, 'vendor holiday calendar applied');
     return calendar.withOverrides(overrides);
   } catch (err) {
+    if (err instanceof VendorAuthError && err.status === 401) throw err;
     logger.warn({ err }, 'could not read the vendor holiday calendar; using the NYSE rules alone');
     return calendar;
   }
