@@ -1,6 +1,7 @@
 import { benchKernel } from './kernel.bench.js';
 import { benchSimulator } from '../feed/sim/simulator.bench.js';
 import { benchDecode } from './decode.bench.js';
+import { benchOrchestratorRss } from './orchestrator-rss.bench.js';
 import { benchRss } from './rss.bench.js';
 import { benchSeedBaseline } from './seed-baseline.bench.js';
 import { benchThreads } from './threads.bench.js';
@@ -21,8 +22,13 @@ console.log(
 );
 console.table([await benchSeedBaseline(12_000, runs), await benchSeedBaseline(15_000, runs)]);
 
-console.log('\nOrchestrator market state, resident memory of a fresh process (tsx runtime included):');
+console.log('\nOrchestrator market state alone, resident memory of a fresh process:');
 console.table([benchRss(12_000), benchRss(15_000)]);
+console.log(
+  '\nThe orchestrator process itself (orchestrator/main.ts, FEED=sim with the simulator inside, 1 scan worker,' +
+    ' the decode worker), after 40 scans:',
+);
+console.table([await benchOrchestratorRss(12_000), await benchOrchestratorRss(15_000)]);
 
 // Decode off the hot thread (ARCHITECTURE): capped because each sample parses several MB (and zod is slow).
 const decodeRuns = Math.min(runs, 60);

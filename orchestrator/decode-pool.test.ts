@@ -51,6 +51,19 @@ describe('DecodePool (a real piscina worker thread)', () => {
     expect(plain(decoded)).toEqual(plain(decodeSnapshot(body)));
   });
 
+  it('hands out the same symbols array again while the symbols are unchanged, and a new one when they change', async () => {
+    const p = pool();
+    const first = await p.decode(body);
+    const again = await p.decode(new Uint8Array(Buffer.from(body, 'utf8')));
+    expect(again.symbols).toBe(first.symbols); // no 2,000 new strings for an unchanged market
+    expect(again.symbols).toEqual(decodeSnapshot(body).symbols);
+    const other = syntheticSnapshotText(1999);
+    const changed = await p.decode(other);
+    expect(changed.symbols).not.toBe(first.symbols);
+    expect(changed.symbols).toEqual(decodeSnapshot(other).symbols);
+    expect((await p.decode(JSON.stringify({ status: 'OK', tickers: [] }))).symbols).toEqual([]);
+  });
+
   it('copies bytes that are a slice of a larger buffer instead of detaching memory the caller does not own', async () => {
     const p = pool();
     const text = JSON.stringify({ status: 'OK', tickers: [{ ticker: 'AAPL', day: { c: 1 } }] });

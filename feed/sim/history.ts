@@ -36,7 +36,8 @@ export function* historyRows(
         ctx,
         key: model.tickerKey(i, ctx.dayIndex),
         dayVolume: model.dayVolume(i, ctx.date),
-        story: ctx.stories.get(i)?.arrays() ?? null,
+        // Not cached on the story: history reads each past day once (the live tape caches its own days).
+        story: ctx.stories.get(i)?.arraysOnce() ?? null,
       };
       let cum = 0;
       for (let slot = 0; slot < SLOTS_PER_DAY; slot++) {

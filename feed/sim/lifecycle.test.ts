@@ -92,6 +92,31 @@ describe('Simulator lifecycle', () => {
     expect(rec.snapshots).toHaveLength(5);
   });
 
+  it('hands a listener with onSnapshotBytes the JSON bytes of each snapshot instead of the body', () => {
+    const wall = fakeWall(WALL);
+    const sim = new Simulator({
+      seed: 9,
+      tickers: TICKERS,
+      start: '2026-03-02T09:55:00-05:00',
+      speed: 60,
+      wallNow: wall.now,
+      timers: wall.timers,
+    });
+    const seen: { at: number; text: string }[] = [];
+    let bodies = 0;
+    sim.start({
+      onSnapshot: () => bodies++,
+      onSnapshotBytes: (bytes, at) => seen.push({ at, text: Buffer.from(bytes).toString('utf8') }),
+      onAggregates: () => {},
+    });
+    wall.advance(10_000);
+    sim.stop();
+    expect(bodies).toBe(0);
+    expect(seen.map((s) => s.at)).toEqual(['09:55', '10:00', '10:05'].map((t) => ny(t)));
+    const fresh = new Simulator({ seed: 9, tickers: TICKERS });
+    for (const s of seen) expect(s.text).toBe(JSON.stringify(fresh.snapshotAt(s.at)));
+  });
+
   it('stays silent while the simulated session is CLOSED, as the live feed does not poll then', () => {
     const wall = fakeWall(WALL);
     const sim = new Simulator({

@@ -23,6 +23,45 @@ describe('Simulator snapshots', () => {
     );
   });
 
+  it('writes snapshotBytesAt as exactly the JSON of snapshotAt, and leaves the market as snapshotAt would', () => {
+    const bytes = new Simulator({ seed: 7, tickers: TICKERS });
+    const body = new Simulator({ seed: 7, tickers: TICKERS });
+    const text = (b: Uint8Array) => Buffer.from(b).toString('utf8');
+    // Both sides are sampled in the same order, so each tape advances (and rewinds) the same way.
+    for (const t of [
+      '03:00',
+      '04:00',
+      '09:31:17',
+      '10:30',
+      '10:30',
+      '16:45:02',
+      '09:45',
+      '19:59:59',
+      '23:00',
+    ]) {
+      const written = bytes.snapshotBytesAt(ny(t));
+      expect(written.byteOffset).toBe(0);
+      expect(written.byteLength).toBe(written.buffer.byteLength); // owns its buffer: transferable as is
+      expect(text(written)).toBe(JSON.stringify(body.snapshotAt(ny(t))));
+    }
+    const some = [
+      'NOPE',
+      ...sim
+        .metadata()
+        .slice(3, 9)
+        .map((m) => m.symbol),
+    ];
+    expect(text(bytes.snapshotBytesAt(ny('11:00'), some))).toBe(
+      JSON.stringify(body.snapshotAt(ny('11:00'), some)),
+    );
+    expect(text(bytes.snapshotBytesAt(ny('11:00'), []))).toBe(
+      JSON.stringify(body.snapshotAt(ny('11:00'), [])),
+    );
+    expect(text(bytes.snapshotBytesAt(ny('12:00', '2026-03-07')))).toBe(
+      JSON.stringify(body.snapshotAt(ny('12:00', '2026-03-07'))),
+    );
+  });
+
   it('shows the same market at an instant whether it was sampled every 5 s, once, or after a later instant', () => {
     const often = new Simulator({ seed: 7, tickers: TICKERS });
     const seen = new Map<number, string>();

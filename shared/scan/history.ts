@@ -17,7 +17,13 @@ export interface VolumeDay {
   readonly volumes: Float64Array;
 }
 
-/** What the engine needs from history: a symbol's baseline curve for a trading day. */
+/**
+ * What the engine needs from history: a symbol's baseline curve for a trading day.
+ *
+ * The engine asks for a symbol's curve once per trading day — when the day starts for the rows it has, or when the
+ * symbol first appears — and copies it into the market table's baseline column (MarketState), which is what the
+ * kernel reads. So a provider may let a curve go once it has handed it out ({@link DayBaselines} does).
+ */
 export interface BaselineProvider {
   baselineCurve(
     symbol: string,
@@ -110,11 +116,16 @@ export class VolumeHistory implements BaselineProvider {
 /**
  * Baseline curves for ONE trading day, computed as the history streams in (one symbol's days at a time) and
  * keeping only the curves: 15K symbols × 192 slots × 8 bytes ≈ 23 MB, where the raw five days would hold
- * 115 MB. This is what the orchestrator keeps; replay keeps the raw {@link VolumeHistory} because a recording
+ * 115 MB. This is what the orchestrator loads; replay keeps the raw {@link VolumeHistory} because a recording
  * may span several days.
+ *
+ * A curve is handed out once: {@link baselineCurve} gives it to the engine, which copies it into the market
+ * table (see {@link BaselineProvider}), and forgets it here. Otherwise every curve would be held twice for the
+ * whole day (another 23 MB at 15K symbols); what stays is the curves of symbols that have not appeared yet.
  */
 export class DayBaselines implements BaselineProvider {
   private readonly curves = new Map<string, Float64Array>();
+  private built = 0;
   private symbol: string | null = null;
   private group: VolumeDay[] = [];
 
@@ -142,12 +153,22 @@ export class DayBaselines implements BaselineProvider {
     return b;
   }
 
+  /** Symbols with a curve for the day (handed out or not). */
   get size(): number {
+    return this.built;
+  }
+
+  /** Curves not handed out yet. */
+  get pending(): number {
     return this.curves.size;
   }
 
+  /** The curve of `symbol` for `today` (undefined for another day), handed out once: a second call gives undefined. */
   baselineCurve(symbol: string, today: string): Float64Array | undefined {
-    return today === this.today ? this.curves.get(symbol) : undefined;
+    if (today !== this.today) return undefined;
+    const curve = this.curves.get(symbol);
+    if (curve !== undefined) this.curves.delete(symbol);
+    return curve;
   }
 
   private add(d: VolumeDay): void {
@@ -166,6 +187,7 @@ export class DayBaselines implements BaselineProvider {
       .slice(0, this.lookbackDays);
     if (this.symbol !== null && usable.length > 0 && usable.length >= this.minDays) {
       this.curves.set(this.symbol, meanCurve(usable.map((d) => d.volumes)));
+      this.built++;
     }
     this.group = [];
   }
