@@ -379,5 +379,6 @@ function sourceHealth(source: MarketSource): Pick<OrchestratorMetrics, 'sourceSt
 /** The process's memory figures for /metrics (process.memoryUsage() costs microseconds, once per scan). */
 function processMemory(): Pick<OrchestratorMetrics, 'rssBytes' | 'heapUsedBytes' | 'externalBytes'> {
   const m = process.memoryUsage();
-  return { rssBytes: m.rss, heapUsedBytes: m.heapUsed, externalBytes: m.external + m.arrayBuffers };
+  // `external` already includes `arrayBuffers` (Node docs): adding both would count the columns twice.
+  return { rssBytes: m.rss, heapUsedBytes: m.heapUsed, externalBytes: m.external };
 }
