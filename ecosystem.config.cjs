@@ -9,7 +9,7 @@ module.exports = {
     // The one owner of market state; its piscina workers are threads inside it (WORKER_THREADS).
     // Exit 2 = the vendor refused the key (or the plan lacks the data): restarting cannot help, so it stays stopped.
     // Memory (docs/performance.md, measured at 15K tickers): V8 collects before the heap grows far past what is
-    // live, and glibc returns freed large buffers (snapshot bodies) instead of keeping them: ≈ 330 → 300 MB RSS.
+    // live, and glibc returns freed large buffers (snapshot bodies) instead of keeping them: ≈ 330 → 298 MB RSS.
     {
       name: 'orchestrator',
       script: 'dist/orchestrator/main.js',
