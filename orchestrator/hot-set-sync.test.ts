@@ -36,6 +36,21 @@ describe('the hot set delivered to the feed (SPEC §7)', () => {
     expect(await loadHotMembers(r.redis, r.keys)).toEqual(['BBB', 'CCC', 'DDD']);
   });
 
+  it('writes an unchanged membership again after resaveMs, so a Redis that restarted empty gets it back', async () => {
+    const r = freshRedis();
+    cleanups.push(r.cleanup);
+    const jobs = new MemoryJobs();
+    const sync = new HotSetSync(r.redis, r.keys, jobs, 500);
+    await sync.sync(['AAA']);
+    await r.redis.del(r.keys.hotMembers); // as after a restart of a Redis that keeps nothing on disk
+    await sync.sync(['AAA']);
+    expect(await loadHotMembers(r.redis, r.keys)).toEqual([]); // not yet: within resaveMs
+    await new Promise((resolve) => setTimeout(resolve, 550));
+    expect(await sync.sync(['AAA'])).toBeUndefined(); // no job: nothing changed for the feed
+    expect(await loadHotMembers(r.redis, r.keys)).toEqual(['AAA']);
+    expect(jobs.changes).toHaveLength(1);
+  });
+
   it('a restarted orchestrator unsubscribes the previous run’s symbols that are in no list once the grace period ends', async () => {
     const r = freshRedis();
     cleanups.push(r.cleanup);

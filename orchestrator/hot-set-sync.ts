@@ -13,11 +13,17 @@ import type { JobSink } from './job-sink.js';
  */
 export class HotSetSync {
   private delivered: ReadonlySet<string> = new Set();
+  private savedAt = -Infinity;
 
+  /**
+   * @param resaveMs an unchanged membership is written again this often: Redis here keeps nothing on disk, and
+   *   a Redis that restarted empty would otherwise leave a reconnecting feed with no hot set until the lists churn.
+   */
   constructor(
     private readonly redis: Redis,
     private readonly keys: Keys,
     private readonly jobs: JobSink,
+    private readonly resaveMs = 60_000,
   ) {}
 
   /**
@@ -37,10 +43,18 @@ export class HotSetSync {
       subscribe: symbols.filter((s) => !this.delivered.has(s)).sort(),
       unsubscribe: [...this.delivered].filter((s) => !next.has(s)).sort(),
     };
-    if (change.subscribe.length === 0 && change.unsubscribe.length === 0) return undefined;
-    await saveHotMembers(this.redis, this.keys, [...next].sort());
+    if (change.subscribe.length === 0 && change.unsubscribe.length === 0) {
+      if (Date.now() - this.savedAt >= this.resaveMs) await this.save(symbols);
+      return undefined;
+    }
+    await this.save(symbols);
     await this.jobs.changeSubscriptions(change);
     this.delivered = next;
     return change;
+  }
+
+  private async save(symbols: readonly string[]): Promise<void> {
+    await saveHotMembers(this.redis, this.keys, [...symbols].sort());
+    this.savedAt = Date.now();
   }
 }
