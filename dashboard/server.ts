@@ -1,4 +1,3 @@
-import { createHash, timingSafeEqual } from 'node:crypto';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { createBullBoard } from '@bull-board/api';
@@ -8,6 +7,7 @@ import { Queue } from 'bullmq';
 import express, { type NextFunction, type Request, type Response } from 'express';
 import type { Redis } from 'ioredis';
 import { QUEUES, type Keys } from '../shared/keys.js';
+import { matchesDigest, secretDigest } from '../shared/secret-digest.js';
 import type { Logger } from '../shared/logger.js';
 
 /**
@@ -157,13 +157,13 @@ function listen(server: Server, host: string, port: number): Promise<void> {
 
 /** HTTP basic auth; a no-op when no password is set. */
 function basicAuth(user: string, password: string) {
-  const want = { user: digest(user), password: digest(password) };
+  const want = { user: secretDigest(user), password: secretDigest(password) };
   return (req: Request, res: Response, next: NextFunction) => {
     if (password === '') return next();
     const given = parseBasic(req.headers.authorization);
     // Both parts are always compared (no short-circuit), so timing does not tell which one was wrong.
-    const userOk = timingSafeEqual(want.user, digest(given?.user ?? ''));
-    const passwordOk = timingSafeEqual(want.password, digest(given?.password ?? ''));
+    const userOk = matchesDigest(want.user, given?.user ?? '');
+    const passwordOk = matchesDigest(want.password, given?.password ?? '');
     if (given && userOk && passwordOk) return next();
     res
       .status(401)
@@ -179,11 +179,6 @@ function parseBasic(header: string | undefined): { user: string; password: strin
   const colon = decoded.indexOf(':');
   if (colon < 0) return undefined;
   return { user: decoded.slice(0, colon), password: decoded.slice(colon + 1) };
-}
-
-/** Digests have equal length whatever the input: timingSafeEqual needs that, and no length leaks. */
-function digest(s: string): Buffer {
-  return createHash('sha256').update(s).digest();
 }
 
 /**

@@ -1,4 +1,4 @@
-import { createHash, timingSafeEqual } from 'node:crypto';
+import { matchesDigest, secretDigest } from '../shared/secret-digest.js';
 import type { HttpRequest } from './uws.js';
 
 /**
@@ -10,7 +10,7 @@ export class TokenCheck {
   private readonly digests: readonly Buffer[];
 
   constructor(tokens: readonly string[]) {
-    this.digests = tokens.map(digest);
+    this.digests = tokens.map(secretDigest);
   }
 
   /** false when no tokens are configured (loopback-only deployments, see shared/config.ts). */
@@ -21,10 +21,9 @@ export class TokenCheck {
   accepts(token: string | undefined): boolean {
     if (!this.enabled) return true;
     if (token === undefined || token === '') return false;
-    const given = digest(token);
     // Every digest is compared, so the time taken does not tell which token nearly matched.
     let ok = false;
-    for (const d of this.digests) ok = timingSafeEqual(d, given) || ok;
+    for (const d of this.digests) ok = matchesDigest(d, token) || ok;
     return ok;
   }
 }
@@ -34,9 +33,4 @@ export function requestToken(req: HttpRequest): string | undefined {
   const fromQuery = new URLSearchParams(req.getQuery() ?? '').get('token');
   if (fromQuery !== null) return fromQuery;
   return /^Bearer\s+(.+)$/i.exec(req.getHeader('authorization'))?.[1];
-}
-
-/** Tokens are compared as SHA-256 digests: equal length for timingSafeEqual, no length leak. */
-function digest(token: string): Buffer {
-  return createHash('sha256').update(token).digest();
 }
