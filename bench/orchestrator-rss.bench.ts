@@ -5,7 +5,7 @@ import { createRequire } from 'node:module';
 import path from 'node:path';
 import { Redis } from 'ioredis';
 import { ensureDatabase, migrate } from '../shared/db/migrate.js';
-import { keys } from '../shared/keys.js';
+import { keys } from '../shared/bus/keys.js';
 
 /**
  * Resident memory of the real orchestrator process (`orchestrator/main.ts`), not a stand-in: FEED=sim at the

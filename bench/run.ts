@@ -1,5 +1,5 @@
 import { benchKernel } from './kernel.bench.js';
-import { benchSimulator } from '../feed/sim/simulator.bench.js';
+import { benchSimulator } from './simulator.bench.js';
 import { benchDecode } from './decode.bench.js';
 import { benchOrchestratorRss } from './orchestrator-rss.bench.js';
 import { benchRss } from './rss.bench.js';

@@ -4,7 +4,7 @@ import { Publisher } from '../orchestrator/publisher.js';
 import { scanResultRows } from '../orchestrator/scan-result-rows.js';
 import { closeDb, createDb, insertScanResults } from '../shared/db/database.js';
 import { migrate } from '../shared/db/migrate.js';
-import { keys } from '../shared/keys.js';
+import { keys } from '../shared/bus/keys.js';
 import { scanKernel } from '../shared/scan/kernel.js';
 import { percentile } from './stats.js';
 import { benchEngine } from './bench-engine.js';

@@ -1,7 +1,7 @@
 import type { SnapshotRowInput } from '../shared/scan/market-state.js';
 import type { TickerMetadata } from '../shared/scan/metadata.js';
 import type { VolumeDay } from '../shared/scan/history.js';
-import { hashString, mulberry32 } from '../feed/sim/random.js';
+import { hashString, mulberry32 } from '../shared/sim/random.js';
 
 // Seeded, so every run benchmarks the same market.
 export const prng = mulberry32;

@@ -1,6 +1,6 @@
 import { Redis } from 'ioredis';
 import { loadConfig } from '../shared/config.js';
-import { keys } from '../shared/keys.js';
+import { keys } from '../shared/bus/keys.js';
 import { createLogger } from '../shared/logger.js';
 import { createShutdown, shutdownOnSignals } from '../shared/process-lifecycle.js';
 import { startDashboard } from './server.js';

@@ -3,7 +3,7 @@ import { once } from 'node:events';
 import { Queue, Worker } from 'bullmq';
 import { Redis } from 'ioredis';
 import { afterEach, describe, expect, it } from 'vitest';
-import { keys, QUEUES, type Keys } from '../shared/keys.js';
+import { keys, QUEUES, type Keys } from '../shared/bus/keys.js';
 import { createLogger } from '../shared/logger.js';
 import { closedPort } from '../test/utils/net.js';
 import { freshRedis } from '../test/utils/redis.js';

@@ -6,7 +6,7 @@ import { ExpressAdapter } from '@bull-board/express';
 import { Queue } from 'bullmq';
 import express, { type NextFunction, type Request, type Response } from 'express';
 import type { Redis } from 'ioredis';
-import { QUEUES, type Keys } from '../shared/keys.js';
+import { QUEUES, type Keys } from '../shared/bus/keys.js';
 import { matchesDigest, secretDigest } from '../shared/secret-digest.js';
 import type { Logger } from '../shared/logger.js';
 

@@ -1,5 +1,5 @@
 import type { Redis } from 'ioredis';
-import type { Keys } from '../shared/keys.js';
+import type { Keys } from '../shared/bus/keys.js';
 import type { AggregateEvent } from '../shared/vendor/aggregate-schema.js';
 
 /*

@@ -1,14 +1,14 @@
 import { randomUUID } from 'node:crypto';
 import { Redis } from 'ioredis';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { keys, type Keys } from '../shared/keys.js';
+import { keys, type Keys } from '../shared/bus/keys.js';
 import { createLogger } from '../shared/logger.js';
 import type { AggregateEvent } from '../shared/vendor/aggregate-schema.js';
 import {
   AggregateConsumer,
   type AggregateConsumerOptions,
   type StreamAggregate,
-} from './aggregate-consumer.js';
+} from '../orchestrator/aggregate-consumer.js';
 import { AggregateForwarder, STREAM_FIELDS } from './aggregate-forwarder.js';
 
 const silent = createLogger('test', 'silent');

@@ -1,8 +1,8 @@
 import { Redis } from 'ioredis';
 import { randomUUID } from 'node:crypto';
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { saveHotMembers } from '../shared/hot-members.js';
-import { keys } from '../shared/keys.js';
+import { saveHotMembers } from '../shared/bus/hot-set.js';
+import { keys } from '../shared/bus/keys.js';
 import { createLogger } from '../shared/logger.js';
 import { PrivateRedis } from '../test/utils/redis-server.js';
 import { freshRedis } from '../test/utils/redis.js';

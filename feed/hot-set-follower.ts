@@ -1,7 +1,7 @@
 import type { Redis } from 'ioredis';
 import type { SubscriptionChange } from '../orchestrator/hot-set.js';
-import { loadHotMembers } from '../shared/hot-members.js';
-import type { Keys } from '../shared/keys.js';
+import { loadHotMembers } from '../shared/bus/hot-set.js';
+import type { Keys } from '../shared/bus/keys.js';
 import type { Logger } from '../shared/logger.js';
 
 /** The subscription the follower keeps in step: PolygonWsClient fits. */
@@ -30,7 +30,7 @@ export class HotSetReadTimeout extends Error {
 
 /**
  * Keeps the feed's vendor subscription equal to the orchestrator's hot set (SPEC §7). Two inputs: the change
- * jobs, applied in order as they come, and the stored membership (shared/hot-members.ts), loaded in full at
+ * jobs, applied in order as they come, and the stored membership (shared/bus/hot-set.ts), loaded in full at
  * start and at every vendor (re)connect — so a feed that starts after the hot set exists subscribes it at once,
  * and one that missed or mis-ordered jobs converges anyway.
  *

@@ -1,10 +1,10 @@
 import { Redis } from 'ioredis';
 import { ConfigError, loadConfig } from '../shared/config.js';
-import { keys } from '../shared/keys.js';
+import { keys } from '../shared/bus/keys.js';
 import { createLogger } from '../shared/logger.js';
 import { createShutdown, shutdownOnSignals } from '../shared/process-lifecycle.js';
 import { MarketCalendar } from '../shared/market/calendar.js';
-import { authFailureSummary } from './errors.js';
+import { authFailureSummary } from '../shared/vendor/errors.js';
 import { startVendorStream } from './vendor-stream.js';
 
 /**

@@ -1,7 +1,7 @@
 import { Worker } from 'bullmq';
 import type { Redis } from 'ioredis';
 import type { SubscriptionJob } from '../orchestrator/bull-job-sink.js';
-import { QUEUES, type Keys } from '../shared/keys.js';
+import { QUEUES, type Keys } from '../shared/bus/keys.js';
 import type { Logger } from '../shared/logger.js';
 
 /** What the worker drives: HotSetFollower fits (it orders the changes with its resyncs). */

@@ -1,12 +1,12 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { BullJobSink } from '../orchestrator/bull-job-sink.js';
 import { HotSetSync } from '../orchestrator/hot-set-sync.js';
-import { saveHotMembers } from '../shared/hot-members.js';
+import { saveHotMembers } from '../shared/bus/hot-set.js';
 import { createLogger } from '../shared/logger.js';
 import { MarketCalendar } from '../shared/market/calendar.js';
 import { FAKE_API_KEY, startFakeVendor, type FakeVendor } from '../test/fake-vendor/server.js';
 import { freshRedis } from '../test/utils/redis.js';
-import type { AggregateChannel } from './polygon-ws-options.js';
+import type { AggregateChannel } from '../shared/vendor/polygon-ws-options.js';
 import { startVendorStream, type VendorStream } from './vendor-stream.js';
 
 const logger = createLogger('test', 'silent');

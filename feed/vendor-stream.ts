@@ -1,14 +1,18 @@
 import type { Redis } from 'ioredis';
-import type { Keys } from '../shared/keys.js';
+import type { Keys } from '../shared/bus/keys.js';
 import type { Logger } from '../shared/logger.js';
 import type { MarketCalendar } from '../shared/market/calendar.js';
 import { marketClock } from '../shared/market/session-clock.js';
 import { AggregateForwarder } from './aggregate-forwarder.js';
-import type { VendorAuthError } from './errors.js';
+import type { VendorAuthError } from '../shared/vendor/errors.js';
 import { ForwardQueue, type ForwardQueueOptions, type ForwardQueueStats } from './forward-queue.js';
 import { HotSetFollower } from './hot-set-follower.js';
-import { PolygonWsClient } from './polygon-ws.js';
-import type { AggregateChannel, PolygonWsOptions, PolygonWsStats } from './polygon-ws-options.js';
+import { PolygonWsClient } from '../shared/vendor/polygon-ws.js';
+import type {
+  AggregateChannel,
+  PolygonWsOptions,
+  PolygonWsStats,
+} from '../shared/vendor/polygon-ws-options.js';
 import { startSubscriptionWorker } from './subscription-worker.js';
 
 /** Tuning of the WebSocket client beyond what the stream sets itself (tests shorten the timers). */

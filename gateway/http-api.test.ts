@@ -1,6 +1,6 @@
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { closeDb, createDb, insertScanResults, upsertMetadata, type Db } from '../shared/db/database.js';
-import type { OrchestratorMetrics } from '../shared/orchestrator-metrics.js';
+import type { OrchestratorMetrics } from '../shared/bus/orchestrator-metrics.js';
 import { metadata } from '../test/utils/market.js';
 import { testDatabaseUrl, withClient, withFreshSchema } from '../test/utils/db.js';
 import { GatewayFixture, TS } from '../test/utils/gateway-fixture.js';

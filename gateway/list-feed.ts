@@ -1,7 +1,7 @@
 import type { Redis } from 'ioredis';
 import { z } from 'zod';
-import { Backoff, sleep, type BackoffOptions } from '../feed/backoff.js';
-import type { Keys } from '../shared/keys.js';
+import { Backoff, sleep, type BackoffOptions } from '../shared/backoff.js';
+import type { Keys } from '../shared/bus/keys.js';
 import type { Logger } from '../shared/logger.js';
 import {
   deltaMessageSchema,
@@ -10,7 +10,7 @@ import {
   type SnapshotMessage,
 } from '../shared/protocol/messages.js';
 import { LIST_NAMES, type ListName } from '../shared/scan/lists.js';
-import { advanceSnapshot } from './advance.js';
+import { advanceSnapshot } from '../shared/protocol/advance.js';
 
 const listMessageSchema = z.discriminatedUnion('type', [snapshotMessageSchema, deltaMessageSchema]);
 

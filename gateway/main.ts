@@ -1,7 +1,7 @@
 import { Redis } from 'ioredis';
 import { loadConfig } from '../shared/config.js';
 import { closeDb, createDb } from '../shared/db/database.js';
-import { keys } from '../shared/keys.js';
+import { keys } from '../shared/bus/keys.js';
 import { createLogger } from '../shared/logger.js';
 import { createShutdown, shutdownOnSignals } from '../shared/process-lifecycle.js';
 import { startGateway } from './server.js';

@@ -1,11 +1,11 @@
 import type { Redis } from 'ioredis';
 import { Counter, Gauge, Registry, collectDefaultMetrics } from 'prom-client';
-import type { Keys } from '../shared/keys.js';
-import { ORCHESTRATOR_METRICS } from '../shared/orchestrator-metrics.js';
+import type { Keys } from '../shared/bus/keys.js';
+import { ORCHESTRATOR_METRICS } from '../shared/bus/orchestrator-metrics.js';
 
 /**
  * The gateway's `/metrics` (Prometheus text format): its own counters, the process's default metrics, and
- * the orchestrator's figures read from Redis at scrape time (see shared/orchestrator-metrics.ts), so that one
+ * the orchestrator's figures read from Redis at scrape time (see shared/bus/orchestrator-metrics.ts), so that one
  * scrape target shows the whole pipeline. Each gateway process has its own registry; with several gateways
  * on one port, a scrape reaches one of them (their `scanner_gateway_*` figures are per process).
  */

@@ -1,6 +1,6 @@
 import type { Redis } from 'ioredis';
 import type { Queryable } from '../shared/db/database.js';
-import type { Keys } from '../shared/keys.js';
+import type { Keys } from '../shared/bus/keys.js';
 import type { Logger } from '../shared/logger.js';
 import type { ClientMessage, ERROR_CODES } from '../shared/protocol/messages.js';
 import type { ListName } from '../shared/scan/lists.js';

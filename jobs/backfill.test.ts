@@ -1,7 +1,7 @@
 import { TokenBucket } from './rate-limiter.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { VendorAuthError } from '../feed/errors.js';
-import { PolygonRestClient } from '../feed/polygon-rest.js';
+import { VendorAuthError } from '../shared/vendor/errors.js';
+import { PolygonRestClient } from '../shared/vendor/polygon-rest.js';
 import { closeDb, createDb, type Db } from '../shared/db/database.js';
 import { createLogger } from '../shared/logger.js';
 import { MarketCalendar } from '../shared/market/calendar.js';

@@ -1,4 +1,4 @@
-import type { PolygonRestClient } from '../feed/polygon-rest.js';
+import type { PolygonRestClient } from '../shared/vendor/polygon-rest.js';
 import { upsertVolumeSlots, type Queryable } from '../shared/db/database.js';
 import type { VolumeSlotRow } from '../shared/db/types.js';
 import { createLogger, type Logger } from '../shared/logger.js';

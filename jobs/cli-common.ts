@@ -1,6 +1,6 @@
 import { pino } from 'pino';
-import { VendorAuthError } from '../feed/errors.js';
-import { PolygonRestClient } from '../feed/polygon-rest.js';
+import { VendorAuthError } from '../shared/vendor/errors.js';
+import { PolygonRestClient } from '../shared/vendor/polygon-rest.js';
 import { ConfigError, loadConfig, type Config } from '../shared/config.js';
 import type { Logger } from '../shared/logger.js';
 import { planRateLimit, type RateLimit } from './rate-limiter.js';

@@ -1,9 +1,9 @@
 import type { Worker } from 'bullmq';
 import { Redis } from 'ioredis';
-import { PolygonRestClient } from '../feed/polygon-rest.js';
+import { PolygonRestClient } from '../shared/vendor/polygon-rest.js';
 import { loadConfig } from '../shared/config.js';
 import { closeDb, createDb } from '../shared/db/database.js';
-import { keys } from '../shared/keys.js';
+import { keys } from '../shared/bus/keys.js';
 import { createLogger } from '../shared/logger.js';
 import { createShutdown, shutdownOnSignals } from '../shared/process-lifecycle.js';
 import { startPersistenceWorker } from './persistence-worker.js';

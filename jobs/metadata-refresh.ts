@@ -1,5 +1,5 @@
-import type { PolygonRestClient } from '../feed/polygon-rest.js';
-import { VendorAuthError } from '../feed/errors.js';
+import type { PolygonRestClient } from '../shared/vendor/polygon-rest.js';
+import { VendorAuthError } from '../shared/vendor/errors.js';
 import { loadMetadata, upsertMetadata, type Queryable } from '../shared/db/database.js';
 import { createLogger, type Logger } from '../shared/logger.js';
 import { MarketCalendar } from '../shared/market/calendar.js';

@@ -1,7 +1,7 @@
 import { Worker } from 'bullmq';
 import type { Redis } from 'ioredis';
 import { insertScanResults, upsertVolumeSlots, type Queryable } from '../shared/db/database.js';
-import { QUEUES, type Keys } from '../shared/keys.js';
+import { QUEUES, type Keys } from '../shared/bus/keys.js';
 import type { Logger } from '../shared/logger.js';
 import type { PersistJob } from '../orchestrator/bull-job-sink.js';
 

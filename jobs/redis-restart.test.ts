@@ -1,7 +1,7 @@
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { closeDb, createDb, type Db } from '../shared/db/database.js';
-import { keys } from '../shared/keys.js';
+import { keys } from '../shared/bus/keys.js';
 import { createLogger } from '../shared/logger.js';
 import { BullJobSink } from '../orchestrator/bull-job-sink.js';
 import { testDatabaseUrl, withClient, withFreshSchema } from '../test/utils/db.js';

@@ -1,8 +1,8 @@
 import { Queue, type Job } from 'bullmq';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { PolygonRestClient } from '../feed/polygon-rest.js';
+import { PolygonRestClient } from '../shared/vendor/polygon-rest.js';
 import { closeDb, createDb, type Db } from '../shared/db/database.js';
-import { QUEUES } from '../shared/keys.js';
+import { QUEUES } from '../shared/bus/keys.js';
 import { createLogger } from '../shared/logger.js';
 import { nyWallClockToUtcMs } from '../shared/market/ny-time.js';
 import { FAKE_API_KEY, startFakeVendor, type FakeVendor } from '../test/fake-vendor/server.js';

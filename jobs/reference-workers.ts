@@ -1,8 +1,8 @@
 import { Queue, Worker, type Job } from 'bullmq';
 import type { Redis } from 'ioredis';
-import type { PolygonRestClient } from '../feed/polygon-rest.js';
+import type { PolygonRestClient } from '../shared/vendor/polygon-rest.js';
 import type { Queryable } from '../shared/db/database.js';
-import { QUEUES, type Keys } from '../shared/keys.js';
+import { QUEUES, type Keys } from '../shared/bus/keys.js';
 import type { Logger } from '../shared/logger.js';
 import { MarketCalendar } from '../shared/market/calendar.js';
 import { addDays } from '../shared/market/ny-time.js';

@@ -3,7 +3,7 @@ import {
   VendorNetworkError,
   VendorRateLimitedError,
   VendorTimeoutError,
-} from '../feed/errors.js';
+} from '../shared/vendor/errors.js';
 import { VendorPayloadError } from '../shared/vendor/errors.js';
 import { InvalidBarError } from './volume-slots.js';
 

@@ -1,4 +1,4 @@
-import type { PolygonRestClient } from '../feed/polygon-rest.js';
+import type { PolygonRestClient } from '../shared/vendor/polygon-rest.js';
 import type { ReferenceTicker } from '../shared/vendor/reference-schema.js';
 import type { TokenBucket } from './rate-limiter.js';
 

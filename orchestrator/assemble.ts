@@ -1,11 +1,11 @@
 import { availableParallelism } from 'node:os';
 import type { Redis } from 'ioredis';
-import { VendorAuthError } from '../feed/errors.js';
-import { PolygonRestClient } from '../feed/polygon-rest.js';
-import { Simulator } from '../feed/sim/simulator.js';
+import { VendorAuthError } from '../shared/vendor/errors.js';
+import { PolygonRestClient } from '../shared/vendor/polygon-rest.js';
+import { Simulator } from '../shared/sim/simulator.js';
 import type { Config } from '../shared/config.js';
 import type { Db } from '../shared/db/database.js';
-import type { Keys } from '../shared/keys.js';
+import type { Keys } from '../shared/bus/keys.js';
 import type { Logger } from '../shared/logger.js';
 import { MarketCalendar, overridesFromVendorUpcoming } from '../shared/market/calendar.js';
 import { scanSettingsFromConfig } from '../shared/scan/settings.js';
@@ -28,7 +28,7 @@ export interface AssembledOrchestrator {
 
 /**
  * Builds the orchestrator for the configured FEED: its source, reference data, thread pool and job queues.
- * Shared by the orchestrator process (main.ts) and the all-in-one `npm start` (start-all.ts).
+ * Shared by the orchestrator process (main.ts) and the all-in-one `npm start` (launcher/start-all.ts).
  */
 export async function assembleOrchestrator(o: {
   readonly config: Config;

@@ -1,7 +1,7 @@
 import { Queue } from 'bullmq';
 import type { Redis } from 'ioredis';
 import type { ScanResultRow, VolumeSlotRow } from '../shared/db/types.js';
-import { QUEUES, type Keys } from '../shared/keys.js';
+import { QUEUES, type Keys } from '../shared/bus/keys.js';
 import type { SubscriptionChange } from './hot-set.js';
 import type { JobSink } from './job-sink.js';
 

@@ -7,6 +7,7 @@ import { syntheticSnapshotText } from '../bench/decode.bench.js';
 import { VendorPayloadError } from '../shared/vendor/errors.js';
 import { SNAPSHOT_FIELDS, type SnapshotColumns } from '../shared/vendor/snapshot-columns.js';
 import { decodeSnapshot } from '../shared/vendor/snapshot-decoder.js';
+import { decodeWorkerFile } from '../shared/worker-tasks/decode-snapshot.js';
 import { DecodePool, DecodeWorkerError } from './decode-pool.js';
 
 /** Plain arrays, so toEqual compares values (NaN included) rather than typed-array identity. */
@@ -106,7 +107,7 @@ describe('DecodePool (a real piscina worker thread)', () => {
 
   it('rejects with DecodeWorkerError when the worker dies, and the next decode succeeds on a new thread', async () => {
     // A worker module that exits mid-task on a marker input and otherwise defers to the real one.
-    const realWorker = new URL('../workers/decode-worker.ts', import.meta.url).href;
+    const realWorker = decodeWorkerFile().href;
     const file = path.join(tmp, 'crashing-decode-worker.ts');
     writeFileSync(
       file,

@@ -3,7 +3,11 @@ import { Piscina } from 'piscina';
 import type { Logger } from '../shared/logger.js';
 import { VendorPayloadError } from '../shared/vendor/errors.js';
 import type { SnapshotColumns } from '../shared/vendor/snapshot-columns.js';
-import type { DecodeTask, DecodeTaskResult } from '../workers/decode-worker.js';
+import {
+  decodeWorkerFile,
+  type DecodeTask,
+  type DecodeTaskResult,
+} from '../shared/worker-tasks/decode-snapshot.js';
 
 /**
  * The decode worker failed for a reason other than the payload: it crashed, the queue is full, the pool is
@@ -48,12 +52,6 @@ export interface DecodePoolOptions {
  */
 export const DECODE_WORKER_LIMITS: ResourceLimits = { maxOldGenerationSizeMb: 256 };
 
-/** tsx runs the TypeScript sources; the build runs compiled JavaScript. The worker follows the caller. */
-function defaultWorkerFile(): URL {
-  const ext = import.meta.url.endsWith('.ts') ? '.ts' : '.js';
-  return new URL(`../workers/decode-worker${ext}`, import.meta.url);
-}
-
 /**
  * The bytes to post and what to transfer. A view over a whole, ordinary ArrayBuffer is transferred as is
  * (the caller's copy is detached); a slice of a bigger buffer (e.g. Node's 8 KB Buffer pool) is copied first,
@@ -86,7 +84,7 @@ export class DecodePool {
   constructor(o: DecodePoolOptions = {}) {
     this.threads = Math.max(1, o.threads ?? 1);
     this.logger = o.logger;
-    const file = o.workerFile ?? defaultWorkerFile();
+    const file = o.workerFile ?? decodeWorkerFile();
     this.pool = new Piscina<DecodeTask, DecodeTaskResult>({
       filename: file.href,
       minThreads: this.threads,

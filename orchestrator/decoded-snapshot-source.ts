@@ -1,4 +1,4 @@
-import type { SnapshotSource } from '../feed/snapshot-poller.js';
+import type { SnapshotSource } from '../shared/vendor/snapshot-poller.js';
 import type { SnapshotColumns } from '../shared/vendor/snapshot-columns.js';
 import type { DecodePool } from './decode-pool.js';
 

@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { loadHotMembers, saveHotMembers } from '../shared/hot-members.js';
+import { loadHotMembers, saveHotMembers } from '../shared/bus/hot-set.js';
 import { metadata } from '../test/utils/market.js';
 import { MemoryJobs, orchestratorFor, ScriptedSource, snap } from '../test/utils/orchestrator.js';
 import { freshRedis } from '../test/utils/redis.js';

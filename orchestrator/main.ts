@@ -1,9 +1,9 @@
 import { parseArgs } from 'node:util';
 import { Redis } from 'ioredis';
-import { authFailureSummary, VendorAuthError } from '../feed/errors.js';
+import { authFailureSummary, VendorAuthError } from '../shared/vendor/errors.js';
 import { ConfigError, loadConfig } from '../shared/config.js';
 import { closeDb, createDb } from '../shared/db/database.js';
-import { keys } from '../shared/keys.js';
+import { keys } from '../shared/bus/keys.js';
 import { createLogger } from '../shared/logger.js';
 import { createShutdown, shutdownOnSignals } from '../shared/process-lifecycle.js';
 import { assembleOrchestrator } from './assemble.js';

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { Redis } from 'ioredis';
-import type { Keys } from '../shared/keys.js';
+import type { Keys } from '../shared/bus/keys.js';
 import type { Logger } from '../shared/logger.js';
 import type { MarketCalendar } from '../shared/market/calendar.js';
 import { nyTime } from '../shared/market/ny-time.js';
@@ -9,7 +9,7 @@ import { VolumeHistory } from '../shared/scan/history.js';
 import { scanKernel } from '../shared/scan/kernel.js';
 import { LIST_NAMES } from '../shared/scan/lists.js';
 import type { ScanSettings } from '../shared/scan/settings.js';
-import type { OrchestratorMetrics } from '../shared/orchestrator-metrics.js';
+import type { OrchestratorMetrics } from '../shared/bus/orchestrator-metrics.js';
 import { HotSet } from './hot-set.js';
 import { HotSetSync } from './hot-set-sync.js';
 import { EventQueue, type QueuedEvent } from './event-queue.js';

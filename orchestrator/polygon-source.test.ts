@@ -1,8 +1,8 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { AggregateForwarder } from '../feed/aggregate-forwarder.js';
-import { VendorAuthError } from '../feed/errors.js';
-import { PolygonRestClient } from '../feed/polygon-rest.js';
-import { Simulator } from '../feed/sim/simulator.js';
+import { VendorAuthError } from '../shared/vendor/errors.js';
+import { PolygonRestClient } from '../shared/vendor/polygon-rest.js';
+import { Simulator } from '../shared/sim/simulator.js';
 import { createLogger } from '../shared/logger.js';
 import { MarketCalendar } from '../shared/market/calendar.js';
 import { FAKE_API_KEY, FAULTS, startFakeVendor, type FakeVendor } from '../test/fake-vendor/server.js';

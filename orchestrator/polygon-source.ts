@@ -1,12 +1,12 @@
 import type { Redis } from 'ioredis';
-import { AggregateConsumer } from '../feed/aggregate-consumer.js';
-import type { VendorAuthError } from '../feed/errors.js';
-import { SnapshotPoller } from '../feed/snapshot-poller.js';
+import { AggregateConsumer } from './aggregate-consumer.js';
+import type { VendorAuthError } from '../shared/vendor/errors.js';
+import { SnapshotPoller } from '../shared/vendor/snapshot-poller.js';
 import type { SnapshotColumns } from '../shared/vendor/snapshot-columns.js';
 import type { DecodePool } from './decode-pool.js';
 import type { Recorder } from './recorder.js';
 import { DecodedSnapshotSource, type SnapshotBytesSource } from './decoded-snapshot-source.js';
-import type { Keys } from '../shared/keys.js';
+import type { Keys } from '../shared/bus/keys.js';
 import type { Logger } from '../shared/logger.js';
 import type { MarketCalendar } from '../shared/market/calendar.js';
 import type { MarketEvent, MarketSource, SourceStats } from './market-source.js';

@@ -1,8 +1,8 @@
 import type { Redis } from 'ioredis';
 import { z } from 'zod';
-import type { Keys } from '../shared/keys.js';
+import type { Keys } from '../shared/bus/keys.js';
 import type { Logger } from '../shared/logger.js';
-import type { OrchestratorMetrics } from '../shared/orchestrator-metrics.js';
+import type { OrchestratorMetrics } from '../shared/bus/orchestrator-metrics.js';
 import type { ListMessage, ScanRow, SnapshotMessage } from '../shared/protocol/messages.js';
 import type { SequencerState } from '../shared/scan/deltas.js';
 import { LIST_NAMES, type ListName } from '../shared/scan/lists.js';

@@ -3,7 +3,7 @@ import { once } from 'node:events';
 import path from 'node:path';
 import { Queue } from 'bullmq';
 import { afterEach, describe, expect, it } from 'vitest';
-import { QUEUES } from '../shared/keys.js';
+import { QUEUES } from '../shared/bus/keys.js';
 import { MarketCalendar } from '../shared/market/calendar.js';
 import { marketClock } from '../shared/market/session-clock.js';
 import { applyListMessage } from '../shared/scan/deltas.js';

@@ -4,7 +4,7 @@ import type { MarketColumns } from '../shared/scan/columns.js';
 import type { KernelParams } from '../shared/scan/kernel.js';
 import { mergeCandidates } from '../shared/scan/ranking-order.js';
 import type { Logger } from '../shared/logger.js';
-import type { ShardTask } from '../workers/scan-worker.js';
+import { scanWorkerFile, type ShardTask } from '../shared/worker-tasks/scan-shard.js';
 
 /** A shard failed twice in one scan (a worker crashed, threw or hung); the tick is skipped and counted. */
 export class ShardFailedError extends Error {
@@ -33,12 +33,6 @@ export interface ScanPoolOptions {
   readonly shardTimeoutMs?: number;
 }
 
-/** tsx runs the TypeScript sources; the build runs compiled JavaScript. The worker follows the caller. */
-function defaultWorkerFile(): URL {
-  const ext = import.meta.url.endsWith('.ts') ? '.ts' : '.js';
-  return new URL(`../workers/scan-worker${ext}`, import.meta.url);
-}
-
 /**
  * The scan kernel sharded over a fixed piscina pool. Each scan splits the table into one contiguous row
  * range per thread; merging the shards' top-K candidates gives exactly the single-threaded ranking because
@@ -60,7 +54,7 @@ export class ScanPool implements ShardRanker {
     this.threads = Math.max(1, o.threads ?? availableParallelism() - 1);
     this.logger = o.logger;
     this.shardTimeoutMs = o.shardTimeoutMs ?? DEFAULT_SHARD_TIMEOUT_MS;
-    const file = o.workerFile ?? defaultWorkerFile();
+    const file = o.workerFile ?? scanWorkerFile();
     this.pool = new Piscina<ShardTask, Int32Array>({
       filename: file.href,
       minThreads: this.threads,

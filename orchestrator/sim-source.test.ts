@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { Simulator, type SimulatorListener } from '../feed/sim/simulator.js';
+import { Simulator, type SimulatorListener } from '../shared/sim/simulator.js';
 import { createLogger } from '../shared/logger.js';
 import type { FullMarketSnapshotInput } from '../shared/vendor/snapshot-schema.js';
 import { ny } from '../test/utils/market.js';

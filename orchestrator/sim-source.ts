@@ -1,4 +1,4 @@
-import type { Simulator } from '../feed/sim/simulator.js';
+import type { Simulator } from '../shared/sim/simulator.js';
 import type { ScannerFilter } from '../shared/scan/filters-schema.js';
 import { DayBaselines, type VolumeDay } from '../shared/scan/history.js';
 import type { Logger } from '../shared/logger.js';

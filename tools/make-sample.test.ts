@@ -12,7 +12,7 @@ import type { TickerMetadata } from '../shared/scan/metadata.js';
 import { DEFAULT_SCAN_SETTINGS } from '../shared/scan/settings.js';
 import { AggregateEventSchema, type AggregateEvent } from '../shared/vendor/aggregate-schema.js';
 import { FullMarketSnapshotSchema, type FullMarketSnapshot } from '../shared/vendor/snapshot-schema.js';
-import { STORY_KINDS } from '../feed/sim/story-scripts.js';
+import { STORY_KINDS } from '../shared/sim/story-scripts.js';
 import {
   DEFAULT_OPTIONS,
   generateSample,

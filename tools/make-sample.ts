@@ -1,6 +1,6 @@
 /**
  * Generates the bundled sample market day for the replay tool (SPEC §10) from the market simulator
- * (`feed/sim`), so the sample and `FEED=sim` are the same market.
+ * (`shared/sim`), so the sample and `FEED=sim` are the same market.
  *
  *   npx tsx tools/make-sample.ts [--out samples] [--seed 42] [--date 2026-03-02] [--tickers 20]
  *
@@ -36,10 +36,10 @@ import { FIRST_SLOT_MINUTE, SLOT_MINUTES, SLOTS_PER_DAY } from '../shared/market
 import type { ScannerFilterInput } from '../shared/scan/filters-schema.js';
 import type { VolumeSlot } from '../shared/scan/history.js';
 import type { AggregateEvent } from '../shared/vendor/aggregate-schema.js';
-import { Simulator, type StoryInfo } from '../feed/sim/simulator.js';
-import { intBetween, pick, stream, type Rng } from '../feed/sim/random.js';
-import { DEFAULT_UNIVERSE_SIZE } from '../feed/sim/universe.js';
-import { STORY_KINDS, type StoryKind } from '../feed/sim/story-scripts.js';
+import { Simulator, type StoryInfo } from '../shared/sim/simulator.js';
+import { intBetween, pick, stream, type Rng } from '../shared/sim/random.js';
+import { DEFAULT_UNIVERSE_SIZE } from '../shared/sim/universe.js';
+import { STORY_KINDS, type StoryKind } from '../shared/sim/story-scripts.js';
 
 export interface SampleOptions {
   /** Simulator seed; the same seed (and other options) gives byte-identical files. */

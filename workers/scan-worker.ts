@@ -1,19 +1,9 @@
-import type { MarketColumns } from '../shared/scan/columns.js';
-import { scanKernel, type KernelParams } from '../shared/scan/kernel.js';
+import { scanKernel } from '../shared/scan/kernel.js';
+import type { ShardTask } from '../shared/worker-tasks/scan-shard.js';
 
-/**
- * A piscina task: run the scan kernel on rows [from, to) of the shared market table.
- *
- * The columns are SharedArrayBuffer-backed typed arrays, so posting them shares the memory instead of copying
- * it: the worker writes its rows' outputs in place and returns only its best `params.topK` row indices.
- */
-export interface ShardTask {
-  readonly cols: MarketColumns;
-  readonly params: KernelParams;
-  readonly from: number;
-  readonly to: number;
-}
+export type { ShardTask };
 
+/** Runs the scan kernel on one shard: outputs written in place, its best rows returned (see ShardTask). */
 export default function scanShard(task: ShardTask): Int32Array {
   return scanKernel(task.cols, task.params, task.from, task.to);
 }

@@ -8,7 +8,7 @@
  */
 import type { ListMessage, ScanRow } from '../../shared/protocol/messages.js';
 import { LIST_NAMES, type ListName } from '../../shared/scan/lists.js';
-import { ListClient, type ConnectionStatus, type ListClientError } from '../sdk/list-client.js';
+import { ListClient, type ConnectionStatus, type ListClientError } from '../../shared/sdk/list-client.js';
 import { COLUMNS, formatAge, formatClock, LIST_TITLES, MISSING, sessionTitle } from './format.js';
 
 const STATUS_TEXT: Readonly<Record<ConnectionStatus, string>> = {

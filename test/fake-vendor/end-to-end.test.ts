@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { PolygonRestClient } from '../../feed/polygon-rest.js';
-import { Simulator } from '../../feed/sim/simulator.js';
+import { PolygonRestClient } from '../../shared/vendor/polygon-rest.js';
+import { Simulator } from '../../shared/sim/simulator.js';
 import { startVendorStream } from '../../feed/vendor-stream.js';
 import { BullJobSink } from '../../orchestrator/bull-job-sink.js';
 import { DecodePool } from '../../orchestrator/decode-pool.js';

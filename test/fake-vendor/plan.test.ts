@@ -1,7 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { VendorAuthError } from '../../feed/errors.js';
-import { PolygonRestClient } from '../../feed/polygon-rest.js';
-import { Simulator } from '../../feed/sim/simulator.js';
+import { VendorAuthError } from '../../shared/vendor/errors.js';
+import { PolygonRestClient } from '../../shared/vendor/polygon-rest.js';
+import { Simulator } from '../../shared/sim/simulator.js';
 import { createLogger } from '../../shared/logger.js';
 import { decodeSnapshot } from '../../shared/vendor/snapshot-decoder.js';
 import { ManualClock } from './market.js';

@@ -2,7 +2,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
-import { PolygonRestClient } from '../../feed/polygon-rest.js';
+import { PolygonRestClient } from '../../shared/vendor/polygon-rest.js';
 import { createLogger } from '../../shared/logger.js';
 import { ReplayInputError } from '../../shared/replay/errors.js';
 import { ManualClock } from './market.js';

@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { PolygonRestClient } from '../../feed/polygon-rest.js';
-import { Simulator } from '../../feed/sim/simulator.js';
+import { PolygonRestClient } from '../../shared/vendor/polygon-rest.js';
+import { Simulator } from '../../shared/sim/simulator.js';
 import { createLogger } from '../../shared/logger.js';
 import { decodeSnapshot } from '../../shared/vendor/snapshot-decoder.js';
 import { ManualClock } from './market.js';

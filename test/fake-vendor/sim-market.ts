@@ -1,10 +1,10 @@
-import { SimClock, type SimStart } from '../../feed/sim/clock.js';
-import { Simulator } from '../../feed/sim/simulator.js';
+import { SimClock, type SimStart } from '../../shared/sim/clock.js';
+import { Simulator } from '../../shared/sim/simulator.js';
 import type { AggregateEvent } from '../../shared/vendor/aggregate-schema.js';
 import type { AggregateKind, FakeMarket, SnapshotBody, WantedAggregates } from './market.js';
 
 /*
- * The simulated market (feed/sim) behind the fake vendor: the same seeded universe, snapshot bodies and
+ * The simulated market (shared/sim) behind the fake vendor: the same seeded universe, snapshot bodies and
  * `A`/`AM` events the embedded FEED=sim produces, but delivered over the vendor's REST and WebSocket, so the
  * product's FEED=polygon path runs on a living market without a key. The simulator's methods are pure in the
  * instant, so serving a snapshot per request and aggregates per tick in any interleaving is safe.
@@ -16,7 +16,7 @@ export interface SimMarketOptions {
   readonly seed?: number;
   /** Universe size; default 12,000 (the simulator's). */
   readonly tickers?: number;
-  /** Where the market clock starts (feed/sim/clock.ts). Default 'now'. */
+  /** Where the market clock starts (shared/sim/clock.ts). Default 'now'. */
   readonly start?: SimStart;
   /** Market ms per wall ms; default 1. 60 runs a 04:00–20:00 day in 16 minutes. */
   readonly speed?: number;

@@ -4,7 +4,7 @@ import { fileURLToPath } from 'node:url';
 import { Publisher } from '../../orchestrator/publisher.js';
 import { createDb, type Db } from '../../shared/db/database.js';
 import { createLogger } from '../../shared/logger.js';
-import type { OrchestratorMetrics } from '../../shared/orchestrator-metrics.js';
+import type { OrchestratorMetrics } from '../../shared/bus/orchestrator-metrics.js';
 import type { ListMessage, ScanRow } from '../../shared/protocol/messages.js';
 import { ListSequencer } from '../../shared/scan/deltas.js';
 import { LIST_NAMES, type ListName } from '../../shared/scan/lists.js';
@@ -117,7 +117,7 @@ export class GatewayFixture {
     const code = `
       const { Redis } = await import('ioredis');
       const { startGateway } = await import(${url('../../gateway/server.ts')});
-      const { keys } = await import(${url('../../shared/keys.ts')});
+      const { keys } = await import(${url('../../shared/bus/keys.ts')});
       const { createDb } = await import(${url('../../shared/db/database.ts')});
       const { createLogger } = await import(${url('../../shared/logger.ts')});
       const e = process.env;

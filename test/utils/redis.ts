@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { Redis } from 'ioredis';
-import { keys, type Keys } from '../../shared/keys.js';
+import { keys, type Keys } from '../../shared/bus/keys.js';
 import type { ListMessage } from '../../shared/protocol/messages.js';
 
 export const testRedisUrl = process.env.TEST_REDIS_URL ?? 'redis://127.0.0.1:6379';

@@ -1,0 +1,56 @@
+import type { ListName } from '../scan/lists.js';
+
+/**
+ * Every Redis key, stream and BullMQ queue name the product uses, built in one place from one prefix
+ * (REDIS_PREFIX), so that two deployments — or two test runs — share a Redis without touching each other, and
+ * a move to Redis Cluster is a change here (hash tags), not at call sites.
+ */
+export interface Keys {
+  readonly prefix: string;
+  /** Stream of vendor aggregate events from the feed process to the orchestrator. */
+  readonly aggregatesStream: string;
+  /** Consumer group of the orchestrator on the aggregates stream. */
+  readonly aggregatesGroup: string;
+  /** Stream of published list messages (snapshot/delta), read by the gateways. */
+  readonly messagesStream: string;
+  /** Hash: list name → JSON of the list's current snapshot message. */
+  readonly listSnapshots: string;
+  /** JSON of the sequencer state (epoch, per-list seq, last ranking and sent rows) for restarts. */
+  readonly sequencerState: string;
+  /**
+   * Set: the hot set's current members, written by the orchestrator with each subscription change (atomically
+   * replaced). The feed loads it at start and on every vendor (re)connect, so its subscription converges to it
+   * even when change jobs were missed (feed restart) or stale (orchestrator restart).
+   */
+  readonly hotMembers: string;
+  /** Hash of the orchestrator's counters and gauges (shared/bus/orchestrator-metrics.ts), read by `/metrics`. */
+  readonly orchestratorMetrics: string;
+  /** Prefix passed to BullMQ (`prefix` option) so its keys live under ours. */
+  readonly bullPrefix: string;
+  /** Key of one list's snapshot inside {@link listSnapshots}. */
+  listField(list: ListName): string;
+}
+
+/** BullMQ queue names (within {@link Keys.bullPrefix}). */
+export const QUEUES = {
+  persistence: 'persist',
+  subscriptions: 'subscriptions',
+  backfill: 'backfill',
+  metadata: 'metadata',
+} as const;
+
+export function keys(prefix: string): Keys {
+  if (!/^[\w:.-]+$/.test(prefix)) throw new Error(`bad Redis prefix ${JSON.stringify(prefix)}`);
+  return {
+    prefix,
+    aggregatesStream: `${prefix}:feed:aggregates`,
+    aggregatesGroup: 'orchestrator',
+    messagesStream: `${prefix}:lists:messages`,
+    listSnapshots: `${prefix}:lists:snapshots`,
+    sequencerState: `${prefix}:lists:sequencer`,
+    hotMembers: `${prefix}:hot:members`,
+    orchestratorMetrics: `${prefix}:metrics:orchestrator`,
+    bullPrefix: `${prefix}:bull`,
+    listField: (list) => list,
+  };
+}

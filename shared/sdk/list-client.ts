@@ -1,0 +1,346 @@
+import { Backoff, type BackoffOptions } from '../backoff.js';
+import type {
+  ClientMessage,
+  ERROR_CODES,
+  ListMessage,
+  ScanRow,
+  ServerMessage,
+  SnapshotMessage,
+} from '../protocol/messages.js';
+import { LIST_NAMES, type ListName } from '../scan/lists.js';
+import { ListTracker, type ResyncReason } from './list-tracker.js';
+import {
+  describeSocketError,
+  globalSocket,
+  SOCKET_OPEN,
+  type SocketConstructor,
+  type SocketLike,
+} from './socket.js';
+
+/**
+ * Client SDK for the gateway's WebSocket protocol (SPEC §8), for browsers and Node, with no dependency.
+ *
+ * ```ts
+ * import WebSocket from 'ws'; // Node only; a browser uses its global WebSocket
+ * const client = new ListClient({ url: 'ws://127.0.0.1:8080/ws', lists: ['gappers_up'], WebSocket });
+ * client.onList((list, rows) => render(list, rows));
+ * client.start();
+ * ```
+ *
+ * It keeps every subscribed list's rows by applying snapshots and deltas, asks for a snapshot itself when it
+ * is out of step (the resync rule: list-tracker.ts), reconnects with capped exponential backoff and full
+ * jitter (reset by the first message of a connection) and resubscribes, and drops a connection that stays
+ * silent past its pings (a half-open TCP connection would otherwise look healthy forever).
+ */
+
+export type ConnectionStatus = 'connecting' | 'open' | 'closed';
+export type ListSelection = ListName | '*';
+export type ServerErrorCode = (typeof ERROR_CODES)[number];
+
+export type ListClientError =
+  /** An `error` message from the gateway (SPEC §8). */
+  | { readonly source: 'server'; readonly code: ServerErrorCode; readonly message: string }
+  /** The connection failed or was refused (e.g. `Unexpected server response: 401` in Node). */
+  | { readonly source: 'transport'; readonly message: string }
+  /** A frame that is not a message of the protocol, or a listener that threw. */
+  | { readonly source: 'client'; readonly message: string };
+
+export interface ListClientEvents {
+  /** A list changed: its rows in rank order (rank = index + 1) and the message that changed it. */
+  readonly list: (list: ListName, rows: readonly ScanRow[], msg: ListMessage) => void;
+  readonly status: (status: ConnectionStatus) => void;
+  readonly error: (error: ListClientError) => void;
+  /** The client asked for a list's snapshot because it was out of step. */
+  readonly resync: (list: ListName, reason: ResyncReason) => void;
+}
+
+export interface ListClientOptions {
+  /** The gateway's WebSocket URL, e.g. `ws://127.0.0.1:8080/ws` or `wss://scanner.example/ws`. */
+  readonly url: string;
+  /** Lists to subscribe to at start; default `['*']` (all 11). */
+  readonly lists?: readonly ListSelection[];
+  /** Sent as `?token=` (the gateway also accepts `Authorization: Bearer`, which browsers cannot set). */
+  readonly token?: string;
+  /** The WebSocket class: required in Node 20 (pass `ws`'s); default the global one. */
+  readonly WebSocket?: SocketConstructor;
+  /** Reconnect delays; default 500 ms growing to 30 s. */
+  readonly backoff?: BackoffOptions;
+  /**
+   * A `ping` is sent this often; when one is still unanswered a period later (and nothing else came), the
+   * connection is presumed dead, dropped and reopened. Default 10 000 ms.
+   */
+  readonly pingIntervalMs?: number;
+}
+
+const DEFAULT_BACKOFF: BackoffOptions = { initialMs: 500, maxMs: 30_000 };
+const DEFAULT_PING_INTERVAL_MS = 10_000;
+const CLOSE_NORMAL = 1000;
+
+type Listeners = { [K in keyof ListClientEvents]: Set<ListClientEvents[K]> };
+
+export class ListClient {
+  private readonly url: string;
+  private readonly Socket: SocketConstructor;
+  private readonly backoff: Backoff;
+  private readonly pingIntervalMs: number;
+  private readonly wanted = new Set<ListName>();
+  private readonly trackers = new Map<ListName, ListTracker>();
+  private readonly listeners: Listeners = {
+    list: new Set(),
+    status: new Set(),
+    error: new Set(),
+    resync: new Set(),
+  };
+  private socket: SocketLike | undefined;
+  private currentStatus: ConnectionStatus = 'closed';
+  private running = false;
+  private gotMessage = false;
+  private lastMessageAt = 0;
+  private lastPingAt = 0;
+  private pingId = 0;
+  private retryTimer: ReturnType<typeof setTimeout> | undefined;
+  private pingTimer: ReturnType<typeof setInterval> | undefined;
+
+  constructor(options: ListClientOptions) {
+    const url = new URL(options.url);
+    if (options.token !== undefined) url.searchParams.set('token', options.token);
+    this.url = url.toString();
+    const Socket = options.WebSocket ?? globalSocket();
+    if (!Socket)
+      throw new TypeError('no global WebSocket: pass one as the WebSocket option (e.g. from "ws")');
+    this.Socket = Socket;
+    this.backoff = new Backoff(options.backoff ?? DEFAULT_BACKOFF);
+    this.pingIntervalMs = options.pingIntervalMs ?? DEFAULT_PING_INTERVAL_MS;
+    for (const l of expand(options.lists ?? ['*'])) this.wanted.add(l);
+  }
+
+  get status(): ConnectionStatus {
+    return this.currentStatus;
+  }
+
+  /** A list's rows in rank order; empty before its first snapshot. */
+  rows(list: ListName): readonly ScanRow[] {
+    return this.trackers.get(list)?.held?.rows ?? [];
+  }
+
+  /** A list's current state as a snapshot message (epoch, seq, ts, rows), or undefined before the first. */
+  snapshot(list: ListName): SnapshotMessage | undefined {
+    return this.trackers.get(list)?.held;
+  }
+
+  /** Registers a listener; returns the function that removes it. */
+  on<K extends keyof ListClientEvents>(event: K, listener: ListClientEvents[K]): () => void {
+    const set = this.listeners[event] as Set<ListClientEvents[K]>;
+    set.add(listener);
+    return () => set.delete(listener);
+  }
+  onList(listener: ListClientEvents['list']): () => void {
+    return this.on('list', listener);
+  }
+  onStatus(listener: ListClientEvents['status']): () => void {
+    return this.on('status', listener);
+  }
+  onError(listener: ListClientEvents['error']): () => void {
+    return this.on('error', listener);
+  }
+  onResync(listener: ListClientEvents['resync']): () => void {
+    return this.on('resync', listener);
+  }
+
+  /** Connects (and keeps reconnecting until {@link stop}). */
+  start(): void {
+    if (this.running) return;
+    this.running = true;
+    this.connect();
+  }
+
+  /** Closes the connection and stops reconnecting. The rows held stay readable. */
+  stop(): void {
+    this.running = false;
+    clearTimeout(this.retryTimer);
+    this.retryTimer = undefined;
+    this.abandon();
+    this.setStatus('closed');
+  }
+
+  subscribe(lists: readonly ListSelection[]): void {
+    const added = expand(lists).filter((l) => !this.wanted.has(l));
+    for (const l of added) this.wanted.add(l);
+    if (added.length > 0) this.send({ op: 'subscribe', lists: added });
+  }
+
+  /** Stops receiving `lists` and forgets their rows. */
+  unsubscribe(lists: readonly ListSelection[]): void {
+    const removed = expand(lists).filter((l) => this.wanted.has(l));
+    for (const l of removed) {
+      this.wanted.delete(l);
+      this.trackers.delete(l);
+    }
+    if (removed.length > 0) this.send({ op: 'unsubscribe', lists: removed });
+  }
+
+  private connect(): void {
+    this.retryTimer = undefined;
+    this.setStatus('connecting');
+    let socket: SocketLike;
+    try {
+      socket = new this.Socket(this.url);
+    } catch (err) {
+      this.emit('error', { source: 'transport', message: err instanceof Error ? err.message : String(err) });
+      this.scheduleReconnect();
+      return;
+    }
+    this.socket = socket;
+    this.gotMessage = false;
+    socket.onopen = () => {
+      if (this.socket !== socket) return;
+      this.lastMessageAt = Date.now();
+      this.lastPingAt = 0;
+      for (const t of this.trackers.values()) t.reconnected();
+      if (this.wanted.size > 0) this.send({ op: 'subscribe', lists: this.selection() });
+      this.pingTimer = setInterval(() => this.ping(), this.pingIntervalMs);
+      this.setStatus('open');
+    };
+    socket.onmessage = (event) => {
+      if (this.socket !== socket) return;
+      this.lastMessageAt = Date.now();
+      if (!this.gotMessage) {
+        this.gotMessage = true;
+        this.backoff.reset();
+      }
+      try {
+        this.receive(event.data);
+      } catch (err) {
+        // A frame of the right type but the wrong shape: report it, keep the connection.
+        this.emit('error', { source: 'client', message: `bad message: ${String(err)}` });
+      }
+    };
+    socket.onerror = (event) => {
+      if (this.socket === socket)
+        this.emit('error', { source: 'transport', message: describeSocketError(event) });
+    };
+    socket.onclose = () => {
+      if (this.socket !== socket) return;
+      this.socket = undefined;
+      this.lost();
+    };
+  }
+
+  /** The connection ended (closed, refused, or presumed dead): report it and try again later. */
+  private lost(): void {
+    clearInterval(this.pingTimer);
+    this.pingTimer = undefined;
+    this.setStatus('closed');
+    this.scheduleReconnect();
+  }
+
+  private scheduleReconnect(): void {
+    if (!this.running || this.retryTimer !== undefined) return;
+    this.retryTimer = setTimeout(() => this.connect(), this.backoff.next());
+  }
+
+  /** Detaches and closes the current socket without waiting for its close handshake. */
+  private abandon(): void {
+    const socket = this.socket;
+    if (!socket) return;
+    this.socket = undefined;
+    clearInterval(this.pingTimer);
+    this.pingTimer = undefined;
+    socket.onopen = socket.onmessage = socket.onclose = null;
+    // Not null: the ws package emits 'error' when a socket still connecting is terminated, and an 'error' with
+    // no listener throws (uncaught). The browser's WebSocket is indifferent either way.
+    socket.onerror = () => {};
+    const terminate = (socket as { terminate?: () => void }).terminate;
+    if (terminate) terminate.call(socket);
+    else socket.close(CLOSE_NORMAL);
+  }
+
+  /**
+   * Liveness is judged on the answer to our own last ping, not on time since the last message: a background
+   * browser tab may run this timer only once a minute, and a quiet gateway may send nothing for longer.
+   */
+  private ping(): void {
+    const now = Date.now();
+    if (this.lastPingAt > this.lastMessageAt && now - this.lastPingAt >= this.pingIntervalMs) {
+      this.emit('error', { source: 'transport', message: 'no message from the gateway: reconnecting' });
+      this.abandon();
+      this.lost();
+      return;
+    }
+    this.lastPingAt = now;
+    this.send({ op: 'ping', id: ++this.pingId });
+  }
+
+  private receive(data: unknown): void {
+    let msg: ServerMessage;
+    try {
+      if (typeof data !== 'string') throw new Error('binary frame');
+      msg = JSON.parse(data) as ServerMessage;
+      if (typeof msg !== 'object' || msg === null || typeof msg.type !== 'string') throw new Error('no type');
+    } catch (err) {
+      this.emit('error', { source: 'client', message: `unreadable frame: ${(err as Error).message}` });
+      return;
+    }
+    switch (msg.type) {
+      case 'snapshot':
+      case 'delta':
+        return this.receiveList(msg);
+      case 'heartbeat':
+        for (const [list, seq] of Object.entries(msg.seqs)) {
+          const tracker = this.trackers.get(list as ListName);
+          if (tracker) this.act(list as ListName, tracker.checkSeq(seq, Date.now()));
+        }
+        return;
+      case 'error':
+        return this.emit('error', { source: 'server', code: msg.code, message: msg.message });
+      case 'pong':
+        return;
+    }
+  }
+
+  private receiveList(msg: ListMessage): void {
+    // After an unsubscribe, messages already on the wire still arrive.
+    if (!this.wanted.has(msg.list)) return;
+    let tracker = this.trackers.get(msg.list);
+    if (!tracker) this.trackers.set(msg.list, (tracker = new ListTracker()));
+    const result = tracker.apply(msg, Date.now());
+    if (result.kind === 'applied') this.emit('list', msg.list, result.snapshot.rows, msg);
+    else this.act(msg.list, result);
+  }
+
+  private act(list: ListName, result: ReturnType<ListTracker['apply']>): void {
+    if (result.kind !== 'resync') return;
+    this.send({ op: 'resync', list });
+    this.emit('resync', list, result.reason);
+  }
+
+  private selection(): ListSelection[] {
+    return this.wanted.size === LIST_NAMES.length ? ['*'] : [...this.wanted];
+  }
+
+  private send(msg: ClientMessage): void {
+    if (this.socket?.readyState === SOCKET_OPEN) this.socket.send(JSON.stringify(msg));
+  }
+
+  private setStatus(status: ConnectionStatus): void {
+    if (status === this.currentStatus) return;
+    this.currentStatus = status;
+    this.emit('status', status);
+  }
+
+  private emit<K extends keyof ListClientEvents>(event: K, ...args: Parameters<ListClientEvents[K]>): void {
+    for (const listener of this.listeners[event]) {
+      try {
+        (listener as (...a: Parameters<ListClientEvents[K]>) => void)(...args);
+      } catch (err) {
+        // A listener's bug must not break the connection; an error listener that throws is not re-reported.
+        if (event !== 'error')
+          this.emit('error', { source: 'client', message: `listener failed: ${String(err)}` });
+      }
+    }
+  }
+}
+
+function expand(lists: readonly ListSelection[]): ListName[] {
+  return lists.includes('*') ? [...LIST_NAMES] : [...new Set(lists as readonly ListName[])];
+}
