@@ -5,6 +5,7 @@ import type { Logger } from '../shared/logger.js';
 import type { ClientMessage, ERROR_CODES } from '../shared/protocol/messages.js';
 import type { ListName } from '../shared/scan/lists.js';
 import { requestToken, TokenCheck } from './auth.js';
+import { ClientPolicy, clientLimits, RATE_LIMIT_PER_SECOND } from './client-policy.js';
 import { parseClientMessage, selectedLists } from './client-protocol.js';
 import { registerHttpRoutes } from './http-routes.js';
 import { ListFeed } from './list-feed.js';
@@ -23,31 +24,8 @@ import {
 } from './uws.js';
 import { loadWebAssets, registerWebRoutes } from './web/assets.js';
 
-/*
- * Conflation policy (SPEC §8: a slow client never slows others nor grows memory without bound).
- *
- * Sizes: a fully populated row is 767 B of JSON (measured), so a 20-row snapshot is ≈ 15 KB and a snapshot of
- * all 11 lists ≈ 170 KB; a normal stream is ≈ 11 small deltas per 5 s scan plus hot rescans (a few KB/s).
- *
- * - `maxBackpressureBytes` (default 1 MiB) is uWS's hard per-socket cap: above it uWS drops what we send.
- * - Past CONFLATE_AT = cap / 2 (512 KiB ≈ 34 list snapshots behind) the socket leaves its list topics: it
- *   gets no more deltas. Half the cap stays free so that a full resync of all 11 lists still fits below it.
- *   Every publish batch is followed (same tick) by a scan of buffered amounts, so a message uWS dropped at the
- *   cap is always seen as conflation, never as a silent gap.
- * - Once drained to RESUME_AT = cap / 16 (64 KiB) (uWS `drain` event, or the 1 s sweep) it rejoins its topics
- *   and gets the current snapshot of each of its lists: it skipped the deltas in between, not their effect.
- * - Still above RESUME_AT `slowConsumerTimeoutMs` (default 30 s) after conflation began → `slow_consumer`
- *   error and close (uWS then waits ≈ 15 s for a close reply it will not get): a stuck client costs at most
- *   the cap in memory, for at most that long.
- */
-const DEFAULT_MAX_BACKPRESSURE = 1024 * 1024;
-const DEFAULT_SLOW_CONSUMER_TIMEOUT_MS = 30_000;
 /** Client frames are tiny (a subscribe to every list is < 300 B); uWS closes a socket sending more. */
 const MAX_PAYLOAD_BYTES = 4 * 1024;
-/** Client messages per socket per second; more get `rate_limited` and are ignored. */
-const RATE_LIMIT_PER_SECOND = 50;
-/** Bad frames (bad_request / unknown_list) a socket may send before it is closed. */
-const MAX_BAD_MESSAGES = 5;
 /** uWS idle timeout, s: its automatic pings keep a quiet but healthy client open. */
 const IDLE_TIMEOUT_S = 120;
 const CLOSE_POLICY_VIOLATION = 1008;
@@ -88,11 +66,8 @@ export class GatewayListenError extends Error {
 interface ClientState {
   readonly id: number;
   readonly lists: Set<ListName>;
-  /** ms when the socket was taken off its topics for backpressure; undefined when live. */
-  conflatedSince: number | undefined;
-  bad: number;
-  windowStart: number;
-  windowCount: number;
+  /** Rate limit, bad frames and conflation: the decisions, this file doing the I/O they name. */
+  readonly policy: ClientPolicy;
 }
 type Socket = WebSocket<ClientState>;
 
@@ -102,10 +77,8 @@ type Socket = WebSocket<ClientState>;
  */
 export async function startGateway(options: GatewayOptions): Promise<Gateway> {
   const { logger, redis, heartbeatMs } = options;
-  const cap = options.maxBackpressureBytes ?? DEFAULT_MAX_BACKPRESSURE;
-  const conflateAt = cap / 2;
-  const resumeAt = cap / 16;
-  const slowTimeoutMs = options.slowConsumerTimeoutMs ?? DEFAULT_SLOW_CONSUMER_TIMEOUT_MS;
+  // Conflation policy: see the design note in client-policy.ts.
+  const limits = clientLimits(options);
   const auth = new TokenCheck(options.tokens);
   const sockets = new Set<Socket>();
   let nextId = 1;
@@ -134,25 +107,24 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
     checkQueued = true;
     queueMicrotask(() => {
       checkQueued = false;
+      const now = Date.now();
       for (const ws of sockets) {
-        if (ws.getUserData().conflatedSince === undefined && ws.getBufferedAmount() > conflateAt)
-          conflate(ws);
+        if (ws.getUserData().policy.afterSend(now, ws.getBufferedAmount()) === 'conflate') conflate(ws);
       }
     });
   }
 
+  /** The policy has just marked `ws` conflated: take it off its list topics. */
   function conflate(ws: Socket): void {
     const s = ws.getUserData();
-    if (s.conflatedSince !== undefined) return;
-    s.conflatedSince = Date.now();
     metrics.conflations.inc();
     for (const l of s.lists) ws.unsubscribe(listTopic(l));
     logger.info({ client: s.id, buffered: ws.getBufferedAmount() }, 'slow client: deltas paused');
   }
 
+  /** The policy has just marked `ws` live again: back on its topics, with fresh snapshots. */
   function resume(ws: Socket): void {
     const s = ws.getUserData();
-    s.conflatedSince = undefined;
     logger.info({ client: s.id }, 'slow client drained: sending fresh snapshots');
     ws.cork(() => {
       for (const l of s.lists) {
@@ -163,14 +135,22 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
   }
 
   function send(ws: Socket, json: string): void {
-    const r = ws.send(json);
-    if (r === SEND_DROPPED || ws.getBufferedAmount() > conflateAt) conflate(ws);
+    const dropped = ws.send(json) === SEND_DROPPED;
+    if (ws.getUserData().policy.afterSend(Date.now(), ws.getBufferedAmount(), dropped) === 'conflate')
+      conflate(ws);
   }
 
   function sendSnapshot(ws: Socket, list: ListName): void {
     const snap = feed.snapshot(list);
     // Not published yet: the orchestrator's first message of a list is a snapshot, which the topic delivers.
     if (snap) send(ws, snap.json);
+  }
+
+  function closeSlowConsumer(ws: Socket): void {
+    logger.warn({ client: ws.getUserData().id, buffered: ws.getBufferedAmount() }, 'closing a slow consumer');
+    metrics.slowConsumerCloses.inc();
+    sendError(ws, 'slow_consumer', `not reading for more than ${limits.slowConsumerTimeoutMs} ms`);
+    ws.end(CLOSE_POLICY_VIOLATION, 'slow_consumer');
   }
 
   function sendError(ws: Socket, code: ErrorCode, message: string): void {
@@ -186,7 +166,7 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
           for (const l of selectedLists(msg.lists)) {
             s.lists.add(l);
             // A conflated socket gets its snapshots when it drains.
-            if (s.conflatedSince !== undefined) continue;
+            if (s.policy.conflated) continue;
             ws.subscribe(listTopic(l));
             sendSnapshot(ws, l);
           }
@@ -199,7 +179,7 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
         }
         return;
       case 'resync':
-        if (s.conflatedSince === undefined) sendSnapshot(ws, msg.list);
+        if (!s.policy.conflated) sendSnapshot(ws, msg.list);
         return;
       case 'ping':
         send(ws, JSON.stringify({ type: 'pong', id: msg.id }));
@@ -209,24 +189,21 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
 
   function onMessage(ws: Socket, data: ArrayBuffer, isBinary: boolean): void {
     const s = ws.getUserData();
-    const now = Date.now();
-    if (now - s.windowStart >= 1000) {
-      s.windowStart = now;
-      s.windowCount = 0;
-    }
-    if (++s.windowCount > RATE_LIMIT_PER_SECOND) {
-      // One error per window: answering every excess frame would amplify the flood.
-      if (s.windowCount === RATE_LIMIT_PER_SECOND + 1) {
+    switch (s.policy.onMessage(Date.now())) {
+      case 'accept':
+        break;
+      case 'notify_rate_limited':
         sendError(ws, 'rate_limited', `more than ${RATE_LIMIT_PER_SECOND} messages per second`);
-      }
-      return;
+        return;
+      case 'drop':
+        return;
     }
     const parsed = isBinary
       ? ({ ok: false, code: 'bad_request', message: 'binary frames are not accepted' } as const)
       : parseClientMessage(Buffer.from(data).toString('utf8'));
     if (parsed.ok) return handle(ws, parsed.msg);
     sendError(ws, parsed.code, parsed.message);
-    if (++s.bad >= MAX_BAD_MESSAGES) {
+    if (s.policy.onBadMessage() === 'close') {
       logger.info({ client: s.id }, 'closing a client after repeated bad messages');
       ws.end(CLOSE_POLICY_VIOLATION, 'too many bad messages');
     }
@@ -243,14 +220,7 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
       });
       return;
     }
-    const state: ClientState = {
-      id: nextId++,
-      lists: new Set(),
-      conflatedSince: undefined,
-      bad: 0,
-      windowStart: 0,
-      windowCount: 0,
-    };
+    const state: ClientState = { id: nextId++, lists: new Set(), policy: new ClientPolicy(limits) };
     res.upgrade(
       state,
       req.getHeader('sec-websocket-key'),
@@ -262,7 +232,7 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
 
   const app = App().ws<ClientState>('/ws', {
     maxPayloadLength: MAX_PAYLOAD_BYTES,
-    maxBackpressure: cap,
+    maxBackpressure: limits.maxBackpressureBytes,
     closeOnBackpressureLimit: 0,
     idleTimeout: IDLE_TIMEOUT_S,
     sendPingsAutomatically: true,
@@ -275,8 +245,7 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
     },
     message: onMessage,
     drain: (ws) => {
-      const s = ws.getUserData();
-      if (s.conflatedSince !== undefined && ws.getBufferedAmount() <= resumeAt) resume(ws);
+      if (ws.getUserData().policy.onDrain(ws.getBufferedAmount()) === 'resume') resume(ws);
     },
     close: (ws, code) => {
       sockets.delete(ws);
@@ -314,26 +283,21 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
     queueBackpressureCheck();
   }, heartbeatMs);
   // The drain event is the fast path back; the sweep also catches a socket that drained without one.
-  const sweep = setInterval(
-    () => {
-      const now = Date.now();
-      for (const ws of [...sockets]) {
-        const since = ws.getUserData().conflatedSince;
-        if (since === undefined) continue;
-        if (ws.getBufferedAmount() <= resumeAt) resume(ws);
-        else if (now - since > slowTimeoutMs) {
-          logger.warn(
-            { client: ws.getUserData().id, buffered: ws.getBufferedAmount() },
-            'closing a slow consumer',
-          );
-          metrics.slowConsumerCloses.inc();
-          sendError(ws, 'slow_consumer', `not reading for more than ${slowTimeoutMs} ms`);
-          ws.end(CLOSE_POLICY_VIOLATION, 'slow_consumer');
-        }
+  const sweep = setInterval(() => {
+    const now = Date.now();
+    for (const ws of [...sockets]) {
+      switch (ws.getUserData().policy.onSweep(now, ws.getBufferedAmount())) {
+        case 'resume':
+          resume(ws);
+          break;
+        case 'close_slow':
+          closeSlowConsumer(ws);
+          break;
+        case 'wait':
+          break;
       }
-    },
-    Math.min(1000, Math.max(50, slowTimeoutMs / 4)),
-  );
+    }
+  }, limits.sweepIntervalMs);
   logger.info({ host: options.host, port, auth: auth.enabled }, 'gateway listening');
 
   return {
