@@ -5,10 +5,9 @@ import { createLogger, type Logger } from '../shared/logger.js';
 import { MarketCalendar } from '../shared/market/calendar.js';
 import { nyTime } from '../shared/market/ny-time.js';
 import { SLOTS_PER_DAY } from '../shared/market/session-clock.js';
-import { runPool } from './pool.js';
-import { ProgressTracker, type ProgressListener } from './progress.js';
-import { PAID_PLAN_RATE, TokenBucket, type RateLimit } from './rate-limiter.js';
-import { describeError, isSymbolFailure } from './vendor-failures.js';
+import type { ProgressListener } from './progress.js';
+import { bucketFor, type RateLimit, type TokenBucket } from './rate-limiter.js';
+import { distinctSymbols, runVendorBatch, type SymbolFailure } from './vendor-batch.js';
 import { limitedPages } from './vendor-paging.js';
 import { slotsEndMs, slotsFromMinuteBars, type MinuteBar } from './volume-slots.js';
 
@@ -50,11 +49,8 @@ export interface BackfillOptions {
   readonly now?: () => number;
 }
 
-export interface BackfillFailure {
-  readonly symbol: string;
-  /** `VendorHttpError: GET /v2/aggs/…: HTTP 404: Data not found.` */
-  readonly error: string;
-}
+/** One symbol the vendor failed for; the run went on with the others. */
+export type BackfillFailure = SymbolFailure;
 
 export interface BackfillResult {
   /** The trading days covered, oldest first. */
@@ -66,7 +62,7 @@ export interface BackfillResult {
   /** Symbols finished, failed ones included. */
   readonly done: number;
   readonly errors: number;
-  /** The first {@link MAX_REPORTED_FAILURES} failures. */
+  /** The first failures, up to MAX_REPORTED_FAILURES (vendor-batch.ts). */
   readonly failures: BackfillFailure[];
   /** (symbol, date) pairs that got rows. */
   readonly daysWritten: number;
@@ -78,8 +74,6 @@ export interface BackfillResult {
   readonly aborted: boolean;
 }
 
-const MAX_REPORTED_FAILURES = 100;
-
 /** Fills `volume_slots` for `symbols` over the last `days` trading days before `before`. */
 export async function backfillVolumeSlots(options: BackfillOptions): Promise<BackfillResult> {
   const log = options.logger ?? createLogger('backfill');
@@ -87,87 +81,59 @@ export async function backfillVolumeSlots(options: BackfillOptions): Promise<Bac
   const calendar = options.calendar ?? new MarketCalendar();
   const before = options.before ?? nyTime(now()).date;
   const dates = tradingDaysBefore(calendar, before, options.days);
-  const symbols = [...new Set(options.symbols.map((s) => s.trim()).filter((s) => s !== ''))];
-  const limiter =
-    options.rateLimit instanceof TokenBucket
-      ? options.rateLimit
-      : new TokenBucket(options.rateLimit ?? PAID_PLAN_RATE);
+  const symbols = distinctSymbols(options.symbols);
+  const limiter = bucketFor(options.rateLimit);
   const requestsBefore = limiter.taken;
 
-  const complete = await completePairs(options.db, symbols, dates);
-  const work = symbols
-    .map((symbol) => ({ symbol, missing: dates.filter((d) => !complete.has(pairKey(symbol, d))) }))
-    .filter((w) => w.missing.length > 0);
+  const work = missingWork(symbols, dates, await completePairs(options.db, symbols, dates));
   log.info(
     { symbols: symbols.length, dates, todo: work.length, skipped: symbols.length - work.length },
     'volume slot backfill starting',
   );
 
-  // Our own controller: a VendorAuthError in one task must cancel the requests of the others.
-  const inner = new AbortController();
-  const onOuterAbort = () => inner.abort(options.signal?.reason);
-  if (options.signal?.aborted) inner.abort(options.signal.reason);
-  options.signal?.addEventListener('abort', onOuterAbort, { once: true });
-
-  const progress = new ProgressTracker('backfill', work.length, options.onProgress);
-  progress.report();
-  const failures: BackfillFailure[] = [];
   let daysWritten = 0;
   let rowsWritten = 0;
-  try {
-    await runPool(
-      work,
-      options.concurrency ?? 4,
-      async ({ symbol, missing }) => {
-        let rows: VolumeSlotRow[];
-        try {
-          rows = await fetchSlots(options.rest, limiter, symbol, missing, {
-            pageLimit: options.pageLimit ?? 50_000,
-            asOfMs: now(),
-            signal: inner.signal,
-          });
-        } catch (err) {
-          if (inner.signal.aborted) return; // stopped, not failed: the symbol is redone on the next run
-          if (!isSymbolFailure(err)) {
-            inner.abort(err);
-            throw err;
-          }
-          if (failures.length < MAX_REPORTED_FAILURES) failures.push({ symbol, error: describeError(err) });
-          // Debug: counted in the progress and listed in the result (see metadata-refresh.ts).
-          log.debug({ symbol, err: describeError(err) }, 'backfill of a symbol failed; continuing');
-          progress.tick(true);
-          return;
-        }
-        let written: number;
-        try {
-          written = await upsertVolumeSlots(options.db, rows);
-        } catch (err) {
-          inner.abort(err); // the database is down for every symbol: stop the requests in flight too
-          throw err;
-        }
-        // Added after the await, not `rowsWritten += await …`, which would lose concurrent adds.
-        rowsWritten += written;
-        daysWritten += new Set(rows.map((r) => r.date)).size;
-        progress.tick();
-      },
-      inner.signal,
-    );
-  } finally {
-    options.signal?.removeEventListener('abort', onOuterAbort);
-  }
+  const batch = await runVendorBatch({
+    phase: 'backfill',
+    items: work,
+    symbolOf: (w) => w.symbol,
+    concurrency: options.concurrency ?? 4,
+    signal: options.signal,
+    onProgress: options.onProgress,
+    logger: log,
+    failureMessage: 'backfill of a symbol failed; continuing',
+    work: async ({ symbol, missing }, unit) => {
+      const rows = await unit.request(() =>
+        fetchSlots(options.rest, limiter, symbol, missing, {
+          pageLimit: options.pageLimit ?? 50_000,
+          asOfMs: now(),
+          signal: unit.signal,
+        }),
+      );
+      if (rows === undefined) return; // failed: counted and listed by the batch, nothing to write
+      // A database error thrown here stops the batch, the requests in flight included.
+      const written = await upsertVolumeSlots(options.db, rows);
+      // Added after the await, not `rowsWritten += await …`, which would lose concurrent adds.
+      rowsWritten += written;
+      daysWritten += new Set(rows.map((r) => r.date)).size;
+    },
+  });
   const result: BackfillResult = {
     dates,
-    total: work.length,
+    total: batch.total,
     skipped: symbols.length - work.length,
-    done: progress.done,
-    errors: progress.errors,
-    failures,
+    done: batch.done,
+    errors: batch.errors,
+    failures: batch.failures,
     daysWritten,
     rowsWritten,
     requests: limiter.taken - requestsBefore,
-    aborted: options.signal?.aborted === true && progress.done < work.length,
+    aborted: batch.aborted,
   };
-  log.info({ ...result, failures: failures.length, dates: dates.length }, 'volume slot backfill finished');
+  log.info(
+    { ...result, failures: result.failures.length, dates: dates.length },
+    'volume slot backfill finished',
+  );
   return result;
 }
 
@@ -195,24 +161,45 @@ async function fetchSlots(
   missing: readonly string[],
   o: { pageLimit: number; asOfMs: number; signal: AbortSignal },
 ): Promise<VolumeSlotRow[]> {
-  const from = missing[0] as string;
-  const to = missing[missing.length - 1] as string;
-  const byDate = new Map<string, MinuteBar[]>(missing.map((d) => [d, []]));
-  const pages = rest.aggregates(symbol, 1, 'minute', from, to, {
+  const bars: MinuteBar[] = [];
+  const pages = rest.aggregates(symbol, 1, 'minute', missing[0] as string, missing.at(-1) as string, {
     limit: o.pageLimit,
     adjusted: true,
     sort: 'asc',
     signal: o.signal,
   });
-  for await (const page of limitedPages(pages, limiter, o.signal)) {
-    // Dates between `from` and `to` that are complete already come along; they are simply dropped.
-    for (const bar of page.results) byDate.get(nyTime(bar.t).date)?.push(bar);
-  }
+  for await (const page of limitedPages(pages, limiter, o.signal)) bars.push(...page.results);
+  return slotRows(symbol, missing, bars, o.asOfMs);
+}
+
+/**
+ * The slot rows of `missing` dates from one range of minute bars. Dates between the first and last missing
+ * one that are complete already come along in the range; they are dropped. A date without any bar gets no row.
+ */
+function slotRows(
+  symbol: string,
+  missing: readonly string[],
+  bars: readonly MinuteBar[],
+  asOfMs: number,
+): VolumeSlotRow[] {
+  const byDate = new Map<string, MinuteBar[]>(missing.map((d) => [d, []]));
+  for (const bar of bars) byDate.get(nyTime(bar.t).date)?.push(bar);
   const rows: VolumeSlotRow[] = [];
-  for (const [date, bars] of byDate) {
-    if (bars.length > 0) rows.push(...slotsFromMinuteBars(symbol, date, bars, { asOfMs: o.asOfMs }));
+  for (const [date, dayBars] of byDate) {
+    if (dayBars.length > 0) rows.push(...slotsFromMinuteBars(symbol, date, dayBars, { asOfMs }));
   }
   return rows;
+}
+
+/** Each symbol's dates that are not complete yet; symbols with none are left out (nothing to fetch). */
+function missingWork(
+  symbols: readonly string[],
+  dates: readonly string[],
+  complete: ReadonlySet<string>,
+): { readonly symbol: string; readonly missing: readonly string[] }[] {
+  return symbols
+    .map((symbol) => ({ symbol, missing: dates.filter((d) => !complete.has(pairKey(symbol, d))) }))
+    .filter((w) => w.missing.length > 0);
 }
 
 /** The (symbol, date) pairs among `symbols` × `dates` that already hold every slot, in one query. */

@@ -5,12 +5,18 @@ import { createLogger, type Logger } from '../shared/logger.js';
 import { MarketCalendar } from '../shared/market/calendar.js';
 import { nyTime } from '../shared/market/ny-time.js';
 import type { TickerMetadata } from '../shared/scan/metadata.js';
-import type { FreeFloat, ReferenceTicker, TickerDetails } from '../shared/vendor/reference-schema.js';
+import type { AggregateBar } from '../shared/vendor/aggregate-schema.js';
+import type { FreeFloat, ReferenceTicker } from '../shared/vendor/reference-schema.js';
 import { tradingDaysBefore } from './backfill.js';
-import { dailyAverages, metadataRow, type DailyAverages } from './metadata-row.js';
-import { runPool } from './pool.js';
+import { dailyAverages, metadataRow } from './metadata-row.js';
 import { ProgressTracker, type ProgressListener } from './progress.js';
-import { PAID_PLAN_RATE, TokenBucket, type RateLimit } from './rate-limiter.js';
+import { bucketFor, type RateLimit, type TokenBucket } from './rate-limiter.js';
+import {
+  distinctSymbols,
+  runVendorBatch,
+  type SymbolFailure,
+  type VendorBatchResult,
+} from './vendor-batch.js';
 import { describeError, isSymbolFailure } from './vendor-failures.js';
 import { limitedPages, listActiveTickers } from './vendor-paging.js';
 
@@ -21,8 +27,9 @@ import { limitedPages, listActiveTickers } from './vendor-paging.js';
  *   3. per ticker: details (name, exchange, type, market cap, shares, SIC → sector/industry) and, when
  *      asked, the last 30 daily bars for the volume/price averages (one more request per ticker);
  *   4. `upsertMetadata` once per `batchSize` rows, so an interrupted run keeps what it did.
- * Every request goes through one token bucket. A ticker whose requests fail is counted and still written
- * from what is known (the list row, the previous row); a refused key stops the run.
+ * Every request goes through one token bucket. Step 3 runs in the shared vendor batch (vendor-batch.ts): a
+ * ticker whose requests fail is counted and still written from what is known (the list row, the previous
+ * row); a refused key stops the run.
  */
 
 export interface MetadataRefreshOptions {
@@ -45,10 +52,8 @@ export interface MetadataRefreshOptions {
   readonly now?: () => number;
 }
 
-export interface MetadataFailure {
-  readonly symbol: string;
-  readonly error: string;
-}
+/** One ticker with a failed request; its row was still written from what is known. */
+export type MetadataFailure = SymbolFailure;
 
 export interface MetadataRefreshResult {
   /** Tickers in the universe. */
@@ -58,7 +63,7 @@ export interface MetadataRefreshResult {
   readonly written: number;
   /** Tickers with at least one failed request. */
   readonly errors: number;
-  /** The first 100 failures. */
+  /** The first failures, up to MAX_REPORTED_FAILURES (vendor-batch.ts). */
   readonly failures: MetadataFailure[];
   /** Float rows received; null when the float endpoint was not available (plan, outage). */
   readonly floats: number | null;
@@ -69,7 +74,6 @@ export interface MetadataRefreshResult {
 
 /** `ticker.any_of` values per float request: ~1.5 KB of URL, far below any proxy's limit. */
 const FLOAT_BATCH = 250;
-const MAX_REPORTED_FAILURES = 100;
 const AVERAGE_DAYS = 30;
 const EMPTY_RESULT: MetadataRefreshResult = {
   total: 0,
@@ -84,10 +88,7 @@ const EMPTY_RESULT: MetadataRefreshResult = {
 
 export async function refreshMetadata(options: MetadataRefreshOptions): Promise<MetadataRefreshResult> {
   const log = options.logger ?? createLogger('metadata');
-  const limiter =
-    options.rateLimit instanceof TokenBucket
-      ? options.rateLimit
-      : new TokenBucket(options.rateLimit ?? PAID_PLAN_RATE);
+  const limiter = bucketFor(options.rateLimit);
   const requestsBefore = limiter.taken;
   const { rest, signal } = options;
   const previous = new Map((await loadMetadata(options.db)).map((m) => [m.symbol, m]));
@@ -100,10 +101,7 @@ export async function refreshMetadata(options: MetadataRefreshOptions): Promise<
       new ProgressTracker('list', 0, options.onProgress).report();
       for (const t of await listActiveTickers(rest, limiter, signal)) listed.set(t.ticker, t);
     }
-    symbols =
-      options.symbols === undefined
-        ? [...listed.keys()]
-        : [...new Set(options.symbols.map((s) => s.trim()).filter((s) => s !== ''))];
+    symbols = options.symbols === undefined ? [...listed.keys()] : distinctSymbols(options.symbols);
     new ProgressTracker('float', 0, options.onProgress).report();
     const floatSymbols = options.symbols === undefined ? undefined : symbols;
     floats = await fetchFloats(rest, limiter, floatSymbols, log, signal);
@@ -112,32 +110,13 @@ export async function refreshMetadata(options: MetadataRefreshOptions): Promise<
     return { ...EMPTY_RESULT, requests: limiter.taken - requestsBefore, aborted: true };
   }
 
-  // A full refresh also sees who left: stored tickers the vendor no longer lists as active are kept (history,
-  // replays) but marked, so a filter on isActivelyTrading drops them. An empty listing is a vendor hiccup,
-  // not the end of the stock market: it marks nothing.
-  const delisted =
-    options.symbols === undefined && listed.size > 0
-      ? [...previous.values()]
-          .filter((m) => !listed.has(m.symbol) && m.isActivelyTrading !== false)
-          .map((m) => ({ ...m, isActivelyTrading: false }))
-      : [];
-
-  let averagesRange: { from: string; to: string } | undefined;
-  if (options.withAverages === true) {
-    const today = nyTime((options.now ?? Date.now)()).date;
-    const days = tradingDaysBefore(options.calendar ?? new MarketCalendar(), today, AVERAGE_DAYS);
-    averagesRange = { from: days[0] as string, to: days[days.length - 1] as string };
-  }
-
-  const inner = new AbortController();
-  const onOuterAbort = () => inner.abort(signal?.reason);
-  if (signal?.aborted) inner.abort(signal.reason);
-  signal?.addEventListener('abort', onOuterAbort, { once: true });
-  const progress = new ProgressTracker('details', symbols.length, options.onProgress);
-  progress.report();
-  const failures: MetadataFailure[] = [];
+  const averagesRange =
+    options.withAverages === true
+      ? averagesDays(options.calendar ?? new MarketCalendar(), (options.now ?? Date.now)())
+      : undefined;
   const batchSize = options.batchSize ?? 1000;
-  let pending: TickerMetadata[] = delisted;
+  // A full refresh also sees who left; see delistedRows.
+  let pending: TickerMetadata[] = options.symbols === undefined ? delistedRows(previous, listed) : [];
   let written = 0;
   const flush = async (all: boolean) => {
     while (pending.length >= (all ? 1 : batchSize)) {
@@ -148,60 +127,30 @@ export async function refreshMetadata(options: MetadataRefreshOptions): Promise<
     }
   };
 
-  let runError: unknown;
+  let batch: VendorBatchResult;
   try {
-    await runPool(
-      symbols,
-      options.concurrency ?? 4,
-      async (symbol) => {
-        let details: TickerDetails | undefined;
-        let averages: DailyAverages | undefined;
-        let failed: unknown;
-        const attempt = async (request: () => Promise<void>) => {
-          try {
-            await request();
-          } catch (err) {
-            if (inner.signal.aborted) throw err;
-            if (!isSymbolFailure(err)) {
-              inner.abort(err);
-              throw err;
-            }
-            failed ??= err;
-          }
-        };
-        try {
-          await attempt(async () => {
-            await limiter.take(inner.signal);
-            details = await rest.tickerDetails(symbol, { signal: inner.signal });
-          });
-          if (averagesRange !== undefined) {
-            const { from, to } = averagesRange;
-            await attempt(async () => {
-              const bars = [];
-              const pages = rest.aggregates(symbol, 1, 'day', from, to, {
-                adjusted: true,
-                signal: inner.signal,
-              });
-              for await (const page of limitedPages(pages, limiter, inner.signal)) bars.push(...page.results);
-              averages = dailyAverages(bars);
-            });
-          }
-        } catch (err) {
-          if (signal?.aborted) return; // stopped, not failed: the next run redoes the ticker
-          throw err;
-        }
-        if (failed !== undefined) {
-          if (failures.length < MAX_REPORTED_FAILURES)
-            failures.push({ symbol, error: describeError(failed) });
-          // Debug, not warn: failures are counted in the progress and listed in the result; a line each would
-          // bury a whole-market run's log (and break a CLI's progress line).
-          log.debug(
-            { symbol, err: describeError(failed) },
-            'metadata of a ticker failed; keeping what is known',
-          );
-        }
-        const known = details !== undefined || listed.has(symbol) || previous.has(symbol);
-        if (known) {
+    batch = await runVendorBatch({
+      phase: 'details',
+      items: symbols,
+      symbolOf: (symbol) => symbol,
+      concurrency: options.concurrency ?? 4,
+      signal,
+      onProgress: options.onProgress,
+      logger: log,
+      failureMessage: 'metadata of a ticker failed; keeping what is known',
+      work: async (symbol, unit) => {
+        // A failed request leaves its part undefined; the row is still written from what is known.
+        const details = await unit.request(async () => {
+          await limiter.take(unit.signal);
+          return rest.tickerDetails(symbol, { signal: unit.signal });
+        });
+        const averages =
+          averagesRange === undefined
+            ? undefined
+            : await unit.request(async () =>
+                dailyAverages(await fetchDailyBars(rest, limiter, symbol, averagesRange, unit.signal)),
+              );
+        if (details !== undefined || listed.has(symbol) || previous.has(symbol)) {
           pending.push(
             metadataRow(symbol, {
               listed: listed.get(symbol),
@@ -212,35 +161,64 @@ export async function refreshMetadata(options: MetadataRefreshOptions): Promise<
             }),
           );
         }
-        progress.tick(failed !== undefined);
         await flush(false);
       },
-      inner.signal,
-    );
+    });
   } catch (err) {
-    runError = err;
-  } finally {
-    signal?.removeEventListener('abort', onOuterAbort);
+    // What was fetched is written even when the run stops on an error (key refused); the error to report is
+    // the run's, not a second one from the database.
+    await flush(true).catch(() => undefined);
+    throw err;
   }
-  // What was fetched is written even when the run stops early (aborted, key refused).
-  try {
-    await flush(true);
-  } catch (err) {
-    runError ??= err;
-  }
-  if (runError !== undefined) throw runError;
+  await flush(true); // the last rows, also those of an aborted run
+
   const result: MetadataRefreshResult = {
-    total: symbols.length,
-    done: progress.done,
+    total: batch.total,
+    done: batch.done,
     written,
-    errors: progress.errors,
-    failures,
+    errors: batch.errors,
+    failures: batch.failures,
     floats: floats === undefined ? null : floats.size,
     requests: limiter.taken - requestsBefore,
-    aborted: signal?.aborted === true && progress.done < symbols.length,
+    aborted: batch.aborted,
   };
-  log.info({ ...result, failures: failures.length }, 'metadata refresh finished');
+  log.info({ ...result, failures: result.failures.length }, 'metadata refresh finished');
   return result;
+}
+
+/**
+ * Stored tickers the vendor no longer lists as active, marked so: kept (history, replays), but a filter on
+ * isActivelyTrading drops them. An empty listing is a vendor hiccup, not the end of the stock market: it
+ * marks nothing.
+ */
+function delistedRows(
+  previous: ReadonlyMap<string, TickerMetadata>,
+  listed: ReadonlyMap<string, ReferenceTicker>,
+): TickerMetadata[] {
+  if (listed.size === 0) return [];
+  return [...previous.values()]
+    .filter((m) => !listed.has(m.symbol) && m.isActivelyTrading !== false)
+    .map((m) => ({ ...m, isActivelyTrading: false }));
+}
+
+/** The range of the averages: the last {@link AVERAGE_DAYS} trading days before today in New York. */
+function averagesDays(calendar: MarketCalendar, nowMs: number): { from: string; to: string } {
+  const days = tradingDaysBefore(calendar, nyTime(nowMs).date, AVERAGE_DAYS);
+  return { from: days[0] as string, to: days.at(-1) as string };
+}
+
+/** One ticker's daily bars over `range`, every page through the job's bucket. */
+async function fetchDailyBars(
+  rest: Pick<PolygonRestClient, 'aggregates'>,
+  limiter: TokenBucket,
+  symbol: string,
+  range: { from: string; to: string },
+  signal: AbortSignal,
+): Promise<AggregateBar[]> {
+  const bars: AggregateBar[] = [];
+  const pages = rest.aggregates(symbol, 1, 'day', range.from, range.to, { adjusted: true, signal });
+  for await (const page of limitedPages(pages, limiter, signal)) bars.push(...page.results);
+  return bars;
 }
 
 /**

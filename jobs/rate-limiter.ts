@@ -24,6 +24,11 @@ export function planRateLimit(freePlan: boolean): RateLimit {
   return freePlan ? FREE_PLAN_RATE : PAID_PLAN_RATE;
 }
 
+/** The job's bucket: the one given (shared with other work), else a bucket of its own at `rate` (default paid). */
+export function bucketFor(rate: RateLimit | TokenBucket | undefined): TokenBucket {
+  return rate instanceof TokenBucket ? rate : new TokenBucket(rate ?? PAID_PLAN_RATE);
+}
+
 export class TokenBucket {
   readonly perSecond: number;
   readonly burst: number;

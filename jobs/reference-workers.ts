@@ -9,7 +9,7 @@ import { addDays } from '../shared/market/ny-time.js';
 import { backfillVolumeSlots, lastCompletedTradingDay, type BackfillResult } from './backfill.js';
 import { refreshMetadata, type MetadataRefreshResult } from './metadata-refresh.js';
 import type { JobProgress } from './progress.js';
-import { PAID_PLAN_RATE, TokenBucket, type RateLimit } from './rate-limiter.js';
+import { bucketFor, type RateLimit, type TokenBucket } from './rate-limiter.js';
 import { listActiveTickers } from './vendor-paging.js';
 
 /*
@@ -67,7 +67,7 @@ export const REFERENCE_SCHEDULES = {
 const PROGRESS_EVERY_MS = 1000;
 
 export function startBackfillWorker(o: ReferenceWorkerOptions): Worker<BackfillJobData, BackfillResult> {
-  const limiter = bucket(o.rateLimit);
+  const limiter = bucketFor(o.rateLimit);
   const calendar = o.calendar ?? new MarketCalendar();
   const now = o.now ?? Date.now;
   const worker = new Worker<BackfillJobData, BackfillResult>(
@@ -102,7 +102,7 @@ export function startBackfillWorker(o: ReferenceWorkerOptions): Worker<BackfillJ
 export function startMetadataWorker(
   o: ReferenceWorkerOptions,
 ): Worker<MetadataJobData, MetadataRefreshResult> {
-  const limiter = bucket(o.rateLimit);
+  const limiter = bucketFor(o.rateLimit);
   const worker = new Worker<MetadataJobData, MetadataRefreshResult>(
     QUEUES.metadata,
     async (job, _token, signal) => {
@@ -171,10 +171,6 @@ export async function scheduleReferenceJobs(o: {
   } finally {
     await Promise.all([metadata.close(), backfill.close()]);
   }
-}
-
-function bucket(rate: RateLimit | TokenBucket | undefined): TokenBucket {
-  return rate instanceof TokenBucket ? rate : new TokenBucket(rate ?? PAID_PLAN_RATE);
 }
 
 /** Forwards progress to the job, throttled; the last update of a phase always goes through. */
