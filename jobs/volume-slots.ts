@@ -1,6 +1,6 @@
 import type { VolumeSlotRow } from '../shared/db/types.js';
-import { MS_PER_MINUTE, nyWallClockToUtcMs } from '../shared/market/ny-time.js';
-import { FIRST_SLOT_MINUTE, SLOT_MINUTES, SLOTS_PER_DAY } from '../shared/market/session-clock.js';
+import { nyWallClockToUtcMs } from '../shared/market/ny-time.js';
+import { FIRST_SLOT_MINUTE, SLOT_MINUTES, SLOT_MS, SLOTS_PER_DAY } from '../shared/market/session-clock.js';
 
 /*
  * The RVOL history of one ticker-day (SPEC §3.1 `volume_slots`) derived from the vendor's minute bars.
@@ -20,8 +20,6 @@ import { FIRST_SLOT_MINUTE, SLOT_MINUTES, SLOTS_PER_DAY } from '../shared/market
  * - The 04:00–20:00 window never contains a DST switch (those happen at 02:00), so slot boundaries are plain
  *   offsets from 04:00's UTC instant on every date, including the two switch weekends' following Mondays.
  */
-
-const SLOT_MS = SLOT_MINUTES * MS_PER_MINUTE;
 
 /** What the conversion reads of a bar: its start (epoch ms) and its volume. */
 export interface MinuteBar {

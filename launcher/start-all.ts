@@ -1,23 +1,26 @@
 import { parseArgs } from 'node:util';
-import { Redis } from 'ioredis';
-import { startPersistenceWorker } from '../jobs/persistence-worker.js';
 import { loadConfig } from '../shared/config.js';
 import { closeDb, createDb } from '../shared/db/database.js';
 import { ensureDatabase, migrate } from '../shared/db/migrate.js';
 import { keys } from '../shared/bus/keys.js';
 import { createLogger } from '../shared/logger.js';
-import { createShutdown, shutdownOnSignals } from '../shared/process-lifecycle.js';
-import { startVendorStream } from '../feed/vendor-stream.js';
-import { startGateway } from '../gateway/server.js';
+import { createShutdown, EXIT_NOT_RETRYABLE, shutdownOnSignals } from '../shared/process-lifecycle.js';
+import { connectRedis } from '../shared/redis-connection.js';
+import type { VendorStream } from '../feed/vendor-stream.js';
+import { startFeed } from '../feed/start.js';
+import { startGateway, type Gateway } from '../gateway/server.js';
+import { gatewayOptions } from '../gateway/start.js';
 import { DashboardListenError, startDashboard, type Dashboard } from '../dashboard/server.js';
-import { MarketCalendar } from '../shared/market/calendar.js';
-import { assembleOrchestrator } from '../orchestrator/assemble.js';
+import { dashboardOptions } from '../dashboard/start.js';
+import { startJobs, type RunningJobs } from '../jobs/start.js';
+import { startOrchestrator, type RunningOrchestrator } from '../orchestrator/assemble.js';
 import { renderPublishedLists } from './terminal-view.js';
 
 /**
  * `npm start`: the whole scanner in one command for a newcomer — database created and migrated, the jobs
  * worker, the orchestrator on the configured feed (the simulated market by default), the WebSocket gateway, the
- * job dashboard — and the published lists redrawn in the terminal. Production runs the same parts as separate pm2 processes (ecosystem.config.cjs).
+ * job dashboard — and the published lists redrawn in the terminal. It composes each process's own start
+ * function in one Node process; production runs the same parts as separate pm2 processes (ecosystem.config.cjs).
  */
 const REDRAW_MS = 2000;
 
@@ -29,34 +32,18 @@ async function main(): Promise<void> {
   const logger = createLogger('scanner', process.env.LOG_LEVEL ?? 'warn');
   const say = (line: string) => process.stderr.write(`${line}\n`);
 
-  const redis = new Redis(config.REDIS_URL, { maxRetriesPerRequest: null, lazyConnect: true });
-  redis.on('error', (err) => logger.warn({ err: err.message }, 'redis connection error'));
-  try {
-    await redis.connect();
-    await redis.ping();
-  } catch (err) {
-    throw new Error(
-      `Redis is not reachable at ${config.REDIS_URL} (${(err as Error).message}). Start it (redis-server, or ` +
-        '`docker compose up -d`) or set REDIS_URL.',
-      { cause: err },
-    );
-  }
-
+  // A newcomer's first problem is usually that Redis is not running: say so before anything else.
+  const redis = await connectRedis(config, logger, { waitUntilReachable: true });
   const db = createDb(config.DATABASE_URL);
-  let persistence: ReturnType<typeof startPersistenceWorker> | undefined;
-  // BullMQ workers block on their connection, so the worker gets its own (closed in stop()).
-  const workerConnection = redis.duplicate({ maxRetriesPerRequest: null });
+  // BullMQ workers block on their connection, so the jobs get their own.
+  const jobsConnection = await connectRedis(config, logger);
+  let jobs: RunningJobs | undefined;
   try {
     if (await ensureDatabase(config.DATABASE_URL))
       say(`created database ${new URL(config.DATABASE_URL).pathname.slice(1)}`);
     const applied = await migrate(config.DATABASE_URL);
     if (applied.length) say(`applied migrations: ${applied.join(', ')}`);
-    persistence = startPersistenceWorker({
-      connection: workerConnection,
-      keys: keys(config.REDIS_PREFIX),
-      db,
-      logger,
-    });
+    jobs = await startJobs(config, { connection: jobsConnection, db, logger }, { referenceJobs: false });
   } catch (err) {
     say(
       `PostgreSQL is not usable at ${config.DATABASE_URL} (${(err as Error).message}); scanning without ` +
@@ -64,78 +51,53 @@ async function main(): Promise<void> {
     );
   }
 
-  const k = keys(config.REDIS_PREFIX);
+  // What is running so far: a fatal error may stop the scanner before every part has started.
+  const parts: {
+    orchestrator?: RunningOrchestrator;
+    feed?: VendorStream;
+    gateway?: Gateway;
+    dashboard?: Dashboard;
+    redraw?: NodeJS.Timeout;
+  } = {};
   const stop = createShutdown(async () => {
-    clearInterval(redraw);
+    clearInterval(parts.redraw);
     say('stopping…');
-    await vendorStream?.close();
-    await gateway.close();
-    await dashboard?.close();
-    await assembled.close();
-    await persistence?.close();
+    await parts.feed?.close();
+    await parts.gateway?.close();
+    await parts.dashboard?.close();
+    await parts.orchestrator?.close();
+    await jobs?.close();
     await closeDb(db);
-    workerConnection.disconnect();
+    jobsConnection.disconnect();
     redis.disconnect();
   });
-  const assembled = await assembleOrchestrator({
-    config,
-    logger,
-    redis,
-    keys: k,
-    db,
-    ...(args.record === undefined ? {} : { recordFile: args.record }),
-    onFatal: (err) => {
-      say(`stopping: ${err.message}`);
-      void stop('fatal', 2);
-    },
-  });
+  const onFatal = (err: Error): void => {
+    say(`stopping: ${err.message}`);
+    void stop('fatal', EXIT_NOT_RETRYABLE);
+  };
+
   say(
     `starting: FEED=${config.FEED}${config.FEED === 'sim' ? ` (${config.SIM_TICKERS} tickers, speed ${config.SIM_SPEED}×, from ${config.SIM_START})` : ''}; Ctrl-C stops`,
   );
-  await assembled.orchestrator.start();
-  // FEED=polygon: the feed's vendor WebSocket runs here too, so hot lists move between snapshots.
-  const vendorStream =
-    config.FEED === 'polygon' && config.apiKey
-      ? startVendorStream({
-          apiKey: config.apiKey,
-          url: config.POLYGON_WS_URL,
-          channels: config.POLYGON_WS_CHANNELS,
-          redis,
-          keys: k,
-          calendar: new MarketCalendar(),
-          logger,
-          onFatal: (err) => {
-            say(`stopping: ${err.message}`);
-            void stop('fatal', 2);
-          },
-        })
-      : undefined;
-
-  const gateway = await startGateway({
-    port: config.GATEWAY_PORT,
-    host: config.GATEWAY_HOST,
-    tokens: config.GATEWAY_TOKENS,
-    heartbeatMs: config.HEARTBEAT_MS,
-    redis,
-    keys: k,
-    db,
+  parts.orchestrator = await startOrchestrator(config, {
     logger,
+    redis,
+    db,
+    ...(args.record === undefined ? {} : { recordFile: args.record }),
+    onFatal,
   });
+  // FEED=polygon: the feed's vendor WebSocket runs here too, so hot lists move between snapshots.
+  if (config.FEED === 'polygon') parts.feed = startFeed(config, { redis, logger, onFatal });
+
+  const gateway = await startGateway(gatewayOptions(config, { redis, db, logger }));
+  parts.gateway = gateway;
   say(
     `web page: http://${config.GATEWAY_HOST}:${gateway.port}/ · clients: ws://${config.GATEWAY_HOST}:${gateway.port}/ws · REST: http://${config.GATEWAY_HOST}:${gateway.port}/api/lists`,
   );
   // The job dashboard is a convenience here: a taken DASHBOARD_PORT should not stop the scanner.
-  let dashboard: Dashboard | undefined;
   try {
-    dashboard = await startDashboard({
-      port: config.DASHBOARD_PORT,
-      host: config.DASHBOARD_HOST,
-      user: config.DASHBOARD_USER,
-      password: config.DASHBOARD_PASSWORD,
-      connection: redis,
-      keys: k,
-      logger,
-    });
+    const dashboard = await startDashboard(dashboardOptions(config, { redis, logger }));
+    parts.dashboard = dashboard;
     say(
       `jobs dashboard: http://${config.DASHBOARD_HOST}:${dashboard.port}/${config.DASHBOARD_PASSWORD ? ` (user ${config.DASHBOARD_USER})` : ''}`,
     );
@@ -144,9 +106,10 @@ async function main(): Promise<void> {
     say(`jobs dashboard not started: ${err.message}. Set DASHBOARD_PORT to a free port.`);
   }
 
+  const k = keys(config.REDIS_PREFIX);
   const tty = process.stdout.isTTY === true;
   let last = '';
-  const redraw = setInterval(() => {
+  parts.redraw = setInterval(() => {
     renderPublishedLists(redis, k, tty ? 5 : 3)
       .then((text) => {
         if (text === last) return;

@@ -5,7 +5,7 @@ import { PolygonRestClient } from '../shared/vendor/polygon-rest.js';
 import { Simulator } from '../shared/sim/simulator.js';
 import type { Config } from '../shared/config.js';
 import type { Db } from '../shared/db/database.js';
-import type { Keys } from '../shared/bus/keys.js';
+import { keys } from '../shared/bus/keys.js';
 import type { Logger } from '../shared/logger.js';
 import { MarketCalendar, overridesFromVendorUpcoming } from '../shared/market/calendar.js';
 import { scanSettingsFromConfig } from '../shared/scan/settings.js';
@@ -20,28 +20,47 @@ import { ReplaySource } from './replay-source.js';
 import { ScanPool } from './scan-pool.js';
 import { SimSource, simReferenceData } from './sim-source.js';
 
-export interface AssembledOrchestrator {
+export interface RunningOrchestrator {
   readonly orchestrator: Orchestrator;
   /** Stops the orchestrator gracefully, then its pool and queues (not the connections it was given). */
   close(): Promise<void>;
 }
 
-/**
- * Builds the orchestrator for the configured FEED: its source, reference data, thread pool and job queues.
- * Shared by the orchestrator process (main.ts) and the all-in-one `npm start` (launcher/start-all.ts).
- */
-export async function assembleOrchestrator(o: {
-  readonly config: Config;
+export interface OrchestratorDeps {
   readonly logger: Logger;
+  /** Publication, hot set and job queues; the caller owns it (close() leaves it open). */
   readonly redis: Redis;
-  readonly keys: Keys;
+  /** Reference data and filters; the caller owns it. */
   readonly db: Db;
   /** Write what the live source receives to this file as a recording (SPEC §10 `--record`). */
   readonly recordFile?: string;
   /** Called when the vendor refuses the API key (FEED=polygon): nothing more will arrive. */
   readonly onFatal: (err: Error) => void;
-}): Promise<AssembledOrchestrator> {
-  const { config, logger } = o;
+}
+
+/**
+ * The orchestrator for the configured FEED — its source, reference data, thread pool and job queues — started
+ * (state restored, the source running). The orchestrator process (main.ts) and the all-in-one `npm start`
+ * (launcher/start-all.ts) both run this.
+ * @throws VendorAuthError when the vendor refuses the key at its first call (FEED=polygon).
+ */
+export async function startOrchestrator(
+  config: Config,
+  deps: OrchestratorDeps,
+): Promise<RunningOrchestrator> {
+  const running = await assembleOrchestrator(config, deps);
+  try {
+    await running.orchestrator.start();
+  } catch (err) {
+    await running.close();
+    throw err;
+  }
+  return running;
+}
+
+async function assembleOrchestrator(config: Config, o: OrchestratorDeps): Promise<RunningOrchestrator> {
+  const k = keys(config.REDIS_PREFIX);
+  const { logger } = o;
   let calendar = new MarketCalendar();
   const decoder = new DecodePool({ threads: 1, logger });
   const recorder = o.recordFile === undefined ? undefined : new Recorder(o.recordFile);
@@ -79,7 +98,7 @@ export async function assembleOrchestrator(o: {
         decoder,
         ...(recorder ? { recorder } : {}),
         redis: o.redis,
-        keys: o.keys,
+        keys: k,
         intervalMs: config.SNAPSHOT_INTERVAL_MS,
         calendar,
         logger,
@@ -88,13 +107,13 @@ export async function assembleOrchestrator(o: {
       break;
     }
   }
-  const jobs = new BullJobSink(o.redis, o.keys);
+  const jobs = new BullJobSink(o.redis, k);
   const threads = Math.min(config.WORKER_THREADS, Math.max(1, availableParallelism()));
   const pool = new ScanPool({ threads, logger });
   const orchestrator = new Orchestrator({
     source,
     redis: o.redis,
-    keys: o.keys,
+    keys: k,
     reference,
     jobs,
     calendar,

@@ -2,8 +2,10 @@ import { spawn } from 'node:child_process';
 import { once } from 'node:events';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { ConfigError } from './config.js';
 import type { Logger } from './logger.js';
-import { createShutdown } from './process-lifecycle.js';
+import { createShutdown, EXIT_CRASH, EXIT_NOT_RETRYABLE, exitCodeOf } from './process-lifecycle.js';
+import { VendorAuthError } from './vendor/errors.js';
 
 const root = path.resolve(import.meta.dirname, '..');
 
@@ -89,5 +91,15 @@ describe('shutdownOnSignals (a real process)', () => {
     } finally {
       if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
     }
+  });
+});
+
+describe('exitCodeOf (how a failed start tells pm2 whether to restart)', () => {
+  it('makes an invalid configuration or a refused vendor key not retryable, and anything else a crash', () => {
+    expect(EXIT_NOT_RETRYABLE).toBe(2);
+    expect(exitCodeOf(new ConfigError('invalid configuration'))).toBe(EXIT_NOT_RETRYABLE);
+    expect(exitCodeOf(new VendorAuthError('refused', { status: 401 }))).toBe(EXIT_NOT_RETRYABLE);
+    expect(exitCodeOf(new Error('ECONNREFUSED'))).toBe(EXIT_CRASH);
+    expect(exitCodeOf('not even an error')).toBe(EXIT_CRASH);
   });
 });

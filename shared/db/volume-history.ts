@@ -1,3 +1,4 @@
+import { ISO_DATE_PATTERN } from '../market/ny-time.js';
 import { SLOTS } from '../scan/columns.js';
 import type { VolumeDay } from '../scan/history.js';
 import type { Queryable } from './database.js';
@@ -7,8 +8,6 @@ import type { VolumeSlotRow } from './types.js';
  * Reading RVOL history (SPEC §3.1) out of `volume_slots`: for every symbol, its N most recent dates strictly
  * before a date, as slot rows, as whole days, or streamed a chunk of symbols at a time.
  */
-
-const DATE = /^\d{4}-\d{2}-\d{2}$/;
 
 /** Every symbol in volume_slots, found by a loose index scan (next symbol > previous) on the primary key. */
 const ALL_SYMBOLS_CTE = `symbols AS (
@@ -81,7 +80,7 @@ export async function loadVolumeHistory(
 }
 
 function checkLookbackArgs(beforeDate: string, lookbackDays: number): void {
-  if (!DATE.test(beforeDate)) {
+  if (!ISO_DATE_PATTERN.test(beforeDate)) {
     throw new RangeError(`beforeDate must be YYYY-MM-DD, got ${JSON.stringify(beforeDate)}`);
   }
   if (!Number.isSafeInteger(lookbackDays) || lookbackDays < 1) {

@@ -27,7 +27,8 @@ const EPOCH_WEEKDAY = 4;
  */
 const MAX_CACHED_HOURS = 48;
 
-const DATE_RE = /^(\d{4})-(\d{2})-(\d{2})$/;
+/** A 'YYYY-MM-DD' date's shape (year, month and day captured); whether it is a real date is {@link dayIndexOf}'s job. */
+export const ISO_DATE_PATTERN = /^(\d{4})-(\d{2})-(\d{2})$/;
 
 const wallClockFormat = new Intl.DateTimeFormat('en-US', {
   timeZone: 'America/New_York',
@@ -173,7 +174,7 @@ export function weekdayOf(date: string): number {
 
 /** Days since 1970-01-01 of a strictly valid 'YYYY-MM-DD' date (2026-02-30 is rejected, not rolled over). */
 export function dayIndexOf(date: string): number {
-  const m = DATE_RE.exec(date);
+  const m = ISO_DATE_PATTERN.exec(date);
   if (m === null) throw new RangeError(`not a YYYY-MM-DD date: ${JSON.stringify(date)}`);
   const y = Number(m[1]);
   const mo = Number(m[2]);

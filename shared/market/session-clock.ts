@@ -13,10 +13,11 @@ export const SLOTS_PER_DAY = 192;
 /** 04:00, the start of slot 0 and of pre-market. */
 export const FIRST_SLOT_MINUTE = 240;
 
-/** Post-market lasts four hours after the close: until 20:00, or 17:00 after an early close. */
-const POST_MARKET_MINUTES = 240;
+/** Post-market lasts four hours after the close (SPEC §1): until 20:00, or 17:00 after an early close. */
+export const POST_MARKET_MINUTES = 240;
+/** Length of one RVOL slot in milliseconds. */
+export const SLOT_MS = SLOT_MINUTES * MS_PER_MINUTE;
 
-const SLOT_MS = SLOT_MINUTES * MS_PER_MINUTE;
 const FIRST_SLOT_MS = FIRST_SLOT_MINUTE * MS_PER_MINUTE;
 const SLOTS_END_MS = FIRST_SLOT_MS + SLOTS_PER_DAY * SLOT_MS;
 const OPEN_MS = OPEN_MINUTE * MS_PER_MINUTE;

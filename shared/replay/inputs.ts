@@ -6,6 +6,7 @@ import {
   type ScannerFilter,
   InvalidFilterError,
 } from '../scan/filters-schema.js';
+import { ISO_DATE_PATTERN } from '../market/ny-time.js';
 import type { VolumeSlot } from '../scan/history.js';
 import type { TickerMetadata } from '../scan/metadata.js';
 import { ReplayInputError } from './errors.js';
@@ -30,7 +31,6 @@ function reject(error: ReplayInputError, onBad: BadInputHandler | undefined): vo
 }
 
 const HISTORY_HEADER = 'symbol,date,slot,cum_volume';
-const DATE = /^\d{4}-\d{2}-\d{2}$/;
 const SYMBOL = /^[A-Za-z0-9.\-:/]{1,20}$/;
 
 /**
@@ -59,7 +59,8 @@ function historyRow(line: string): VolumeSlot | string {
   if (parts.length !== 4) return 'expected 4 comma-separated fields';
   const [symbol, date, slotText, volumeText] = parts as [string, string, string, string];
   if (!SYMBOL.test(symbol)) return 'bad symbol';
-  if (!DATE.test(date) || Number.isNaN(Date.parse(`${date}T00:00:00Z`))) return 'bad date (want YYYY-MM-DD)';
+  if (!ISO_DATE_PATTERN.test(date) || Number.isNaN(Date.parse(`${date}T00:00:00Z`)))
+    return 'bad date (want YYYY-MM-DD)';
   const slot = Number(slotText);
   if (!Number.isInteger(slot) || slot < 0 || slot > 191) return 'slot must be an integer 0..191';
   const cumVolume = Number(volumeText);

@@ -1,6 +1,6 @@
 import { MarketCalendar, OPEN_MINUTE } from '../market/calendar.js';
 import { nyTime, nyWallClockToUtcMs } from '../market/ny-time.js';
-import { FIRST_SLOT_MINUTE } from '../market/session-clock.js';
+import { FIRST_SLOT_MINUTE, POST_MARKET_MINUTES } from '../market/session-clock.js';
 
 /**
  * The simulator's clock: maps wall time to simulated time, in real time (`speed: 1`) or accelerated
@@ -36,8 +36,6 @@ export interface SimClockOptions {
 }
 
 const SESSIONS: readonly SessionName[] = ['PRE_MARKET', 'MARKET_OPEN', 'POST_MARKET'];
-/** Post-market lasts four hours after the close (SPEC §1). */
-const POST_MARKET_MINUTES = 240;
 
 export class SimClock {
   /** The simulated instant at `wallStartMs` (moved to the next session when `skipClosed`). */

@@ -1,7 +1,12 @@
 import type { MarketCalendar } from '../market/calendar.js';
 import { OPEN_MINUTE } from '../market/calendar.js';
 import { MS_PER_MINUTE, nyWallClockToUtcMs } from '../market/ny-time.js';
-import { FIRST_SLOT_MINUTE, SLOT_MINUTES, SLOTS_PER_DAY } from '../market/session-clock.js';
+import {
+  FIRST_SLOT_MINUTE,
+  POST_MARKET_MINUTES,
+  SLOT_MINUTES,
+  SLOTS_PER_DAY,
+} from '../market/session-clock.js';
 
 /**
  * The minute grid of one trading day and the intraday profiles the model draws from.
@@ -12,8 +17,6 @@ import { FIRST_SLOT_MINUTE, SLOT_MINUTES, SLOTS_PER_DAY } from '../market/sessio
  */
 
 export const DAY_MINUTES = SLOTS_PER_DAY * SLOT_MINUTES;
-/** Post-market lasts four hours after the close (SPEC §1). */
-const POST_MARKET_MINUTES = 240;
 /** The vendor clears snapshot data at 03:30 ET (reference §3). */
 const CLEAR_MINUTE_OF_DAY = 3 * 60 + 30;
 

@@ -1,0 +1,31 @@
+import type { Redis } from 'ioredis';
+import { keys } from '../shared/bus/keys.js';
+import type { Config } from '../shared/config.js';
+import type { Queryable } from '../shared/db/database.js';
+import type { Logger } from '../shared/logger.js';
+import type { GatewayOptions } from './server.js';
+
+export interface GatewayDeps {
+  /** The list feed's reader; the caller owns it (the gateway's close() leaves it open). */
+  readonly redis: Redis;
+  /** Filters CRUD and ticker lookups; the lists themselves never touch PostgreSQL. The caller owns it. */
+  readonly db: Queryable;
+  readonly logger: Logger;
+}
+
+/**
+ * The gateway's options from the configuration: `startGateway(gatewayOptions(config, deps))` is what the
+ * gateway process (main.ts) and the all-in-one `npm start` (launcher/start-all.ts) both run.
+ */
+export function gatewayOptions(config: Config, deps: GatewayDeps): GatewayOptions {
+  return {
+    port: config.GATEWAY_PORT,
+    host: config.GATEWAY_HOST,
+    tokens: config.GATEWAY_TOKENS,
+    heartbeatMs: config.HEARTBEAT_MS,
+    redis: deps.redis,
+    keys: keys(config.REDIS_PREFIX),
+    db: deps.db,
+    logger: deps.logger,
+  };
+}

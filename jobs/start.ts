@@ -1,0 +1,65 @@
+import type { Worker } from 'bullmq';
+import type { Redis } from 'ioredis';
+import { keys } from '../shared/bus/keys.js';
+import type { Config } from '../shared/config.js';
+import type { Queryable } from '../shared/db/database.js';
+import type { Logger } from '../shared/logger.js';
+import { PolygonRestClient } from '../shared/vendor/polygon-rest.js';
+import { startPersistenceWorker } from './persistence-worker.js';
+import { PAID_PLAN_RATE, TokenBucket } from './rate-limiter.js';
+import { scheduleReferenceJobs, startBackfillWorker, startMetadataWorker } from './reference-workers.js';
+
+export interface JobsDeps {
+  /** BullMQ workers block on Redis: a connection of their own. The caller owns it (close() leaves it open). */
+  readonly connection: Redis;
+  /** The caller owns it. */
+  readonly db: Queryable;
+  readonly logger: Logger;
+}
+
+export interface JobsOptions {
+  /**
+   * Run and schedule the history backfill and metadata refresh when a vendor key is set. Default true. `npm
+   * start` leaves them off: a newcomer's scanner persists its scans, and the nightly jobs spend the key's
+   * request budget on every listed stock.
+   */
+  readonly referenceJobs?: boolean;
+}
+
+export interface RunningJobs {
+  /** The queues worked, for the start-up log. */
+  readonly queues: readonly string[];
+  /** Cancels the running jobs (long reference jobs resume where they stopped next time) and closes the workers. */
+  close(): Promise<void>;
+}
+
+/**
+ * The jobs process's BullMQ workers as configured: scan and volume-slot persistence always, and with a vendor
+ * key the scheduled history backfill and metadata refresh. What jobs/main.ts and `npm start` both run.
+ */
+export async function startJobs(
+  config: Config,
+  deps: JobsDeps,
+  options: JobsOptions = {},
+): Promise<RunningJobs> {
+  const { connection, db, logger } = deps;
+  const k = keys(config.REDIS_PREFIX);
+  const workers: Worker[] = [startPersistenceWorker({ connection, keys: k, db, logger })];
+  const referenceJobs = options.referenceJobs ?? true;
+  if (referenceJobs && config.apiKey !== undefined) {
+    const rest = new PolygonRestClient({ apiKey: config.apiKey, baseUrl: config.POLYGON_REST_URL, logger });
+    // One bucket for both: they spend the same key's request budget.
+    const reference = { connection, keys: k, db, rest, logger, rateLimit: new TokenBucket(PAID_PLAN_RATE) };
+    workers.push(startBackfillWorker(reference), startMetadataWorker(reference));
+    await scheduleReferenceJobs({ connection, keys: k });
+  } else if (referenceJobs) {
+    logger.info('no vendor API key: history backfill and metadata refresh are not scheduled');
+  }
+  return {
+    queues: workers.map((w) => w.name),
+    close: async () => {
+      for (const w of workers) w.cancelAllJobs('shutdown');
+      await Promise.allSettled(workers.map((w) => w.close()));
+    },
+  };
+}
