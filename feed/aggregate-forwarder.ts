@@ -1,32 +1,15 @@
 import type { Redis } from 'ioredis';
+import { appendAggregates, DEFAULT_AGGREGATES_MAXLEN } from '../shared/bus/aggregates.js';
 import type { Keys } from '../shared/bus/keys.js';
 import type { AggregateEvent } from '../shared/vendor/aggregate-schema.js';
 
 /*
- * Feed process → orchestrator: every vendor aggregate goes into the Redis stream
- * `keys(prefix).aggregatesStream`, one entry per event, the events of one or more WebSocket frames in one
- * pipeline (one round trip per batch instead of per event: ~1.5M pipelined ops/s here against ~100K
+ * Feed process → orchestrator: every vendor aggregate goes into the aggregates stream (its contract — key, field
+ * names, cap — is shared/bus/aggregates.ts), one entry per event, the events of one or more WebSocket frames in
+ * one pipeline (one round trip per batch instead of per event: ~1.5M pipelined ops/s here against ~100K
  * unpipelined, ARCHITECTURE.md). ioredis writes commands in call order on one connection, so entries keep
  * frame order. How many writes may be pending at once is forward-queue.ts's business.
- *
- * The stream is capped with `MAXLEN ~`: the orchestrator is the only reader and acknowledges as it goes,
- * so the cap only matters when it is down, and then the oldest per-second bars are the least useful thing
- * to keep. `~` lets Redis trim whole macro-nodes, which is far cheaper than an exact cap.
  */
-
-/**
- * Entries kept, approximately: ~7.5 minutes of a full hot set (11 lists × 20 = 220 symbols, SPEC §5/§7) all
- * trading every second, far more on a normal day — enough to ride out an orchestrator restart.
- */
-export const DEFAULT_STREAM_MAXLEN = 100_000;
-
-/** Field names of a stream entry; aggregate-consumer.ts reads the same ones. */
-export const STREAM_FIELDS = {
-  /** The vendor event as JSON. */
-  event: 'e',
-  /** When the feed process received the frame, epoch ms. */
-  receivedAt: 'r',
-} as const;
 
 /** One WebSocket frame's aggregates and when the feed received them. */
 export interface ForwardFrame {
@@ -37,20 +20,20 @@ export interface ForwardFrame {
 export interface AggregateForwarderOptions {
   readonly redis: Redis;
   readonly keys: Keys;
-  /** Approximate stream cap. Default {@link DEFAULT_STREAM_MAXLEN}. */
+  /** Approximate stream cap. Default {@link DEFAULT_AGGREGATES_MAXLEN}. */
   readonly maxLen?: number;
 }
 
 export class AggregateForwarder {
   private readonly redis: Redis;
-  private readonly stream: string;
+  private readonly keys: Keys;
   private readonly maxLen: number;
   private forwardedCount = 0;
 
   constructor(options: AggregateForwarderOptions) {
     this.redis = options.redis;
-    this.stream = options.keys.aggregatesStream;
-    this.maxLen = options.maxLen ?? DEFAULT_STREAM_MAXLEN;
+    this.keys = options.keys;
+    this.maxLen = options.maxLen ?? DEFAULT_AGGREGATES_MAXLEN;
     if (!Number.isInteger(this.maxLen) || this.maxLen < 1) throw new RangeError(`bad maxLen ${this.maxLen}`);
   }
 
@@ -73,27 +56,15 @@ export class AggregateForwarder {
     const pipeline = this.redis.pipeline();
     let count = 0;
     for (const { events, receivedAtMs } of frames) {
-      const receivedAt = String(receivedAtMs);
-      for (const event of events) {
-        count++;
-        pipeline.xadd(
-          this.stream,
-          'MAXLEN',
-          '~',
-          this.maxLen,
-          '*',
-          STREAM_FIELDS.event,
-          JSON.stringify(event),
-          STREAM_FIELDS.receivedAt,
-          receivedAt,
-        );
-      }
+      count += events.length;
+      appendAggregates(pipeline, this.keys, events, receivedAtMs, this.maxLen);
     }
     if (count === 0) return [];
     const results = (await pipeline.exec()) ?? [];
     const ids: string[] = [];
     for (const [error, id] of results) {
-      if (error) throw new Error(`XADD to ${this.stream} failed: ${error.message}`, { cause: error });
+      if (error)
+        throw new Error(`XADD to ${this.keys.aggregatesStream} failed: ${error.message}`, { cause: error });
       ids.push(String(id));
     }
     this.forwardedCount += ids.length;

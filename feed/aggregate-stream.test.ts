@@ -4,12 +4,9 @@ import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { keys, type Keys } from '../shared/bus/keys.js';
 import { createLogger } from '../shared/logger.js';
 import type { AggregateEvent } from '../shared/vendor/aggregate-schema.js';
-import {
-  AggregateConsumer,
-  type AggregateConsumerOptions,
-  type StreamAggregate,
-} from '../orchestrator/aggregate-consumer.js';
-import { AggregateForwarder, STREAM_FIELDS } from './aggregate-forwarder.js';
+import { STREAM_FIELDS, type StreamAggregate } from '../shared/bus/aggregates.js';
+import { AggregateConsumer, type AggregateConsumerOptions } from '../orchestrator/aggregate-consumer.js';
+import { AggregateForwarder } from './aggregate-forwarder.js';
 
 const silent = createLogger('test', 'silent');
 const S0 = Date.UTC(2026, 2, 2, 15, 0, 0);

@@ -6,7 +6,8 @@ import { createLogger } from '../shared/logger.js';
 import type { AggregateEvent } from '../shared/vendor/aggregate-schema.js';
 import { PrivateRedis } from '../test/utils/redis-server.js';
 import { freshRedis } from '../test/utils/redis.js';
-import { AggregateForwarder, STREAM_FIELDS } from './aggregate-forwarder.js';
+import { STREAM_FIELDS } from '../shared/bus/aggregates.js';
+import { AggregateForwarder } from './aggregate-forwarder.js';
 import { ForwardQueue } from './forward-queue.js';
 
 const logger = createLogger('test', 'silent');

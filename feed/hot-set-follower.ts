@@ -1,6 +1,5 @@
 import type { Redis } from 'ioredis';
-import type { SubscriptionChange } from '../orchestrator/hot-set.js';
-import { loadHotMembers } from '../shared/bus/hot-set.js';
+import { loadHotMembers, type SubscriptionChange } from '../shared/bus/hot-set.js';
 import type { Keys } from '../shared/bus/keys.js';
 import type { Logger } from '../shared/logger.js';
 

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { BullJobSink } from '../orchestrator/bull-job-sink.js';
-import type { SubscriptionChange } from '../orchestrator/hot-set.js';
+import type { SubscriptionChange } from '../shared/bus/hot-set.js';
 import { createLogger } from '../shared/logger.js';
 import { freshRedis } from '../test/utils/redis.js';
 import { startSubscriptionWorker } from './subscription-worker.js';

@@ -1,13 +1,13 @@
-import { Worker } from 'bullmq';
+import type { Worker } from 'bullmq';
 import type { Redis } from 'ioredis';
-import type { SubscriptionJob } from '../orchestrator/bull-job-sink.js';
-import { QUEUES, type Keys } from '../shared/bus/keys.js';
+import { createSubscriptionChangeWorker, type SubscriptionChange } from '../shared/bus/hot-set.js';
+import type { Keys } from '../shared/bus/keys.js';
 import type { Logger } from '../shared/logger.js';
 
 /** What the worker drives: HotSetFollower fits (it orders the changes with its resyncs). */
 export interface SubscriptionTarget {
   /** Applies one change; awaited, so the next job waits for it. */
-  apply(change: SubscriptionJob): void | Promise<void>;
+  apply(change: SubscriptionChange): void | Promise<void>;
 }
 
 /**
@@ -19,15 +19,15 @@ export function startSubscriptionWorker(o: {
   readonly keys: Keys;
   readonly target: SubscriptionTarget;
   readonly logger: Logger;
-}): Worker<SubscriptionJob> {
-  const worker = new Worker<SubscriptionJob>(
-    QUEUES.subscriptions,
-    async (job) => {
-      await o.target.apply(job.data);
-      o.logger.debug({ ...job.data }, 'subscriptions changed');
+}): Worker<SubscriptionChange> {
+  const worker = createSubscriptionChangeWorker({
+    connection: o.connection,
+    keys: o.keys,
+    apply: async (change) => {
+      await o.target.apply(change);
+      o.logger.debug({ ...change }, 'subscriptions changed');
     },
-    { connection: o.connection, prefix: o.keys.bullPrefix, concurrency: 1 },
-  );
+  });
   worker.on('error', (err) => o.logger.error({ err }, 'subscription worker error'));
   return worker;
 }

@@ -1,26 +1,19 @@
 import type { Redis } from 'ioredis';
-import { z } from 'zod';
 import { Backoff, sleep, type BackoffOptions } from '../shared/backoff.js';
 import type { Keys } from '../shared/bus/keys.js';
-import type { Logger } from '../shared/logger.js';
+import { readListMessages, type ListMessageEntry } from '../shared/bus/list-messages.js';
 import {
-  deltaMessageSchema,
-  snapshotMessageSchema,
-  type ListMessage,
-  type SnapshotMessage,
-} from '../shared/protocol/messages.js';
+  readListSnapshot,
+  readListSnapshotsAndLastId,
+  type StoredSnapshot,
+} from '../shared/bus/list-snapshots.js';
+import type { Logger } from '../shared/logger.js';
+import type { ListMessage, SnapshotMessage } from '../shared/protocol/messages.js';
 import { LIST_NAMES, type ListName } from '../shared/scan/lists.js';
 import { advanceSnapshot } from '../shared/protocol/advance.js';
 
-const listMessageSchema = z.discriminatedUnion('type', [snapshotMessageSchema, deltaMessageSchema]);
-
 /** CLIENT SETNAME of the blocking stream reader. */
 export const LIST_FEED_CONNECTION_NAME = 'gateway-list-feed';
-
-/** A stored message that does not parse: logged and skipped, the list resyncs at its next message. */
-export class BadListMessage extends Error {
-  override readonly name = 'BadListMessage';
-}
 
 export interface ListFeedOptions {
   /** Used for snapshot reads; the blocking XREAD runs on a duplicate of it. */
@@ -128,29 +121,21 @@ export class ListFeed {
   }
 
   private async bootstrap(): Promise<void> {
-    const { redis, keys } = this.options;
-    const results = await redis
-      .multi()
-      .hgetall(keys.listSnapshots)
-      .xrevrange(keys.messagesStream, '+', '-', 'COUNT', 1)
-      .exec();
-    if (!results) throw new Error('snapshot bootstrap MULTI aborted');
-    const [[hErr, hash], [xErr, last]] = results as [
-      [Error | null, Record<string, string>],
-      [Error | null, [string, string[]][]],
-    ];
-    if (hErr || xErr) throw hErr ?? xErr;
+    const { snapshots, lastMessageId } = await readListSnapshotsAndLastId(
+      this.options.redis,
+      this.options.keys,
+    );
     for (const l of LIST_NAMES) {
-      const text = hash[keys.listField(l)];
+      const stored = snapshots[l];
       const before = this.held.get(l)?.msg;
-      if (text === undefined || !this.hold(l, text)) continue;
+      if (stored === undefined || !this.hold(l, stored)) continue;
       // A client may have subscribed while the list was not loaded (Redis was failing): the snapshot is the
       // first message of the list it receives. At start-up nobody is subscribed and this costs nothing.
       const now = this.snapshot(l)!;
       if (before?.seq !== now.msg.seq || before.epoch !== now.msg.epoch)
         this.options.onMessage(now.msg, now.json);
     }
-    this.lastId = last[0]?.[0] ?? '0-0';
+    this.lastId = lastMessageId;
     this.booted = true;
     this.options.logger.info({ lists: this.held.size, from: this.lastId }, 'list snapshots loaded');
   }
@@ -161,19 +146,11 @@ export class ListFeed {
     while (!this.closed) {
       try {
         if (!this.booted) await this.bootstrap();
-        const reply = (await conn.xread(
-          'COUNT',
-          batchCount,
-          'BLOCK',
-          blockMs,
-          'STREAMS',
-          keys.messagesStream,
-          this.lastId,
-        )) as [string, [string, string[]][]][] | null;
+        const entries = await readListMessages(conn, keys, this.lastId, { count: batchCount, blockMs });
         this.backoff.reset();
-        for (const [id, fields] of reply?.[0]?.[1] ?? []) {
-          this.lastId = id;
-          await this.handle(fields);
+        for (const entry of entries) {
+          this.lastId = entry.id;
+          await this.handle(entry);
         }
       } catch (err) {
         if (this.closed) break;
@@ -184,49 +161,37 @@ export class ListFeed {
     }
   }
 
-  private async handle(fields: string[]): Promise<void> {
-    const json = fields[fields.indexOf('m') + 1];
-    let msg: ListMessage;
-    try {
-      if (json === undefined) throw new BadListMessage('entry without field m');
-      const r = listMessageSchema.safeParse(JSON.parse(json));
-      if (!r.success) throw new BadListMessage(r.error.issues[0]?.message ?? 'invalid');
-      msg = r.data;
-    } catch (err) {
-      this.options.logger.error({ err }, 'skipping a bad list message');
+  private async handle(entry: ListMessageEntry): Promise<void> {
+    if (!entry.ok) {
+      // Skipped: the list resyncs at its next message (which then does not follow).
+      this.options.logger.error({ err: entry.error }, 'skipping a bad list message');
       return;
     }
+    const { message: msg, json } = entry;
     const next = advanceSnapshot(this.held.get(msg.list)?.msg, msg);
     if (next === 'stale') return;
     if (next !== 'gap') {
       this.held.set(msg.list, { msg: next, json: next === msg ? json : undefined });
-      this.options.onMessage(msg, json!);
+      this.options.onMessage(msg, json);
       return;
     }
-    const text = await this.options.redis.hget(
-      this.options.keys.listSnapshots,
-      this.options.keys.listField(msg.list),
-    );
+    const stored = await readListSnapshot(this.options.redis, this.options.keys, msg.list);
     this.options.logger.warn(
       { list: msg.list, seq: msg.seq },
       'list message out of sequence; reloaded snapshot',
     );
-    if (text === null || !this.hold(msg.list, text)) return;
+    if (stored === undefined || !this.hold(msg.list, stored)) return;
     const reloaded = this.snapshot(msg.list)!;
     this.options.onMessage(reloaded.msg, reloaded.json);
   }
 
-  /** Holds a stored snapshot; false (and logged) if it does not parse. */
-  private hold(list: ListName, text: string): boolean {
-    try {
-      const r = snapshotMessageSchema.safeParse(JSON.parse(text));
-      if (!r.success || r.data.list !== list)
-        throw new BadListMessage(`stored snapshot of ${list} is invalid`);
-      this.held.set(list, { msg: r.data, json: text });
-      return true;
-    } catch (err) {
-      this.options.logger.error({ err, list }, 'ignoring a bad stored snapshot');
+  /** Holds a stored snapshot; false (and logged) if it did not parse. */
+  private hold(list: ListName, stored: StoredSnapshot): boolean {
+    if (!stored.ok) {
+      this.options.logger.error({ err: stored.error, list }, 'ignoring a bad stored snapshot');
       return false;
     }
+    this.held.set(list, { msg: stored.msg, json: stored.json });
+    return true;
   }
 }

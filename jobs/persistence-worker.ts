@@ -1,9 +1,9 @@
-import { Worker } from 'bullmq';
+import type { Worker } from 'bullmq';
 import type { Redis } from 'ioredis';
+import type { Keys } from '../shared/bus/keys.js';
+import { createPersistWorker, type PersistJob } from '../shared/bus/persistence-jobs.js';
 import { insertScanResults, upsertVolumeSlots, type Queryable } from '../shared/db/database.js';
-import { QUEUES, type Keys } from '../shared/bus/keys.js';
 import type { Logger } from '../shared/logger.js';
-import type { PersistJob } from '../orchestrator/bull-job-sink.js';
 
 /**
  * Writes each scan's ranked rows to `scan_results` and the live volume slots to `volume_slots` (SPEC §9). At-least-once: a failed write (database down)
@@ -16,11 +16,11 @@ export function startPersistenceWorker(o: {
   readonly db: Queryable;
   readonly logger: Logger;
   readonly concurrency?: number;
-}): Worker<PersistJob> {
-  const worker = new Worker<PersistJob>(
-    QUEUES.persistence,
-    async (job) => {
-      const data = job.data;
+}): Worker<PersistJob, { written: number }> {
+  const worker = createPersistWorker({
+    connection: o.connection,
+    keys: o.keys,
+    handle: async (data) => {
       const written =
         data.kind === 'slots'
           ? await upsertVolumeSlots(o.db, data.rows)
@@ -29,8 +29,8 @@ export function startPersistenceWorker(o: {
     },
     // One at a time, in queue order: a later write of the same volume slot must land last. At one scan and at
     // most one slot batch per 5 s, a single consumer has ample headroom (a 200-row insert takes milliseconds).
-    { connection: o.connection, prefix: o.keys.bullPrefix, concurrency: o.concurrency ?? 1 },
-  );
+    concurrency: o.concurrency ?? 1,
+  });
   worker.on('failed', (job, err) =>
     o.logger.warn({ err, job: job?.id, attempts: job?.attemptsMade }, 'scan persistence failed; will retry'),
   );

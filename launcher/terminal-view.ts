@@ -1,5 +1,6 @@
 import type { Redis } from 'ioredis';
 import type { Keys } from '../shared/bus/keys.js';
+import { readListSnapshots } from '../shared/bus/list-snapshots.js';
 import type { ScanRow, SnapshotMessage } from '../shared/protocol/messages.js';
 import { LIST_NAMES, type ListName } from '../shared/scan/lists.js';
 import { formatListsTable } from '../orchestrator/lists-table.js';
@@ -9,12 +10,12 @@ import { formatListsTable } from '../orchestrator/lists-table.js';
  * what is published is what a client gets. Used by `npm start` until the web page exists.
  */
 export async function renderPublishedLists(redis: Redis, keys: Keys, rowsPerList: number): Promise<string> {
-  const stored = await redis.hgetall(keys.listSnapshots);
+  const stored = await readListSnapshots(redis, keys);
   const lists = {} as Record<ListName, readonly ScanRow[]>;
   let latest: SnapshotMessage | undefined;
   for (const name of LIST_NAMES) {
-    const text = stored[keys.listField(name)];
-    const msg = text ? (JSON.parse(text) as SnapshotMessage) : undefined;
+    const snapshot = stored[name];
+    const msg = snapshot?.ok ? snapshot.msg : undefined;
     lists[name] = msg?.rows ?? [];
     if (msg && (!latest || msg.ts > latest.ts)) latest = msg;
   }

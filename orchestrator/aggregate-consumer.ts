@@ -1,12 +1,18 @@
 import type { Redis } from 'ioredis';
+import {
+  decodeAggregateEntry,
+  ensureAggregatesGroup,
+  readAggregates,
+  type AggregateEntry,
+  type StreamAggregate,
+} from '../shared/bus/aggregates.js';
 import type { Keys } from '../shared/bus/keys.js';
 import { createLogger, type Logger } from '../shared/logger.js';
-import { AggregateEventSchema, type AggregateEvent } from '../shared/vendor/aggregate-schema.js';
 import { Backoff, sleep } from '../shared/backoff.js';
-import { STREAM_FIELDS } from '../feed/aggregate-forwarder.js';
 
 /*
- * Orchestrator side of the aggregates stream (aggregate-forwarder.ts writes it): a consumer group read
+ * Orchestrator side of the aggregates stream (contract: shared/bus/aggregates.ts; the feed's
+ * aggregate-forwarder.ts writes it): a consumer group read
  * with blocking XREADGROUP, XACK once the handler has succeeded, and XAUTOCLAIM of entries another
  * consumer (a crashed orchestrator, or this one after a handler failure) left pending for longer than
  * `reclaimIdleMs`, at start and every `reclaimEveryMs`. Delivery is at-least-once: a handler must
@@ -20,13 +26,6 @@ import { STREAM_FIELDS } from '../feed/aggregate-forwarder.js';
  * The blocking reads use their own connection (a duplicate of the one given), since a blocked connection
  * cannot carry the acks; stop() disconnects it to end a block at once instead of waiting it out.
  */
-
-/** One stream entry, decoded. */
-export interface StreamAggregate {
-  readonly id: string;
-  readonly event: AggregateEvent;
-  readonly receivedAtMs: number;
-}
 
 export interface AggregateConsumerOptions {
   /** For acks, group creation and reclaims; not blocked, not closed by the consumer. */
@@ -61,8 +60,6 @@ export interface AggregateConsumerStats {
   readonly handlerErrors: number;
   readonly redisErrors: number;
 }
-
-type Entry = [id: string, fields: string[] | null];
 
 export class AggregateConsumer {
   private readonly redis: Redis;
@@ -148,7 +145,7 @@ export class AggregateConsumer {
         cursor,
         'COUNT',
         count,
-      )) as [string, Entry[], string[]?];
+      )) as [string, AggregateEntry[], string[]?];
       cursor = reply[0];
       // Redis 6.2 returns entries trimmed away by MAXLEN with null fields (7.0 drops them itself).
       const gone = reply[1].filter(([, fields]) => fields === null).map(([id]) => id);
@@ -165,11 +162,7 @@ export class AggregateConsumer {
   }
 
   private async ensureGroup(): Promise<void> {
-    try {
-      await this.redis.xgroup('CREATE', this.stream, this.group, this.options.startId ?? '$', 'MKSTREAM');
-    } catch (error) {
-      if (!/BUSYGROUP/.test((error as Error).message)) throw error;
-    }
+    await ensureAggregatesGroup(this.redis, this.options.keys, this.options.startId ?? '$');
   }
 
   private async run(): Promise<void> {
@@ -183,20 +176,12 @@ export class AggregateConsumer {
           await this.reclaim();
           nextReclaim = performance.now() + reclaimEveryMs;
         }
-        const reply = (await this.blocking.xreadgroup(
-          'GROUP',
-          this.group,
-          this.options.consumer,
-          'COUNT',
-          this.options.count ?? 500,
-          'BLOCK',
-          this.options.blockMs ?? 1_000,
-          'STREAMS',
-          this.stream,
-          '>',
-        )) as [string, Entry[]][] | null;
+        const entries = await readAggregates(this.blocking, this.options.keys, this.options.consumer, {
+          count: this.options.count ?? 500,
+          blockMs: this.options.blockMs ?? 1_000,
+        });
         backoff.reset();
-        for (const [, entries] of reply ?? []) await this.process(entries);
+        await this.process(entries);
       } catch (error) {
         if (signal.aborted) break;
         const message = (error as Error).message;
@@ -211,11 +196,11 @@ export class AggregateConsumer {
   }
 
   /** Decodes, hands the batch over and acks it; a failing handler leaves it pending. */
-  private async process(entries: readonly Entry[]): Promise<void> {
+  private async process(entries: readonly AggregateEntry[]): Promise<void> {
     const batch: StreamAggregate[] = [];
     const malformed: string[] = [];
     for (const [id, fields] of entries) {
-      const decoded = decode(id, fields);
+      const decoded = decodeAggregateEntry(id, fields);
       if (decoded === undefined) malformed.push(id);
       else batch.push(decoded);
     }
@@ -244,25 +229,4 @@ export class AggregateConsumer {
     if (ids.length === 0) return;
     this.counters.acked += await this.redis.xack(this.stream, this.group, ...ids);
   }
-}
-
-function decode(id: string, fields: readonly string[] | null): StreamAggregate | undefined {
-  if (fields === null) return undefined;
-  let json: string | undefined;
-  let receivedAt: string | undefined;
-  for (let i = 0; i + 1 < fields.length; i += 2) {
-    if (fields[i] === STREAM_FIELDS.event) json = fields[i + 1];
-    else if (fields[i] === STREAM_FIELDS.receivedAt) receivedAt = fields[i + 1];
-  }
-  if (json === undefined) return undefined;
-  let value: unknown;
-  try {
-    value = JSON.parse(json);
-  } catch {
-    return undefined;
-  }
-  const parsed = AggregateEventSchema.safeParse(value);
-  if (!parsed.success) return undefined;
-  const receivedAtMs = Number(receivedAt);
-  return { id, event: parsed.data, receivedAtMs: Number.isFinite(receivedAtMs) ? receivedAtMs : 0 };
 }

@@ -1,7 +1,6 @@
 import type { Redis } from 'ioredis';
-import { loadHotMembers, saveHotMembers } from '../shared/bus/hot-set.js';
+import { loadHotMembers, saveHotMembers, type SubscriptionChange } from '../shared/bus/hot-set.js';
 import type { Keys } from '../shared/bus/keys.js';
-import type { SubscriptionChange } from './hot-set.js';
 import type { JobSink } from './job-sink.js';
 
 /**

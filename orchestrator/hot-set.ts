@@ -1,8 +1,4 @@
-/** A change to the per-second subscriptions, sent to the feed as a BullMQ job. */
-export interface SubscriptionChange {
-  readonly subscribe: readonly string[];
-  readonly unsubscribe: readonly string[];
-}
+import type { SubscriptionChange } from '../shared/bus/hot-set.js';
 
 /**
  * The hot set of SPEC §7: the union of every list's symbols. A symbol is subscribed as soon as it enters;

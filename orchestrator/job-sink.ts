@@ -1,5 +1,5 @@
+import type { SubscriptionChange } from '../shared/bus/hot-set.js';
 import type { ScanResultRow, VolumeSlotRow } from '../shared/db/types.js';
-import type { SubscriptionChange } from './hot-set.js';
 
 /**
  * Where the orchestrator hands work it does not do itself: persisting scans and changing the feed's

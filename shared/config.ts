@@ -1,5 +1,6 @@
 import os from 'node:os';
 import { z } from 'zod';
+import { DEFAULT_STREAM_MAXLEN } from './bus/list-messages.js';
 import { EnvFileError, loadDefaultEnvFileOnce } from './env-file.js';
 
 /**
@@ -95,7 +96,7 @@ export const configSchema = z.object({
   /** How often the orchestrator re-reads filters from the database (changes apply without a restart). */
   FILTERS_RELOAD_MS: int(100).default(10_000),
   /** Approximate cap of the Redis stream of list messages read by the gateways. */
-  MESSAGES_STREAM_MAXLEN: int(100).default(100_000),
+  MESSAGES_STREAM_MAXLEN: int(100).default(DEFAULT_STREAM_MAXLEN),
   /** A symbol leaving every list is unsubscribed from the per-second stream after this long out. */
   HOT_GRACE_MS: int(0).default(60_000),
   /** Gateway heartbeat period. */

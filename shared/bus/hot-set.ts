@@ -1,10 +1,12 @@
+import { Queue, Worker } from 'bullmq';
 import type { Redis } from 'ioredis';
-import type { Keys } from './keys.js';
+import { QUEUES, type Keys } from './keys.js';
 
 /*
- * The hot set's membership as durable state (SPEC §7), shared by its one writer (the orchestrator) and its
- * reader (the feed). Change jobs carry the deltas in order; this key carries the whole answer, so a feed that
- * starts late, or reconnects after missing jobs, converges on it instead of waiting for the lists to churn.
+ * The hot set (SPEC §7) between its one writer (the orchestrator) and its reader (the feed), in two parts. The
+ * membership as durable state (set `keys.hotMembers`); and the change jobs below, which carry the deltas in
+ * order. The key carries the whole answer, so a feed that starts late, or reconnects after missing jobs,
+ * converges on it instead of waiting for the lists to churn.
  */
 
 /**
@@ -23,4 +25,72 @@ export async function saveHotMembers(redis: Redis, keys: Keys, symbols: readonly
 /** The stored membership, sorted; empty when nothing was ever saved. */
 export async function loadHotMembers(redis: Redis, keys: Keys): Promise<string[]> {
   return (await redis.smembers(keys.hotMembers)).sort();
+}
+
+/*
+ * The subscription changes (BullMQ queue `QUEUES.subscriptions`, job name `change`): each delta of the hot set,
+ * enqueued by the orchestrator after it saved the membership above, applied in order by the feed.
+ */
+
+/** A change to the per-second subscriptions; the payload of one `subscriptions` job. */
+export interface SubscriptionChange {
+  readonly subscribe: readonly string[];
+  readonly unsubscribe: readonly string[];
+}
+
+/** Name of every job on the subscriptions queue. */
+export const SUBSCRIPTION_JOB_NAME = 'change';
+
+/**
+ * Retried with exponential backoff like the persistence jobs: a change the feed failed to apply is applied late
+ * rather than never (the feed's resync from the stored membership covers the rest).
+ */
+const SUBSCRIPTION_JOB_OPTIONS = {
+  attempts: 8,
+  backoff: { type: 'exponential', delay: 1000 },
+  removeOnComplete: 1000,
+  removeOnFail: 10_000,
+} as const;
+
+/** The orchestrator's side: enqueues changes in the order it made them. */
+export class SubscriptionChangeQueue {
+  private readonly queue: Queue<SubscriptionChange>;
+
+  constructor(connection: Redis, keys: Keys) {
+    this.queue = new Queue<SubscriptionChange>(QUEUES.subscriptions, {
+      connection,
+      prefix: keys.bullPrefix,
+      defaultJobOptions: SUBSCRIPTION_JOB_OPTIONS,
+    });
+  }
+
+  async add(change: SubscriptionChange): Promise<void> {
+    await this.queue.add(SUBSCRIPTION_JOB_NAME, change);
+  }
+
+  async close(): Promise<void> {
+    await this.queue.close();
+  }
+}
+
+/**
+ * The feed's side: a worker handing each change to `apply`. Concurrency 1: changes must apply in the order the
+ * orchestrator made them. The caller attaches its own `error` listener.
+ */
+export function createSubscriptionChangeWorker(o: {
+  readonly connection: Redis;
+  readonly keys: Keys;
+  readonly apply: (change: SubscriptionChange) => void | Promise<void>;
+}): Worker<SubscriptionChange> {
+  return new Worker<SubscriptionChange>(
+    QUEUES.subscriptions,
+    async (job) => {
+      await o.apply(job.data);
+    },
+    {
+      connection: o.connection,
+      prefix: o.keys.bullPrefix,
+      concurrency: 1,
+    },
+  );
 }

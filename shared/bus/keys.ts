@@ -7,20 +7,20 @@ import type { ListName } from '../scan/lists.js';
  */
 export interface Keys {
   readonly prefix: string;
-  /** Stream of vendor aggregate events from the feed process to the orchestrator. */
+  /** Stream of vendor aggregate events from the feed process to the orchestrator (aggregates.ts). */
   readonly aggregatesStream: string;
   /** Consumer group of the orchestrator on the aggregates stream. */
   readonly aggregatesGroup: string;
-  /** Stream of published list messages (snapshot/delta), read by the gateways. */
+  /** Stream of published list messages (snapshot/delta), read by the gateways (list-messages.ts). */
   readonly messagesStream: string;
-  /** Hash: list name → JSON of the list's current snapshot message. */
+  /** Hash: list name → JSON of the list's current snapshot message (list-snapshots.ts). */
   readonly listSnapshots: string;
-  /** JSON of the sequencer state (epoch, per-list seq, last ranking and sent rows) for restarts. */
+  /** JSON of the sequencer state (epoch, per-list seq, last ranking and sent rows) for restarts (sequencer-state.ts). */
   readonly sequencerState: string;
   /**
    * Set: the hot set's current members, written by the orchestrator with each subscription change (atomically
    * replaced). The feed loads it at start and on every vendor (re)connect, so its subscription converges to it
-   * even when change jobs were missed (feed restart) or stale (orchestrator restart).
+   * even when change jobs were missed (feed restart) or stale (orchestrator restart). Contract: hot-set.ts.
    */
   readonly hotMembers: string;
   /** Hash of the orchestrator's counters and gauges (shared/bus/orchestrator-metrics.ts), read by `/metrics`. */
@@ -31,7 +31,10 @@ export interface Keys {
   listField(list: ListName): string;
 }
 
-/** BullMQ queue names (within {@link Keys.bullPrefix}). */
+/**
+ * BullMQ queue names (within {@link Keys.bullPrefix}). Contracts: persistence-jobs.ts, hot-set.ts (subscriptions);
+ * backfill and metadata are the jobs process's own queues (jobs/reference-workers.ts).
+ */
 export const QUEUES = {
   persistence: 'persist',
   subscriptions: 'subscriptions',

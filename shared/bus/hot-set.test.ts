@@ -1,0 +1,50 @@
+import { describe, expect, it } from 'vitest';
+import { freshRedis } from '../../test/utils/redis.js';
+import { until } from '../../test/utils/wait.js';
+import {
+  createSubscriptionChangeWorker,
+  loadHotMembers,
+  saveHotMembers,
+  SubscriptionChangeQueue,
+  type SubscriptionChange,
+} from './hot-set.js';
+
+describe('the hot-set contract (real Redis)', () => {
+  it('loads back, sorted, the membership saved last', async () => {
+    const r = freshRedis();
+    try {
+      expect(await loadHotMembers(r.redis, r.keys)).toEqual([]);
+      await saveHotMembers(r.redis, r.keys, ['MSFT', 'AAPL']);
+      await saveHotMembers(r.redis, r.keys, ['TSLA', 'AAPL']);
+      expect(await loadHotMembers(r.redis, r.keys)).toEqual(['AAPL', 'TSLA']);
+      await saveHotMembers(r.redis, r.keys, []);
+      expect(await loadHotMembers(r.redis, r.keys)).toEqual([]);
+    } finally {
+      await r.cleanup();
+    }
+  });
+
+  it('hands the worker each subscription change the producer enqueued, in order', async () => {
+    const r = freshRedis();
+    const received: SubscriptionChange[] = [];
+    const queue = new SubscriptionChangeQueue(r.redis, r.keys);
+    const worker = createSubscriptionChangeWorker({
+      connection: r.redis.duplicate({ maxRetriesPerRequest: null }),
+      keys: r.keys,
+      apply: (change) => void received.push(change),
+    });
+    const changes: SubscriptionChange[] = [
+      { subscribe: ['AAA', 'BBB'], unsubscribe: [] },
+      { subscribe: ['CCC'], unsubscribe: ['AAA'] },
+    ];
+    try {
+      for (const c of changes) await queue.add(c);
+      await until(() => received.length === 2);
+      expect(received).toEqual(changes);
+    } finally {
+      await worker.close();
+      await queue.close();
+      await r.cleanup();
+    }
+  });
+});

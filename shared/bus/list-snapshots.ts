@@ -1,0 +1,90 @@
+import type { ChainableCommander, Redis } from 'ioredis';
+import { snapshotMessageSchema, type SnapshotMessage } from '../protocol/messages.js';
+import { LIST_NAMES, type ListName } from '../scan/lists.js';
+import type { Keys } from './keys.js';
+import { BadListMessage } from './list-messages.js';
+
+/*
+ * The list snapshots hash (`keys.listSnapshots`, one field per list: `keys.listField(list)`): each list's current
+ * snapshot message as JSON. Written by the orchestrator's Publisher in the same MULTI as the stream entries
+ * (list-messages.ts), so the hash and the stream always agree; read by gateways at start (with the stream's last
+ * id, in one MULTI) and when a list's messages stop following, and by the terminal view of `npm start`.
+ */
+
+/** A stored snapshot as read: the message with its JSON text (served as is), or why it could not be read. */
+export type StoredSnapshot =
+  | { readonly ok: true; readonly msg: SnapshotMessage; readonly json: string }
+  | { readonly ok: false; readonly error: BadListMessage };
+
+/** Every list's stored snapshot; a list never published is absent. */
+export type StoredSnapshots = Partial<Record<ListName, StoredSnapshot>>;
+
+/** Queues the write of `snapshot` as its list's current snapshot on `multi` (the caller's MULTI). */
+export function putListSnapshot(multi: ChainableCommander, keys: Keys, snapshot: SnapshotMessage): void {
+  multi.hset(keys.listSnapshots, keys.listField(snapshot.list), JSON.stringify(snapshot));
+}
+
+/** Parses `list`'s stored snapshot text; a snapshot of another list counts as bad. */
+export function parseListSnapshot(list: ListName, text: string): StoredSnapshot {
+  const invalid = (cause?: unknown): StoredSnapshot => ({
+    ok: false,
+    error: new BadListMessage(`stored snapshot of ${list} is invalid`, { cause }),
+  });
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch (err) {
+    return invalid(err);
+  }
+  const r = snapshotMessageSchema.safeParse(value);
+  if (!r.success) return invalid(r.error);
+  if (r.data.list !== list) return invalid();
+  return { ok: true, msg: r.data, json: text };
+}
+
+function parseAll(keys: Keys, hash: Record<string, string>): StoredSnapshots {
+  const out: StoredSnapshots = {};
+  for (const l of LIST_NAMES) {
+    const text = hash[keys.listField(l)];
+    if (text !== undefined) out[l] = parseListSnapshot(l, text);
+  }
+  return out;
+}
+
+/** Every list's stored snapshot. */
+export async function readListSnapshots(redis: Redis, keys: Keys): Promise<StoredSnapshots> {
+  return parseAll(keys, await redis.hgetall(keys.listSnapshots));
+}
+
+/**
+ * Every list's stored snapshot and the id of the messages stream's last entry (`0-0` when empty), read in one
+ * MULTI: since the Publisher writes both in one MULTI too, reading the stream after that id loses nothing and
+ * repeats nothing.
+ */
+export async function readListSnapshotsAndLastId(
+  redis: Redis,
+  keys: Keys,
+): Promise<{ snapshots: StoredSnapshots; lastMessageId: string }> {
+  const results = await redis
+    .multi()
+    .hgetall(keys.listSnapshots)
+    .xrevrange(keys.messagesStream, '+', '-', 'COUNT', 1)
+    .exec();
+  if (!results) throw new Error('snapshot bootstrap MULTI aborted');
+  const [[hErr, hash], [xErr, last]] = results as [
+    [Error | null, Record<string, string>],
+    [Error | null, [string, string[]][]],
+  ];
+  if (hErr || xErr) throw hErr ?? xErr;
+  return { snapshots: parseAll(keys, hash), lastMessageId: last[0]?.[0] ?? '0-0' };
+}
+
+/** One list's stored snapshot, or undefined when it was never published. */
+export async function readListSnapshot(
+  redis: Redis,
+  keys: Keys,
+  list: ListName,
+): Promise<StoredSnapshot | undefined> {
+  const text = await redis.hget(keys.listSnapshots, keys.listField(list));
+  return text === null ? undefined : parseListSnapshot(list, text);
+}

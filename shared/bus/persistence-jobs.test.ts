@@ -1,0 +1,34 @@
+import { describe, expect, it } from 'vitest';
+import { freshRedis } from '../../test/utils/redis.js';
+import { until } from '../../test/utils/wait.js';
+import { createPersistWorker, PersistJobQueue, type PersistJob } from './persistence-jobs.js';
+
+describe('the persistence jobs contract (real Redis)', () => {
+  it('hands the worker each job the producer enqueued, in order', async () => {
+    const r = freshRedis();
+    const received: PersistJob[] = [];
+    const queue = new PersistJobQueue(r.redis, r.keys);
+    const worker = createPersistWorker({
+      connection: r.redis.duplicate({ maxRetriesPerRequest: null }),
+      keys: r.keys,
+      handle: async (job) => {
+        received.push(job);
+        return job.rows.length;
+      },
+    });
+    const slots: PersistJob = {
+      kind: 'slots',
+      rows: [{ symbol: 'AAPL', date: '2026-03-02', slot: 66, cumVolume: 1_000 }],
+    };
+    try {
+      await queue.add({ kind: 'scan', rows: [] });
+      await queue.add(slots);
+      await until(() => received.length === 2);
+      expect(received).toEqual([{ kind: 'scan', rows: [] }, slots]);
+    } finally {
+      await worker.close();
+      await queue.close();
+      await r.cleanup();
+    }
+  });
+});
