@@ -81,7 +81,7 @@ export class PolygonSource implements MarketSource {
     });
     this.consumer = consumer;
     await consumer.start();
-    await this.poller.start();
+    this.poller.start();
   }
 
   async stop(): Promise<void> {

@@ -34,8 +34,8 @@ export function staticReferenceData(d: {
   filters?: readonly ScannerFilter[];
 }): ReferenceData {
   return {
-    loadMetadata: async () => [...(d.metadata ?? [])],
-    loadBaselines: async () => new VolumeHistory(d.history ?? []),
-    loadFilters: async () => [...(d.filters ?? [])],
+    loadMetadata: () => Promise.resolve([...(d.metadata ?? [])]),
+    loadBaselines: () => Promise.resolve(new VolumeHistory(d.history ?? [])),
+    loadFilters: () => Promise.resolve([...(d.filters ?? [])]),
   };
 }

@@ -27,10 +27,11 @@ export class ReplaySource implements MarketSource {
 
   constructor(private readonly o: ReplaySourceOptions) {}
 
-  async start(sink: (event: MarketEvent) => void): Promise<void> {
+  start(sink: (event: MarketEvent) => void): Promise<void> {
     this.done = this.play(sink).catch((err: unknown) => {
       if (!this.abort.signal.aborted) this.o.logger?.error({ err }, 'replay source failed');
     });
+    return Promise.resolve();
   }
 
   async stop(): Promise<void> {

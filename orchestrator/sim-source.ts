@@ -28,7 +28,7 @@ export class SimSource implements MarketSource {
     private readonly recorder?: Recorder,
   ) {}
 
-  async start(sink: (event: MarketEvent) => void): Promise<void> {
+  start(sink: (event: MarketEvent) => void): Promise<void> {
     this.sim.start({
       // Through the vendor's wire format and the same decode worker as FEED=polygon, so the simulated market
       // exercises the product's real decoding path. The simulator writes the body's JSON bytes a row at a time
@@ -49,6 +49,7 @@ export class SimSource implements MarketSource {
         sink({ kind: 'aggregates', at, events });
       },
     });
+    return Promise.resolve();
   }
 
   private decode(
@@ -68,8 +69,9 @@ export class SimSource implements MarketSource {
     );
   }
 
-  async stop(): Promise<void> {
+  stop(): Promise<void> {
     this.sim.stop();
+    return Promise.resolve();
   }
 
   /** Snapshot rows the decoder rejected so far, by reason (none, unless the simulator has a bug). */
@@ -99,10 +101,10 @@ export class SimSource implements MarketSource {
  */
 export function simReferenceData(sim: Simulator, filters: () => Promise<ScannerFilter[]>): ReferenceData {
   return {
-    loadMetadata: async () => [...sim.metadata()],
+    loadMetadata: () => Promise.resolve([...sim.metadata()]),
     loadFilters: filters,
-    loadBaselines: async (today, lookbackDays, minDays) =>
-      new DayBaselines(today, historyDays(sim, lookbackDays, today), lookbackDays, minDays),
+    loadBaselines: (today, lookbackDays, minDays) =>
+      Promise.resolve(new DayBaselines(today, historyDays(sim, lookbackDays, today), lookbackDays, minDays)),
   };
 }
 

@@ -56,40 +56,15 @@ let lastEntry: HourEntry | undefined;
 
 /** UTC offset of New York (wall clock − UTC) at `ms`, from Intl; slow, so callers cache it. */
 function offsetFromIntl(ms: number): number {
-  let y = 0;
-  let mo = 0;
-  let d = 0;
-  let h = 0;
-  let mi = 0;
-  let s = 0;
-  for (const part of wallClockFormat.formatToParts(ms)) {
-    const v = Number(part.value);
-    switch (part.type) {
-      case 'year':
-        y = v;
-        break;
-      case 'month':
-        mo = v;
-        break;
-      case 'day':
-        d = v;
-        break;
-      case 'hour':
-        h = v;
-        break;
-      case 'minute':
-        mi = v;
-        break;
-      case 'second':
-        s = v;
-        break;
-      default:
-        break;
-    }
-  }
+  // The separators ('literal' parts) land here too, as NaN, and are never read.
+  const wall: Partial<Record<Intl.DateTimeFormatPartTypes, number>> = {};
+  for (const part of wallClockFormat.formatToParts(ms)) wall[part.type] = Number(part.value);
+  const { year = 0, month = 0, day = 0, hour = 0, minute = 0, second = 0 } = wall;
   // Intl drops milliseconds, so compare against the whole second.
   const wholeSecond = Math.floor(ms / 1000) * 1000;
-  return utcMsOf(y, mo, d) + h * MS_PER_HOUR + mi * MS_PER_MINUTE + s * 1000 - wholeSecond;
+  return (
+    utcMsOf(year, month, day) + hour * MS_PER_HOUR + minute * MS_PER_MINUTE + second * 1000 - wholeSecond
+  );
 }
 
 function hourEntry(hour: number): HourEntry {

@@ -140,7 +140,7 @@ function parseArray(
     reject(e, onBad);
     return undefined;
   }
-  if (Array.isArray(value)) return value;
+  if (Array.isArray(value)) return value as unknown[];
   reject(new ReplayInputError(file, 1, `expected a JSON array of ${what}`), onBad);
   return undefined;
 }

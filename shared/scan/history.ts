@@ -68,7 +68,7 @@ export class VolumeHistory implements BaselineProvider {
   add(rows: Iterable<VolumeSlot>): void {
     for (const r of rows) {
       let days = this.bySymbol.get(r.symbol);
-      if (!days) this.bySymbol.set(r.symbol, (days = new Map()));
+      if (!days) this.bySymbol.set(r.symbol, (days = new Map<string, Float64Array>()));
       let day = days.get(r.date);
       if (!day) {
         day = new Float64Array(SLOTS).fill(NaN);
@@ -82,7 +82,7 @@ export class VolumeHistory implements BaselineProvider {
   addDays(days: Iterable<VolumeDay>): void {
     for (const d of days) {
       let byDate = this.bySymbol.get(d.symbol);
-      if (!byDate) this.bySymbol.set(d.symbol, (byDate = new Map()));
+      if (!byDate) this.bySymbol.set(d.symbol, (byDate = new Map<string, Float64Array>()));
       byDate.set(d.date, d.volumes);
     }
   }

@@ -178,7 +178,7 @@ export class Tape {
 
   private initDay(i: number, date: string): TickerDay {
     const p =
-      this.days[i]?.ctx.date === date ? this.days[i]! : tickerDay(this.model, i, this.model.context(date));
+      this.days[i]?.ctx.date === date ? this.days[i] : tickerDay(this.model, i, this.model.context(date));
     this.days[i] = p;
     this.next[i] = 0;
     this.level[i] = p.gap;

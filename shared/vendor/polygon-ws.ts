@@ -270,7 +270,9 @@ export class PolygonWsClient {
         case 'status':
           this.onStatus(conn, event);
           break;
-        default:
+        case 'T':
+        case 'Q':
+        case 'unknown':
           this.counters.ignoredEvents++;
       }
     }

@@ -5,7 +5,7 @@ import type { Session } from '../scan/sessions.js';
 import { VendorPayloadError } from './errors.js';
 import { addRejectCounts, emptyRejectCounts, type RejectCounts } from './reject-counts.js';
 import type { SnapshotColumns } from './snapshot-columns.js';
-import type { FullMarketSnapshot, RejectedTicker } from './snapshot-schema.js';
+import type { FullMarketSnapshot } from './snapshot-schema.js';
 import { sleep } from '../backoff.js';
 import {
   authFailureSummary,
@@ -40,7 +40,8 @@ export type PolledSnapshot = FullMarketSnapshot | SnapshotColumns;
 export interface SnapshotSource<S extends PolledSnapshot = FullMarketSnapshot> {
   fullMarketSnapshot(options: { readonly signal?: AbortSignal }): Promise<{
     readonly snapshot: S;
-    readonly rejected: readonly (RejectedTicker | unknown)[];
+    /** Rows the schema refused (the REST client's RejectedTicker, the decoder's samples): counted and logged. */
+    readonly rejected: readonly unknown[];
   }>;
 }
 
