@@ -87,10 +87,13 @@ export class TokenBucket {
 /** Resolves after `ms`, rejects with the signal's reason as soon as it aborts. */
 function abortableDelay(ms: number, signal: AbortSignal | undefined): Promise<void> {
   return new Promise((resolve, reject) => {
-    if (signal?.aborted) return reject(signal.reason);
+    // The signal's own reason, as fetch() and timers/promises reject with: callers tell an abort by it.
+    // eslint-disable-next-line @typescript-eslint/prefer-promise-reject-errors -- propagated as is, see above
+    const abort = () => reject(signal?.reason);
+    if (signal?.aborted) return abort();
     const onAbort = () => {
       clearTimeout(timer);
-      reject(signal?.reason);
+      abort();
     };
     const timer = setTimeout(
       () => {

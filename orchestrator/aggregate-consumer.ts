@@ -111,14 +111,7 @@ export class AggregateConsumer {
    * it was deleted.
    */
   async release(): Promise<boolean> {
-    const pending = (await this.redis.xpending(
-      this.stream,
-      this.group,
-      '-',
-      '+',
-      1,
-      this.options.consumer,
-    )) as unknown[];
+    const pending = await this.redis.xpending(this.stream, this.group, '-', '+', 1, this.options.consumer);
     if (pending.length > 0) {
       this.log.warn(
         { consumer: this.options.consumer },

@@ -78,7 +78,7 @@ async function assembleOrchestrator(config: Config, o: OrchestratorDeps): Promis
         calendar,
       });
       source = new SimSource(sim, decoder, logger, recorder);
-      reference = simReferenceData(sim, dbReference.loadFilters);
+      reference = simReferenceData(sim, () => dbReference.loadFilters());
       break;
     }
     case 'replay':

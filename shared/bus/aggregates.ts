@@ -108,7 +108,7 @@ export async function readAggregates(
   consumer: string,
   { count, blockMs }: { readonly count: number; readonly blockMs: number },
 ): Promise<AggregateEntry[]> {
-  const reply = (await conn.xreadgroup(
+  const reply = await conn.xreadgroup(
     'GROUP',
     keys.aggregatesGroup,
     consumer,
@@ -119,6 +119,6 @@ export async function readAggregates(
     'STREAMS',
     keys.aggregatesStream,
     '>',
-  )) as [string, AggregateEntry[]][] | null;
+  );
   return reply?.[0]?.[1] ?? [];
 }

@@ -76,10 +76,9 @@ export async function readListMessages(
   afterId: string,
   { count, blockMs }: ReadListMessagesOptions,
 ): Promise<ListMessageEntry[]> {
-  const reply = (
+  const reply =
     blockMs === undefined
       ? await conn.xread('COUNT', count, 'STREAMS', keys.messagesStream, afterId)
-      : await conn.xread('COUNT', count, 'BLOCK', blockMs, 'STREAMS', keys.messagesStream, afterId)
-  ) as [string, [string, string[]][]][] | null;
+      : await conn.xread('COUNT', count, 'BLOCK', blockMs, 'STREAMS', keys.messagesStream, afterId);
   return (reply?.[0]?.[1] ?? []).map(([id, fields]) => parseListMessageEntry(id, fields));
 }

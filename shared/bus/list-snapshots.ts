@@ -75,7 +75,8 @@ export async function readListSnapshotsAndLastId(
     [Error | null, Record<string, string>],
     [Error | null, [string, string[]][]],
   ];
-  if (hErr || xErr) throw hErr ?? xErr;
+  const failed = hErr ?? xErr;
+  if (failed) throw failed;
   return { snapshots: parseAll(keys, hash), lastMessageId: last[0]?.[0] ?? '0-0' };
 }
 
