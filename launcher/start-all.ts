@@ -13,7 +13,7 @@ import { gatewayOptions } from '../gateway/start.js';
 import { DashboardListenError, startDashboard, type Dashboard } from '../dashboard/server.js';
 import { dashboardOptions } from '../dashboard/start.js';
 import { startJobs, type RunningJobs } from '../jobs/start.js';
-import { startOrchestrator, type RunningOrchestrator } from '../orchestrator/assemble.js';
+import { startOrchestrator, type RunningOrchestrator } from '../orchestrator/start.js';
 import { renderPublishedLists } from './terminal-view.js';
 
 /**

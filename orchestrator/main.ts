@@ -3,7 +3,7 @@ import { authFailureSummary, VendorAuthError } from '../shared/vendor/errors.js'
 import { closeDb, createDb } from '../shared/db/database.js';
 import { runProcess } from '../shared/process-lifecycle.js';
 import { connectRedis } from '../shared/redis-connection.js';
-import { startOrchestrator } from './assemble.js';
+import { startOrchestrator } from './start.js';
 
 /**
  * The orchestrator process: `tsx orchestrator/main.ts` (or `node dist/orchestrator/main.js` under pm2).

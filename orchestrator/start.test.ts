@@ -3,7 +3,7 @@ import { PolygonRestClient } from '../shared/vendor/polygon-rest.js';
 import { createLogger } from '../shared/logger.js';
 import { MarketCalendar } from '../shared/market/calendar.js';
 import { FAKE_API_KEY, FAULTS, startFakeVendor, type FakeVendor } from '../test/fake-vendor/server.js';
-import { withVendorHolidays } from './assemble.js';
+import { withVendorHolidays } from './start.js';
 
 const logger = createLogger('test', 'silent');
 
