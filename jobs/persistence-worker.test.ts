@@ -5,7 +5,7 @@ import { createLogger } from '../shared/logger.js';
 import { BullJobSink } from '../orchestrator/bull-job-sink.js';
 import { testDatabaseUrl, withClient, withFreshSchema } from '../test/utils/db.js';
 import { freshRedis } from '../test/utils/redis.js';
-import { until } from '../test/utils/wait.js';
+import { waitFor } from '../test/utils/wait.js';
 import { startPersistenceWorker } from './persistence-worker.js';
 
 const row = (symbol: string, rank: number): ScanResultRow => ({
@@ -58,7 +58,7 @@ describe('scan persistence through BullMQ (real Redis and PostgreSQL)', () => {
     try {
       await sink.persistScan([row('AAA', 1), row('BBB', 2)]);
       await sink.persistScan([row('AAA', 1), row('BBB', 2)]); // a redelivery of the same scan
-      await until(async () => (await count(['AAA', 'BBB'])) === 2, 10_000);
+      await waitFor(async () => (await count(['AAA', 'BBB'])) === 2, { timeoutMs: 10_000 });
       await new Promise((res) => setTimeout(res, 300));
       expect(await count(['AAA', 'BBB'])).toBe(2);
     } finally {
@@ -90,7 +90,9 @@ describe('scan persistence through BullMQ (real Redis and PostgreSQL)', () => {
     try {
       await sink.persistVolumeSlots(slotRows(100));
       await sink.persistVolumeSlots(slotRows(120)); // the same slot written again with a later value
-      await until(async () => (await read()).some((x) => Number(x.cum_volume) === 120), 10_000);
+      await waitFor(async () => (await read()).some((x) => Number(x.cum_volume) === 120), {
+        timeoutMs: 10_000,
+      });
       expect((await read()).map((x) => [x.symbol, Number(x.cum_volume)])).toEqual([
         ['AAA', 120],
         ['BBB', 5],
@@ -115,7 +117,9 @@ describe('scan persistence through BullMQ (real Redis and PostgreSQL)', () => {
     });
     try {
       await sink.persistScan([row('CCC', 1)]);
-      await until(async () => (await r.redis.keys(`${r.keys.bullPrefix}:persist:*`)).length > 0, 10_000);
+      await waitFor(async () => (await r.redis.keys(`${r.keys.bullPrefix}:persist:*`)).length > 0, {
+        timeoutMs: 10_000,
+      });
       await new Promise((res) => setTimeout(res, 500));
       await failing.close();
       expect(await count(['CCC'])).toBe(0);
@@ -126,7 +130,7 @@ describe('scan persistence through BullMQ (real Redis and PostgreSQL)', () => {
         logger,
       });
       try {
-        await until(async () => (await count(['CCC'])) === 1, 15_000);
+        await waitFor(async () => (await count(['CCC'])) === 1, { timeoutMs: 15_000 });
       } finally {
         await healthy.close();
       }

@@ -8,7 +8,7 @@ import { MarketCalendar } from '../shared/market/calendar.js';
 import { marketClock } from '../shared/market/session-clock.js';
 import { applyListMessage } from '../shared/scan/deltas.js';
 import { freshRedis, streamMessages, testRedisUrl } from '../test/utils/redis.js';
-import { until } from '../test/utils/wait.js';
+import { waitFor } from '../test/utils/wait.js';
 
 const root = path.resolve(import.meta.dirname, '..');
 
@@ -45,7 +45,7 @@ describe('orchestrator process restarts (SPEC §6)', () => {
 
       const first = startOrchestrator(r.keys.prefix);
       children.push(first);
-      await until(async () => (await length()) >= 40, 30_000);
+      await waitFor(async () => (await length()) >= 40, { timeoutMs: 30_000 });
       first.kill('SIGKILL');
       await once(first, 'exit');
       const beforeRestart = await length();
@@ -53,7 +53,7 @@ describe('orchestrator process restarts (SPEC §6)', () => {
       const secondStartedAt = Date.now();
       const second = startOrchestrator(r.keys.prefix);
       children.push(second);
-      await until(async () => (await length()) >= beforeRestart + 20, 30_000);
+      await waitFor(async () => (await length()) >= beforeRestart + 20, { timeoutMs: 30_000 });
       second.kill('SIGTERM');
       const [code] = (await once(second, 'exit')) as [number | null];
       expect(code).toBe(0);

@@ -8,7 +8,7 @@ import { FAKE_API_KEY, startFakeVendor, type FakeVendor } from './server.js';
 import { SimMarket } from './sim-market.js';
 import { connectBare, type BareClient } from './testing.js';
 import { ny } from '../utils/market.js';
-import { until } from '../utils/wait.js';
+import { waitFor } from '../utils/wait.js';
 
 const logger = createLogger('test', 'silent');
 const TICKERS = 300;
@@ -144,7 +144,7 @@ describe('the fake vendor fed by the simulator', () => {
     });
     const [sym] = liquidPair(ny('10:00'));
     const c = await client(`AM.${sym},A.${sym}`);
-    await until(() => c.aggregates.some((e) => e.ev === 'AM'), 10_000);
+    await waitFor(() => c.aggregates.some((e) => e.ev === 'AM'), { timeoutMs: 10_000 });
     const seconds = c.aggregates.filter((e) => e.ev === 'A');
     expect(seconds.length).toBeGreaterThan(0);
     // Delivered in window order, whatever the number of windows per delivery.
