@@ -11,6 +11,9 @@ import { freshRedis } from '../test/utils/redis.js';
 import { AggregateForwarder, STREAM_FIELDS } from './aggregate-forwarder.js';
 import { ForwardQueue } from './forward-queue.js';
 
+/** Waits here span a Redis restart and its reconnect backoff: longer than waitFor's default on a busy machine. */
+const slow = { timeoutMs: 10_000 };
+
 const logger = createLogger('test', 'silent');
 const S0 = Date.UTC(2026, 2, 2, 15, 0, 0);
 
@@ -42,9 +45,7 @@ describe('the bounded forwarding buffer (feed → Redis stream)', () => {
       maxBatchEvents: 7,
     });
     for (let i = 0; i < 50; i++) expect(queue.push(frame(i, 3), S0 + i)).toBe(true);
-    await waitFor(() => expect(queue.stats()).toMatchObject({ forwarded: 150, pendingEvents: 0 }), {
-      timeoutMs: 10_000,
-    });
+    await waitFor(() => expect(queue.stats()).toMatchObject({ forwarded: 150, pendingEvents: 0 }), slow);
 
     const entries = await r.redis.xrange(r.keys.aggregatesStream, '-', '+');
     const read = entries.map(([, f]) => {
@@ -73,10 +74,10 @@ describe('the bounded forwarding buffer (feed → Redis stream)', () => {
     });
 
     queue.push(frame(0, 5), S0);
-    await waitFor(() => expect(queue.stats().forwarded).toBe(5), { timeoutMs: 10_000 });
+    await waitFor(() => expect(queue.stats().forwarded).toBe(5), slow);
 
     await server.stop();
-    await waitFor(() => expect(redis.status).not.toBe('ready'), { timeoutMs: 10_000 });
+    await waitFor(() => expect(redis.status).not.toBe('ready'), slow);
     let accepted = 0;
     let maxPending = 0;
     for (let i = 1; i <= 200; i++) {
@@ -93,10 +94,10 @@ describe('the bounded forwarding buffer (feed → Redis stream)', () => {
     await server.start();
     await waitFor(
       () => expect(queue.stats()).toMatchObject({ forwarded: 105, pendingEvents: 0, inFlight: 0 }),
-      { timeoutMs: 10_000 },
+      slow,
     );
     expect(queue.push(frame(300, 5), S0 + 300)).toBe(true);
-    await waitFor(() => expect(queue.stats().forwarded).toBe(110), { timeoutMs: 10_000 });
+    await waitFor(() => expect(queue.stats().forwarded).toBe(110), slow);
     // The restarted server kept nothing from before the outage: what it holds came through the buffer.
     expect(await redis.xlen(k.aggregatesStream)).toBe(105);
     expect(queue.stats()).toMatchObject({ droppedEvents: 900, failedEvents: 0 });

@@ -27,6 +27,9 @@ import type { MarketEvent } from './market-source.js';
 import { PolygonSource } from './polygon-source.js';
 import { Recorder } from './recorder.js';
 
+/** Waits here span snapshots decoded in a worker thread: longer than waitFor's default on a busy machine. */
+const slow = { timeoutMs: 8_000 };
+
 const logger = createLogger('test', 'silent');
 
 const row = (ticker: string, p: number, prev: number) => ({
@@ -93,7 +96,7 @@ describe('snapshots decoded off the main thread', () => {
     await source.start((e) => events.push(e));
     await waitFor(
       () => expect(events.filter((e) => e.kind === 'snapshot').length).toBeGreaterThanOrEqual(2),
-      { timeoutMs: 8_000 },
+      slow,
     );
     await source.stop();
     await recorder.close();
@@ -132,7 +135,7 @@ describe('snapshots decoded off the main thread', () => {
     });
     onCleanup(() => poller.stop());
     poller.start();
-    await waitFor(() => expect(received.length).toBeGreaterThanOrEqual(2), { timeoutMs: 8_000 });
+    await waitFor(() => expect(received.length).toBeGreaterThanOrEqual(2), slow);
     await poller.stop();
 
     const snapshots = poller.stats().snapshots;

@@ -1,4 +1,4 @@
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { onCleanup } from '../test/utils/cleanup.js';
 import { waitFor } from '../test/utils/wait.js';
 import { loadHotMembers, saveHotMembers } from '../shared/bus/hot-set.js';
@@ -35,13 +35,16 @@ describe('the hot set delivered to the feed (SPEC §7)', () => {
   it('writes an unchanged membership again after resaveMs, so a Redis that restarted empty gets it back', async () => {
     const r = freshRedis();
     onCleanup(r.cleanup);
+    // Only Date is faked (HotSetSync times resaves with Date.now()); Redis keeps its real timers.
+    vi.useFakeTimers({ toFake: ['Date'] });
+    onCleanup(() => vi.useRealTimers());
     const jobs = new MemoryJobs();
     const sync = new HotSetSync(r.redis, r.keys, jobs, 500);
     await sync.sync(['AAA']);
     await r.redis.del(r.keys.hotMembers); // as after a restart of a Redis that keeps nothing on disk
     await sync.sync(['AAA']);
     expect(await loadHotMembers(r.redis, r.keys)).toEqual([]); // not yet: within resaveMs
-    await new Promise((resolve) => setTimeout(resolve, 550));
+    vi.advanceTimersByTime(550);
     expect(await sync.sync(['AAA'])).toBeUndefined(); // no job: nothing changed for the feed
     expect(await loadHotMembers(r.redis, r.keys)).toEqual(['AAA']);
     expect(jobs.changes).toHaveLength(1);

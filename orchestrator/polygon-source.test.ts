@@ -16,6 +16,9 @@ import { PolygonSource, type PolygonSourceOptions } from './polygon-source.js';
 import { staticReferenceData } from './reference-data.js';
 import type { ShardRanker } from './scan-pool.js';
 
+/** Waits here span a poll, a decode and a scan: longer than waitFor's default on a busy machine. */
+const slow = { timeoutMs: 8_000 };
+
 const logger = createLogger('test', 'silent');
 const row = (ticker: string, p: number, prev: number) => ({
   ticker,
@@ -74,9 +77,10 @@ describe('the orchestrator on the vendor feed (fake vendor over real sockets)', 
 
   it('publishes lists from polled snapshots and moves them with streamed aggregates between snapshots', async () => {
     const { r, clock } = await setup();
-    await waitFor(async () => (await streamMessages(r.redis, r.keys)).some((m) => m.list === 'gappers_up'), {
-      timeoutMs: 8_000,
-    });
+    await waitFor(
+      async () => (await streamMessages(r.redis, r.keys)).some((m) => m.list === 'gappers_up'),
+      slow,
+    );
     const first = (await streamMessages(r.redis, r.keys)).find((m) => m.list === 'gappers_up');
     expect(first).toMatchObject({ type: 'snapshot', rows: [{ symbol: 'AAA', changePercent: 10 }] });
 
@@ -111,7 +115,7 @@ describe('the orchestrator on the vendor feed (fake vendor over real sockets)', 
             m.type === 'delta' &&
             m.deltas.some((d) => d.action === 'add' && d.symbol === 'BBB'),
         ),
-      { timeoutMs: 8_000 },
+      slow,
     );
   });
 
@@ -119,7 +123,7 @@ describe('the orchestrator on the vendor feed (fake vendor over real sockets)', 
     let fatal: VendorAuthError | undefined;
     const { vendor } = await setup((e) => (fatal = e));
     vendor.rest.inject('snapshot', FAULTS.unknownKey(), 1000);
-    await waitFor(() => fatal !== undefined, { timeoutMs: 8_000 });
+    await waitFor(() => fatal !== undefined, slow);
     expect(fatal).toBeInstanceOf(VendorAuthError);
     expect(fatal?.message).toMatch(/Unknown API Key/);
   });
@@ -135,27 +139,24 @@ describe('the whole vendor path fed by the simulator', () => {
     const wallStart = Date.now();
     const simNow = () => ny('10:30') + (Date.now() - wallStart);
     const vendor = await startFakeVendor({ data: { snapshot: () => sim.snapshotAt(simNow()) } });
+    onCleanup(() => vendor.close());
     const r = freshRedis();
+    onCleanup(r.cleanup);
     const decoder = new DecodePool({ threads: 1, logger });
+    onCleanup(() => decoder.close());
     const source = polygonSource(vendor, r, decoder, { intervalMs: 200, now: simNow });
     const o = orchestratorFor(r, source, {
       reference: staticReferenceData({ metadata: sim.metadata() }),
       maxScansPerSecond: 50,
     });
-    try {
-      await o.start();
-      await waitFor(async () => (await streamMessages(r.redis, r.keys)).length >= 11, { timeoutMs: 8_000 });
-      const first = await streamMessages(r.redis, r.keys);
-      const gappers = first.find((m) => m.list === 'gappers_up');
-      expect(gappers?.type).toBe('snapshot');
-      expect(gappers?.type === 'snapshot' && gappers.rows.length).toBeGreaterThan(0);
-      expect(o.counters.noPriceRows).toBe(0);
-    } finally {
-      await o.stop();
-      await decoder.close();
-      await vendor.close();
-      await r.cleanup();
-    }
+    onCleanup(() => o.stop());
+    await o.start();
+    await waitFor(async () => (await streamMessages(r.redis, r.keys)).length >= 11, slow);
+    const first = await streamMessages(r.redis, r.keys);
+    const gappers = first.find((m) => m.list === 'gappers_up');
+    expect(gappers?.type).toBe('snapshot');
+    expect(gappers?.type === 'snapshot' && gappers.rows.length).toBeGreaterThan(0);
+    expect(o.counters.noPriceRows).toBe(0);
   });
 });
 
@@ -219,12 +220,13 @@ describe('aggregates delivery between orchestrator runs (real Redis)', () => {
       await first.orchestrator.stop();
     });
     await first.orchestrator.start();
-    await waitFor(() => pool.waiting === 1, { timeoutMs: 8_000 }); // its first snapshot's scan never ends
+    await waitFor(() => pool.waiting === 1, slow); // its first snapshot's scan never ends
     await new AggregateForwarder({ redis: r.redis, keys: r.keys }).forward(
       [bbbBar(ny('10:00:01'))],
       ny('10:00:01'),
     );
-    await waitFor(async () => (await pending(r)) === 1, { timeoutMs: 8_000 });
+    await waitFor(async () => (await pending(r)) === 1, slow);
+    // The assertion itself: 200 ms on, the bar is still pending (an early acknowledgement would come at once).
     await new Promise((res) => setTimeout(res, 200));
     expect(await pending(r)).toBe(1); // queued behind the stuck tick: not acknowledged
 
@@ -238,8 +240,8 @@ describe('aggregates delivery between orchestrator runs (real Redis)', () => {
         (x) => x.symbol === 'BBB',
       );
     // Whether the bar or the snapshot came first, the bar's high (12, above the snapshot's 9) shows it applied.
-    await waitFor(async () => (await bbb())?.high === 12, { timeoutMs: 8_000 });
-    await waitFor(async () => (await pending(r)) === 0, { timeoutMs: 8_000 });
+    await waitFor(async () => (await bbb())?.high === 12, slow);
+    await waitFor(async () => (await pending(r)) === 0, slow);
   });
 
   it('removes its consumer from the group on a graceful stop once everything it received is acknowledged', async () => {
@@ -251,14 +253,12 @@ describe('aggregates delivery between orchestrator runs (real Redis)', () => {
         (await r.redis.xinfo('CONSUMERS', r.keys.aggregatesStream, r.keys.aggregatesGroup)) as unknown[][]
       ).map((c) => c[1]);
     await orchestrator.start();
-    await waitFor(() => orchestrator.counters.scans >= 1, { timeoutMs: 8_000 });
+    await waitFor(() => orchestrator.counters.scans >= 1, slow);
     await new AggregateForwarder({ redis: r.redis, keys: r.keys }).forward(
       [bbbBar(ny('10:00:01'))],
       ny('10:00:01'),
     );
-    await waitFor(async () => (await publishedRows(r, 'gappers_up')).some((x) => x.symbol === 'BBB'), {
-      timeoutMs: 8_000,
-    });
+    await waitFor(async () => (await publishedRows(r, 'gappers_up')).some((x) => x.symbol === 'BBB'), slow);
     expect(await consumers()).toContain('graceful');
     await orchestrator.stop();
     expect(await pending(r)).toBe(0);

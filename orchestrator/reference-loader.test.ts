@@ -77,6 +77,8 @@ describe('Orchestrator reference data', () => {
       10,
     );
     await o.start();
+    await waitFor(() => calls === 2);
+    // The assertion itself: 300 ms (thirty reload periods) later, no third load has started.
     await new Promise((r) => setTimeout(r, 300));
     expect(calls).toBe(2);
   });
@@ -127,40 +129,38 @@ describe('Orchestrator filters from PostgreSQL', () => {
   it('applies a filter saved in the database mid-run to the next lists, without a restart', async () => {
     const r = freshRedis();
     const source = new ScriptedSource();
+    onCleanup(r.cleanup);
     const o = orchestratorFor(r, source, { reference: databaseReferenceData(db), filtersReloadMs: 50 });
-    try {
-      await o.start();
-      const market = (time: string) =>
-        snap(
-          time,
-          [
-            ['AAA', 10.5, 10],
-            ['BBB', 3, 2.5],
-          ],
-          { volume: 200_000 },
-        );
-      source.push(market('10:00'));
-      await waitFor(() => o.counters.scans === 1);
-      const symbols = async () => (await publishedRows(r, 'gappers_up')).map((x) => x.symbol);
-      expect(await symbols()).toEqual(['BBB', 'AAA']);
+    onCleanup(() => o.stop());
+    await o.start();
+    const market = (time: string) =>
+      snap(
+        time,
+        [
+          ['AAA', 10.5, 10],
+          ['BBB', 3, 2.5],
+        ],
+        { volume: 200_000 },
+      );
+    source.push(market('10:00'));
+    await waitFor(() => o.counters.scans === 1);
+    const symbols = async () => (await publishedRows(r, 'gappers_up')).map((x) => x.symbol);
+    expect(await symbols()).toEqual(['BBB', 'AAA']);
 
-      await saveFilter(db, {
-        name: 'Five dollars and up',
-        enabled: true,
-        priority: 200,
-        sessions: [],
-        parameters: { minPrice: 5 },
-      });
-      let second = 5;
-      await waitFor(async () => {
-        source.push(market(`10:00:${String(second++).padStart(2, '0')}`));
-        await new Promise((res) => setTimeout(res, 100));
-        return (await symbols()).join() === 'AAA';
-      });
-      expect((await publishedRows(r, 'gappers_up'))[0]?.filtersMatched).toContain('Five dollars and up');
-    } finally {
-      await o.stop();
-      await r.cleanup();
-    }
+    await saveFilter(db, {
+      name: 'Five dollars and up',
+      enabled: true,
+      priority: 200,
+      sessions: [],
+      parameters: { minPrice: 5 },
+    });
+    let second = 5;
+    await waitFor(async () => {
+      const scans = o.counters.scans;
+      source.push(market(`10:00:${String(second++).padStart(2, '0')}`));
+      await waitFor(() => o.counters.scans > scans);
+      return (await symbols()).join() === 'AAA';
+    });
+    expect((await publishedRows(r, 'gappers_up'))[0]?.filtersMatched).toContain('Five dollars and up');
   });
 });
