@@ -111,6 +111,7 @@ describe('Orchestrator lifecycle, queue and failures', () => {
       ack: async () => void (ackedAtScans = o.counters.scans),
     });
     await waitFor(() => pool.waiting === 1);
+    // The assertion itself: 50 ms into the stuck scan, nothing has been acknowledged.
     await sleep(50);
     expect(ackedAtScans).toBeUndefined();
     pool.open();
@@ -171,6 +172,8 @@ describe('Orchestrator lifecycle, queue and failures', () => {
         at: ny('10:00') + i * 20,
         events: [{ sym: 'AAA', c: 10.5 + i / 100 }],
       });
+      // Paces the burst over about 1.2 s of wall time: the limit is measured on the real clock, which the
+      // orchestrator reads directly (it takes no clock to fake).
       await sleep(20);
     }
     await waitFor(() => o.counters.events === 61);
