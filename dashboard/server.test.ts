@@ -2,7 +2,8 @@ import { randomUUID } from 'node:crypto';
 import { once } from 'node:events';
 import { Queue, Worker } from 'bullmq';
 import { Redis } from 'ioredis';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
+import { onCleanup } from '../test/utils/cleanup.js';
 import { keys, QUEUES, type Keys } from '../shared/bus/keys.js';
 import { createLogger } from '../shared/logger.js';
 import { closedPort } from '../test/utils/net.js';
@@ -12,12 +13,6 @@ import { DashboardListenError, startDashboard, type Dashboard } from './server.j
 const USER = 'ops';
 const PASSWORD = 'correct horse battery staple';
 const logger = createLogger('test', 'silent');
-
-/** Closed in afterEach, last added first. */
-const toClose: (() => Promise<unknown> | unknown)[] = [];
-afterEach(async () => {
-  while (toClose.length) await toClose.pop()!();
-});
 
 async function start(
   connection: Redis,
@@ -33,13 +28,13 @@ async function start(
     keys,
     logger,
   });
-  toClose.push(() => dashboard.close());
+  onCleanup(() => dashboard.close());
   return { dashboard, url: `http://127.0.0.1:${dashboard.port}` };
 }
 
 function withRedis() {
   const r = freshRedis();
-  toClose.push(r.cleanup);
+  onCleanup(r.cleanup);
   return r;
 }
 
@@ -103,7 +98,7 @@ describe('job dashboard (bull-board behind basic auth, real Redis)', () => {
     const { url } = await start(r.redis, r.keys);
     // A producer the way the orchestrator creates one: same queue name, same BullMQ prefix.
     const producer = new Queue(QUEUES.persistence, { connection: r.redis, prefix: r.keys.bullPrefix });
-    toClose.push(() => producer.close());
+    onCleanup(() => producer.close());
     const job = await producer.add('scan', { kind: 'scan', rows: [] });
 
     const res = await fetch(`${url}/api/queues?activeQueue=${QUEUES.persistence}&status=latest`, {
@@ -130,11 +125,11 @@ describe('job dashboard (bull-board behind basic auth, real Redis)', () => {
     const r = withRedis();
     const { url, dashboard } = await start(r.redis, r.keys);
     const producer = new Queue(QUEUES.metadata, { connection: r.redis, prefix: r.keys.bullPrefix });
-    toClose.push(() => producer.close());
+    onCleanup(() => producer.close());
     const job = await producer.add('refresh', {});
     // A worker that fails its one attempt, as a metadata refresh does when the vendor is down.
     const workerConnection = r.redis.duplicate({ maxRetriesPerRequest: null });
-    toClose.push(() => workerConnection.disconnect());
+    onCleanup(() => workerConnection.disconnect());
     const worker = new Worker(
       QUEUES.metadata,
       async () => {
@@ -213,7 +208,7 @@ describe('job dashboard (bull-board behind basic auth, real Redis)', () => {
       retryStrategy: () => 100,
     });
     dead.on('error', () => {}); // the refused connection is the point of this test
-    toClose.push(() => dead.disconnect());
+    onCleanup(() => dead.disconnect());
     const { url } = await start(dead, keys(`test-${randomUUID()}`));
 
     const health = await fetch(`${url}/health`);

@@ -1,6 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import { Redis } from 'ioredis';
-import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { beforeEach, describe, expect, it } from 'vitest';
+import { onCleanup } from '../test/utils/cleanup.js';
+import { waitFor } from '../test/utils/wait.js';
 import { keys, type Keys } from '../shared/bus/keys.js';
 import { createLogger } from '../shared/logger.js';
 import type { AggregateEvent } from '../shared/vendor/aggregate-schema.js';
@@ -13,7 +15,6 @@ const S0 = Date.UTC(2026, 2, 2, 15, 0, 0);
 
 let redis: Redis;
 let k: Keys;
-let consumers: AggregateConsumer[];
 
 function bar(sym: string, i: number): AggregateEvent {
   return {
@@ -39,7 +40,7 @@ function consumer(options: Partial<AggregateConsumerOptions> & Pick<AggregateCon
     logger: silent,
     ...options,
   });
-  consumers.push(c);
+  onCleanup(() => c.stop());
   return c;
 }
 
@@ -48,18 +49,14 @@ async function pendingCount(): Promise<number> {
   return count;
 }
 
-const waitFor = (check: () => unknown, timeout = 3_000) => vi.waitFor(check, { timeout, interval: 10 });
-
 beforeEach(() => {
-  redis = new Redis('redis://127.0.0.1:6379', { lazyConnect: false });
-  k = keys(`test-${randomUUID()}`);
-  consumers = [];
-});
-
-afterEach(async () => {
-  await Promise.all(consumers.map((c) => c.stop()));
-  await redis.del(k.aggregatesStream);
-  await redis.quit();
+  const r = new Redis('redis://127.0.0.1:6379', { lazyConnect: false });
+  const stream = keys(`test-${randomUUID()}`);
+  [redis, k] = [r, stream];
+  onCleanup(async () => {
+    await r.del(stream.aggregatesStream);
+    await r.quit();
+  });
 });
 
 describe('aggregates stream (real Redis)', () => {

@@ -1,6 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import { Redis } from 'ioredis';
-import { afterEach, describe, expect, it, vi } from 'vitest';
+import { describe, expect, it } from 'vitest';
+import { onCleanup } from '../test/utils/cleanup.js';
+import { waitFor } from '../test/utils/wait.js';
 import { keys } from '../shared/bus/keys.js';
 import { createLogger } from '../shared/logger.js';
 import type { AggregateEvent } from '../shared/vendor/aggregate-schema.js';
@@ -10,9 +12,11 @@ import { STREAM_FIELDS } from '../shared/bus/aggregates.js';
 import { AggregateForwarder } from './aggregate-forwarder.js';
 import { ForwardQueue } from './forward-queue.js';
 
+/** Waits here span a Redis restart and its reconnect backoff: longer than waitFor's default on a busy machine. */
+const slow = { timeoutMs: 10_000 };
+
 const logger = createLogger('test', 'silent');
 const S0 = Date.UTC(2026, 2, 2, 15, 0, 0);
-const waitFor = (check: () => unknown, timeout = 10_000) => vi.waitFor(check, { timeout, interval: 20 });
 
 function bar(sym: string, i: number): AggregateEvent {
   return {
@@ -33,21 +37,16 @@ function bar(sym: string, i: number): AggregateEvent {
 const frame = (i: number, size: number) => Array.from({ length: size }, (_, j) => bar(`S${j}`, i));
 
 describe('the bounded forwarding buffer (feed → Redis stream)', () => {
-  const cleanups: (() => Promise<void>)[] = [];
-  afterEach(async () => {
-    for (const c of cleanups.splice(0).reverse()) await c();
-  });
-
   it('writes frames in order, several per pipeline, with each frame’s receive time', async () => {
     const r = freshRedis();
-    cleanups.push(r.cleanup);
+    onCleanup(r.cleanup);
     const queue = new ForwardQueue({
       writer: new AggregateForwarder({ redis: r.redis, keys: r.keys }),
       logger,
       maxBatchEvents: 7,
     });
     for (let i = 0; i < 50; i++) expect(queue.push(frame(i, 3), S0 + i)).toBe(true);
-    await waitFor(() => expect(queue.stats()).toMatchObject({ forwarded: 150, pendingEvents: 0 }));
+    await waitFor(() => expect(queue.stats()).toMatchObject({ forwarded: 150, pendingEvents: 0 }), slow);
 
     const entries = await r.redis.xrange(r.keys.aggregatesStream, '-', '+');
     const read = entries.map(([, f]) => {
@@ -62,10 +61,10 @@ describe('the bounded forwarding buffer (feed → Redis stream)', () => {
   it('caps what waits for a Redis that is down, counts what it drops, and resumes when Redis returns', async () => {
     const server = new PrivateRedis();
     await server.start();
-    cleanups.push(() => server.stop());
+    onCleanup(() => server.stop());
     const redis = new Redis(server.url, { maxRetriesPerRequest: null, retryStrategy: () => 50 });
     redis.on('error', () => undefined); // refused reconnects while the server is down
-    cleanups.push(async () => redis.disconnect());
+    onCleanup(async () => redis.disconnect());
     const k = keys(`test-${randomUUID()}`);
     const queue = new ForwardQueue({
       writer: new AggregateForwarder({ redis, keys: k }),
@@ -76,10 +75,10 @@ describe('the bounded forwarding buffer (feed → Redis stream)', () => {
     });
 
     queue.push(frame(0, 5), S0);
-    await waitFor(() => expect(queue.stats().forwarded).toBe(5));
+    await waitFor(() => expect(queue.stats().forwarded).toBe(5), slow);
 
     await server.stop();
-    await waitFor(() => expect(redis.status).not.toBe('ready'));
+    await waitFor(() => expect(redis.status).not.toBe('ready'), slow);
     let accepted = 0;
     let maxPending = 0;
     for (let i = 1; i <= 200; i++) {
@@ -94,11 +93,12 @@ describe('the bounded forwarding buffer (feed → Redis stream)', () => {
     expect(down.inFlight).toBe(2);
 
     await server.start();
-    await waitFor(() =>
-      expect(queue.stats()).toMatchObject({ forwarded: 105, pendingEvents: 0, inFlight: 0 }),
+    await waitFor(
+      () => expect(queue.stats()).toMatchObject({ forwarded: 105, pendingEvents: 0, inFlight: 0 }),
+      slow,
     );
     expect(queue.push(frame(300, 5), S0 + 300)).toBe(true);
-    await waitFor(() => expect(queue.stats().forwarded).toBe(110));
+    await waitFor(() => expect(queue.stats().forwarded).toBe(110), slow);
     // The restarted server kept nothing from before the outage: what it holds came through the buffer.
     expect(await redis.xlen(k.aggregatesStream)).toBe(105);
     expect(queue.stats()).toMatchObject({ droppedEvents: 900, failedEvents: 0 });

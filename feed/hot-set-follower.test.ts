@@ -1,6 +1,8 @@
 import { Redis } from 'ioredis';
 import { randomUUID } from 'node:crypto';
-import { afterEach, describe, expect, it, vi } from 'vitest';
+import { describe, expect, it } from 'vitest';
+import { onCleanup } from '../test/utils/cleanup.js';
+import { waitFor } from '../test/utils/wait.js';
 import { saveHotMembers } from '../shared/bus/hot-set.js';
 import { keys } from '../shared/bus/keys.js';
 import { createLogger } from '../shared/logger.js';
@@ -25,14 +27,9 @@ class MemorySubscription implements SubscriptionSet {
 }
 
 describe('the feed following the stored hot set', () => {
-  const cleanups: (() => Promise<void>)[] = [];
-  afterEach(async () => {
-    for (const c of cleanups.splice(0).reverse()) await c();
-  });
-
   it('replaces what the subscription holds with the stored membership', async () => {
     const r = freshRedis();
-    cleanups.push(r.cleanup);
+    onCleanup(r.cleanup);
     await saveHotMembers(r.redis, r.keys, ['AAPL', 'MSFT']);
     const target = new MemorySubscription();
     target.subscribe(['MSFT', 'GONE']);
@@ -43,7 +40,7 @@ describe('the feed following the stored hot set', () => {
 
   it('applies a change job that arrives while a resync is reading Redis after the resync, not before it', async () => {
     const r = freshRedis();
-    cleanups.push(r.cleanup);
+    onCleanup(r.cleanup);
     await saveHotMembers(r.redis, r.keys, ['AAPL']);
     const target = new MemorySubscription();
     const follower = new HotSetFollower({ redis: r.redis, keys: r.keys, target, logger });
@@ -60,20 +57,20 @@ describe('the feed following the stored hot set', () => {
     // A private server, since pausing it stalls every client.
     const server = new PrivateRedis();
     await server.start();
-    cleanups.push(() => server.stop());
+    onCleanup(() => server.stop());
     const redis = new Redis(server.url, { maxRetriesPerRequest: null });
-    cleanups.push(async () => redis.disconnect());
+    onCleanup(async () => redis.disconnect());
     const k = keys(`test-${randomUUID()}`);
     await saveHotMembers(redis, k, ['NVDA']);
     const target = new MemorySubscription();
     target.subscribe(['AAPL']);
     const follower = new HotSetFollower({ redis, keys: k, target, logger, readTimeoutMs: 100, retryMs: 100 });
-    cleanups.push(async () => follower.close());
+    onCleanup(async () => follower.close());
 
     await redis.call('CLIENT', 'PAUSE', '600', 'ALL');
     await follower.resync('test');
     expect(target.sorted).toEqual(['AAPL']);
 
-    await vi.waitFor(() => expect(target.sorted).toEqual(['NVDA']), { timeout: 5_000, interval: 20 });
+    await waitFor(() => expect(target.sorted).toEqual(['NVDA']), { timeoutMs: 5_000, intervalMs: 20 });
   });
 });

@@ -1,15 +1,11 @@
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
+import { onCleanup } from '../test/utils/cleanup.js';
 import { FAKE_API_KEY, startFakeVendor, type FakeVendor } from '../test/fake-vendor/server.js';
 import { runEntry } from '../test/utils/process.js';
 import { freshRedis, testRedisUrl } from '../test/utils/redis.js';
 
 /** The feed process's exit codes, which ecosystem.config.cjs's `stop_exit_codes` rely on. */
 describe('the feed process (feed/main.ts)', () => {
-  const cleanups: (() => Promise<void>)[] = [];
-  afterEach(async () => {
-    for (const c of cleanups.splice(0).reverse()) await c();
-  });
-
   it('exits 0 with an info log when FEED is not polygon, instead of failing', async () => {
     const { code, stdout } = await runEntry('feed/main.ts', { FEED: 'sim', LOG_LEVEL: 'info' });
     expect(code).toBe(0);
@@ -30,7 +26,8 @@ describe('the feed process (feed/main.ts)', () => {
   it('exits 2 and says "API key refused" when the vendor WebSocket refuses the key', async () => {
     const vendor: FakeVendor = await startFakeVendor();
     const r = freshRedis();
-    cleanups.push(r.cleanup, () => vendor.close());
+    onCleanup(r.cleanup);
+    onCleanup(() => vendor.close());
     const { code, stdout } = await runEntry('feed/main.ts', {
       FEED: 'polygon',
       POLYGON_API_KEY: `not-${FAKE_API_KEY}`,

@@ -1,4 +1,6 @@
 import { describe, expect, it } from 'vitest';
+import { onCleanup } from '../test/utils/cleanup.js';
+import { waitFor } from '../test/utils/wait.js';
 import { BullJobSink } from '../orchestrator/bull-job-sink.js';
 import type { SubscriptionChange } from '../shared/bus/hot-set.js';
 import { createLogger } from '../shared/logger.js';
@@ -8,6 +10,7 @@ import { startSubscriptionWorker } from './subscription-worker.js';
 describe('subscription worker', () => {
   it('applies the orchestrator’s hot-set changes to the vendor subscription in order', async () => {
     const r = freshRedis();
+    onCleanup(r.cleanup);
     const calls: string[] = [];
     const target = {
       apply: (c: SubscriptionChange) => {
@@ -16,22 +19,17 @@ describe('subscription worker', () => {
       },
     };
     const sink = new BullJobSink(r.redis, r.keys);
+    onCleanup(() => sink.close());
     const worker = startSubscriptionWorker({
       connection: r.redis.duplicate({ maxRetriesPerRequest: null }),
       keys: r.keys,
       target,
       logger: createLogger('test', 'silent'),
     });
-    try {
-      await sink.changeSubscriptions({ subscribe: ['AAA', 'BBB'], unsubscribe: [] });
-      await sink.changeSubscriptions({ subscribe: ['CCC'], unsubscribe: ['AAA'] });
-      const end = Date.now() + 5000;
-      while (calls.length < 3 && Date.now() < end) await new Promise((res) => setTimeout(res, 20));
-      expect(calls).toEqual(['+AAA,BBB', '-AAA', '+CCC']);
-    } finally {
-      await worker.close();
-      await sink.close();
-      await r.cleanup();
-    }
+    onCleanup(() => worker.close());
+    await sink.changeSubscriptions({ subscribe: ['AAA', 'BBB'], unsubscribe: [] });
+    await sink.changeSubscriptions({ subscribe: ['CCC'], unsubscribe: ['AAA'] });
+    await waitFor(() => calls.length >= 3);
+    expect(calls).toEqual(['+AAA,BBB', '-AAA', '+CCC']);
   });
 });

@@ -1,4 +1,6 @@
-import { afterEach, describe, expect, it, vi } from 'vitest';
+import { describe, expect, it } from 'vitest';
+import { onCleanup } from '../test/utils/cleanup.js';
+import { waitFor } from '../test/utils/wait.js';
 import { BullJobSink } from '../orchestrator/bull-job-sink.js';
 import { HotSetSync } from '../orchestrator/hot-set-sync.js';
 import { saveHotMembers } from '../shared/bus/hot-set.js';
@@ -10,18 +12,13 @@ import type { AggregateChannel } from '../shared/vendor/polygon-ws-options.js';
 import { startVendorStream, type VendorStream } from './vendor-stream.js';
 
 const logger = createLogger('test', 'silent');
-const waitFor = (check: () => unknown, timeout = 5_000) => vi.waitFor(check, { timeout, interval: 20 });
 
 describe('the feed’s vendor stream follows the orchestrator’s hot set', () => {
-  const cleanups: (() => Promise<void>)[] = [];
-  afterEach(async () => {
-    for (const c of cleanups.splice(0).reverse()) await c();
-  });
-
   async function setup() {
     const vendor: FakeVendor = await startFakeVendor();
     const r = freshRedis();
-    cleanups.push(r.cleanup, () => vendor.close());
+    onCleanup(r.cleanup);
+    onCleanup(() => vendor.close());
     return { vendor, r };
   }
 
@@ -41,7 +38,7 @@ describe('the feed’s vendor stream follows the orchestrator’s hot set', () =
       onFatal: () => undefined,
       ws: { backoff: { initialMs: 20, maxMs: 50 } },
     });
-    cleanups.push(() => stream.close());
+    onCleanup(() => stream.close());
     return stream;
   }
 
@@ -63,7 +60,7 @@ describe('the feed’s vendor stream follows the orchestrator’s hot set', () =
   it('applies the orchestrator’s change jobs while it runs', async () => {
     const { vendor, r } = await setup();
     const jobs = new BullJobSink(r.redis, r.keys);
-    cleanups.push(() => jobs.close());
+    onCleanup(() => jobs.close());
     const sync = new HotSetSync(r.redis, r.keys, jobs);
     startFeed(vendor, r);
     await waitFor(() => expect(vendor.ws.open[0]?.authed).toBe(true));

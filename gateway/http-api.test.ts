@@ -1,4 +1,5 @@
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { onCleanup } from '../test/utils/cleanup.js';
 import { closeDb, createDb, insertScanResults, upsertMetadata, type Db } from '../shared/db/database.js';
 import type { OrchestratorMetrics } from '../shared/bus/orchestrator-metrics.js';
 import { metadata } from '../test/utils/market.js';
@@ -46,11 +47,10 @@ describe('the gateway HTTP API', () => {
     await closeDb(db);
   });
   beforeEach(async () => {
-    fx = new GatewayFixture();
+    const fixture = new GatewayFixture();
+    fx = fixture;
+    onCleanup(() => fixture.cleanup());
     await withClient((c) => c.query('DELETE FROM scanner_filters'), schema.name);
-  });
-  afterEach(async () => {
-    await fx.cleanup();
   });
 
   /** A gateway on this file's database (`overrides` on top); resolves with its base URL. */

@@ -1,11 +1,14 @@
+import { Queue } from 'bullmq';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { onCleanup } from '../test/utils/cleanup.js';
+import { waitFor } from '../test/utils/wait.js';
+import { QUEUES } from '../shared/bus/keys.js';
 import { closeDb, createDb, type Db } from '../shared/db/database.js';
 import type { ScanResultRow } from '../shared/db/types.js';
 import { createLogger } from '../shared/logger.js';
 import { BullJobSink } from '../orchestrator/bull-job-sink.js';
 import { testDatabaseUrl, withClient, withFreshSchema } from '../test/utils/db.js';
 import { freshRedis } from '../test/utils/redis.js';
-import { until } from '../test/utils/wait.js';
 import { startPersistenceWorker } from './persistence-worker.js';
 
 const row = (symbol: string, rank: number): ScanResultRow => ({
@@ -28,6 +31,13 @@ const row = (symbol: string, rank: number): ScanResultRow => ({
   lists: ['gappers_up'],
 });
 
+/** The persistence queue as BullMQ sees it, to wait on its job counts. */
+function jobsOf(r: ReturnType<typeof freshRedis>): Queue {
+  const queue = new Queue(QUEUES.persistence, { connection: r.redis, prefix: r.keys.bullPrefix });
+  onCleanup(() => queue.close());
+  return queue;
+}
+
 describe('scan persistence through BullMQ (real Redis and PostgreSQL)', () => {
   const schema = withFreshSchema();
   let db: Db;
@@ -48,35 +58,39 @@ describe('scan persistence through BullMQ (real Redis and PostgreSQL)', () => {
 
   it('writes each enqueued scan to scan_results once, even when the job is delivered twice', async () => {
     const r = freshRedis();
+    onCleanup(r.cleanup);
     const sink = new BullJobSink(r.redis, r.keys);
+    onCleanup(() => sink.close());
+    const persist = jobsOf(r);
     const worker = startPersistenceWorker({
       connection: r.redis.duplicate({ maxRetriesPerRequest: null }),
       keys: r.keys,
       db,
       logger: createLogger('test', 'silent'),
     });
-    try {
-      await sink.persistScan([row('AAA', 1), row('BBB', 2)]);
-      await sink.persistScan([row('AAA', 1), row('BBB', 2)]); // a redelivery of the same scan
-      await until(async () => (await count(['AAA', 'BBB'])) === 2, 10_000);
-      await new Promise((res) => setTimeout(res, 300));
-      expect(await count(['AAA', 'BBB'])).toBe(2);
-    } finally {
-      await worker.close();
-      await sink.close();
-      await r.cleanup();
-    }
+    onCleanup(() => worker.close());
+    await sink.persistScan([row('AAA', 1), row('BBB', 2)]);
+    await sink.persistScan([row('AAA', 1), row('BBB', 2)]); // a redelivery of the same scan
+    await waitFor(async () => (await count(['AAA', 'BBB'])) === 2, { timeoutMs: 10_000 });
+    // Both deliveries are done: the second one had its chance to add rows.
+    await waitFor(async () => (await persist.getJobCounts('completed')).completed === 2, {
+      timeoutMs: 10_000,
+    });
+    expect(await count(['AAA', 'BBB'])).toBe(2);
   });
 
   it('upserts the live volume slots, idempotently', async () => {
     const r = freshRedis();
+    onCleanup(r.cleanup);
     const sink = new BullJobSink(r.redis, r.keys);
+    onCleanup(() => sink.close());
     const worker = startPersistenceWorker({
       connection: r.redis.duplicate({ maxRetriesPerRequest: null }),
       keys: r.keys,
       db,
       logger: createLogger('test', 'silent'),
     });
+    onCleanup(() => worker.close());
     const slotRows = (v: number) => [
       { symbol: 'AAA', date: '2026-03-02', slot: 72, cumVolume: v },
       { symbol: 'BBB', date: '2026-03-02', slot: 72, cumVolume: 5 },
@@ -87,25 +101,24 @@ describe('scan persistence through BullMQ (real Redis and PostgreSQL)', () => {
           (await c.query('SELECT symbol, cum_volume FROM volume_slots WHERE slot = 72 ORDER BY symbol')).rows,
         schema.name,
       );
-    try {
-      await sink.persistVolumeSlots(slotRows(100));
-      await sink.persistVolumeSlots(slotRows(120)); // the same slot written again with a later value
-      await until(async () => (await read()).some((x) => Number(x.cum_volume) === 120), 10_000);
-      expect((await read()).map((x) => [x.symbol, Number(x.cum_volume)])).toEqual([
-        ['AAA', 120],
-        ['BBB', 5],
-      ]);
-    } finally {
-      await worker.close();
-      await sink.close();
-      await r.cleanup();
-    }
+    await sink.persistVolumeSlots(slotRows(100));
+    await sink.persistVolumeSlots(slotRows(120)); // the same slot written again with a later value
+    await waitFor(async () => (await read()).some((x) => Number(x.cum_volume) === 120), {
+      timeoutMs: 10_000,
+    });
+    expect((await read()).map((x) => [x.symbol, Number(x.cum_volume)])).toEqual([
+      ['AAA', 120],
+      ['BBB', 5],
+    ]);
   });
 
   it('keeps a scan while the database is unreachable and writes it once the database is back', async () => {
     const r = freshRedis();
+    onCleanup(r.cleanup);
     const sink = new BullJobSink(r.redis, r.keys);
+    onCleanup(() => sink.close());
     const dead = createDb('postgres://postgres@127.0.0.1:1/nowhere');
+    onCleanup(() => closeDb(dead));
     const logger = createLogger('test', 'silent');
     const failing = startPersistenceWorker({
       connection: r.redis.duplicate({ maxRetriesPerRequest: null }),
@@ -113,27 +126,23 @@ describe('scan persistence through BullMQ (real Redis and PostgreSQL)', () => {
       db: dead,
       logger,
     });
-    try {
-      await sink.persistScan([row('CCC', 1)]);
-      await until(async () => (await r.redis.keys(`${r.keys.bullPrefix}:persist:*`)).length > 0, 10_000);
-      await new Promise((res) => setTimeout(res, 500));
-      await failing.close();
-      expect(await count(['CCC'])).toBe(0);
-      const healthy = startPersistenceWorker({
-        connection: r.redis.duplicate({ maxRetriesPerRequest: null }),
-        keys: r.keys,
-        db,
-        logger,
-      });
-      try {
-        await until(async () => (await count(['CCC'])) === 1, 15_000);
-      } finally {
-        await healthy.close();
-      }
-    } finally {
-      await closeDb(dead);
-      await sink.close();
-      await r.cleanup();
-    }
+    onCleanup(() => failing.close());
+    const persist = jobsOf(r);
+    await sink.persistScan([row('CCC', 1)]);
+    await waitFor(async () => (await r.redis.keys(`${r.keys.bullPrefix}:persist:*`)).length > 0, {
+      timeoutMs: 10_000,
+    });
+    // The failing worker has tried the job once: it waits in `delayed` for its retry.
+    await waitFor(async () => (await persist.getJobCounts('delayed')).delayed === 1, { timeoutMs: 10_000 });
+    await failing.close();
+    expect(await count(['CCC'])).toBe(0);
+    const healthy = startPersistenceWorker({
+      connection: r.redis.duplicate({ maxRetriesPerRequest: null }),
+      keys: r.keys,
+      db,
+      logger,
+    });
+    onCleanup(() => healthy.close());
+    await waitFor(async () => (await count(['CCC'])) === 1, { timeoutMs: 15_000 });
   }, 30_000);
 });

@@ -1,5 +1,7 @@
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { onCleanup } from '../test/utils/cleanup.js';
+import { waitFor } from '../test/utils/wait.js';
 import { closeDb, createDb, type Db } from '../shared/db/database.js';
 import { keys } from '../shared/bus/keys.js';
 import { createLogger } from '../shared/logger.js';
@@ -46,44 +48,35 @@ describe('the persistence worker across a Redis restart', () => {
       async (c) => (await c.query('SELECT 1 FROM scan_results WHERE symbol = $1', [symbol])).rowCount === 1,
       schema.name,
     );
-  async function until(cond: () => Promise<boolean>, ms: number) {
-    const end = Date.now() + ms;
-    while (!(await cond())) {
-      if (Date.now() > end) return false;
-      await new Promise((r) => setTimeout(r, 100));
-    }
-    return true;
-  }
 
   it('goes on consuming jobs after Redis is killed and started again', async () => {
     const k = keys('restart');
     const workerConnection = new Redis(server.url, { maxRetriesPerRequest: null });
     const producer = new Redis(server.url, { maxRetriesPerRequest: null });
     // Connection errors during the outage are expected; ioredis reconnects by itself.
-    for (const c of [workerConnection, producer]) c.on('error', () => {});
+    for (const c of [workerConnection, producer]) {
+      c.on('error', () => {});
+      onCleanup(() => c.disconnect());
+    }
     const sink = new BullJobSink(producer, k);
+    onCleanup(() => sink.close());
     const worker = startPersistenceWorker({
       connection: workerConnection,
       keys: k,
       db,
       logger: createLogger('test', 'silent'),
     });
-    try {
-      await sink.persistScan([row('BEFORE')]);
-      expect(await until(() => has('BEFORE'), 10_000)).toBe(true);
+    onCleanup(() => worker.close(true));
+    await sink.persistScan([row('BEFORE')]);
+    await expect(waitFor(() => has('BEFORE'), { timeoutMs: 10_000, intervalMs: 100 })).resolves.toBe(true);
 
-      await server.stop();
-      await new Promise((r) => setTimeout(r, 500));
-      await server.start();
+    await server.stop();
+    // Both clients have seen the outage before Redis comes back.
+    await waitFor(() => workerConnection.status !== 'ready' && producer.status !== 'ready');
+    await server.start();
 
-      await sink.persistScan([row('AFTER')]);
-      // Generous: on a loaded machine BullMQ's reconnect backoff and the blocking read take their time.
-      expect(await until(() => has('AFTER'), 45_000)).toBe(true);
-    } finally {
-      await worker.close(true);
-      await sink.close();
-      workerConnection.disconnect();
-      producer.disconnect();
-    }
+    await sink.persistScan([row('AFTER')]);
+    // Generous: on a loaded machine BullMQ's reconnect backoff and the blocking read take their time.
+    await expect(waitFor(() => has('AFTER'), { timeoutMs: 45_000, intervalMs: 100 })).resolves.toBe(true);
   }, 70_000);
 });

@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
+import { onCleanup } from '../test/utils/cleanup.js';
 import { syntheticSnapshotText } from '../bench/decode.bench.js';
 import { VendorPayloadError } from '../shared/vendor/errors.js';
 import { SNAPSHOT_FIELDS, type SnapshotColumns } from '../shared/vendor/snapshot-columns.js';
@@ -24,15 +25,13 @@ const body = syntheticSnapshotText(2000, {
 });
 
 describe('DecodePool (a real piscina worker thread)', () => {
-  const pools: DecodePool[] = [];
   const pool = (o?: ConstructorParameters<typeof DecodePool>[0]) => {
     const p = new DecodePool(o);
-    pools.push(p);
+    onCleanup(() => p.close());
     return p;
   };
   const tmp = mkdtempSync(path.join(tmpdir(), 'decode-pool-test-'));
   afterAll(async () => {
-    await Promise.all(pools.map((p) => p.close()));
     rmSync(tmp, { recursive: true, force: true });
   });
 

@@ -2,7 +2,9 @@ import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { pino } from 'pino';
-import { afterEach, describe, expect, it, vi } from 'vitest';
+import { describe, expect, it } from 'vitest';
+import { onCleanup } from '../test/utils/cleanup.js';
+import { waitFor } from '../test/utils/wait.js';
 import { PolygonRestClient } from '../shared/vendor/polygon-rest.js';
 import { SnapshotPoller } from '../shared/vendor/snapshot-poller.js';
 import { createLogger } from '../shared/logger.js';
@@ -25,8 +27,10 @@ import type { MarketEvent } from './market-source.js';
 import { PolygonSource } from './polygon-source.js';
 import { Recorder } from './recorder.js';
 
+/** Waits here span snapshots decoded in a worker thread: longer than waitFor's default on a busy machine. */
+const slow = { timeoutMs: 8_000 };
+
 const logger = createLogger('test', 'silent');
-const waitFor = (check: () => unknown, timeout = 8_000) => vi.waitFor(check, { timeout, interval: 20 });
 
 const row = (ticker: string, p: number, prev: number) => ({
   ticker,
@@ -36,20 +40,13 @@ const row = (ticker: string, p: number, prev: number) => ({
 });
 
 describe('snapshots decoded off the main thread', () => {
-  const cleanups: (() => Promise<void>)[] = [];
-  afterEach(async () => {
-    for (const c of cleanups.splice(0).reverse()) await c();
-  });
-
   async function vendorWith(
     snapshot: FakeRestData['snapshot'],
   ): Promise<{ vendor: FakeVendor; decoder: DecodePool }> {
     const vendor = await startFakeVendor({ data: { snapshot } });
     const decoder = new DecodePool({ threads: 1, logger });
-    cleanups.push(
-      () => vendor.close(),
-      () => decoder.close(),
-    );
+    onCleanup(() => vendor.close());
+    onCleanup(() => decoder.close());
     return { vendor, decoder };
   }
 
@@ -95,9 +92,12 @@ describe('snapshots decoded off the main thread', () => {
       onFatal: () => undefined,
       recorder,
     });
-    cleanups.push(r.cleanup);
+    onCleanup(r.cleanup);
     await source.start((e) => events.push(e));
-    await waitFor(() => expect(events.filter((e) => e.kind === 'snapshot').length).toBeGreaterThanOrEqual(2));
+    await waitFor(
+      () => expect(events.filter((e) => e.kind === 'snapshot').length).toBeGreaterThanOrEqual(2),
+      slow,
+    );
     await source.stop();
     await recorder.close();
 
@@ -133,9 +133,9 @@ describe('snapshots decoded off the main thread', () => {
       logger: pino({ level: 'warn' }, { write: (l: string) => void lines.push(l) }),
       onSnapshot: (s) => void received.push(s),
     });
-    cleanups.push(() => poller.stop());
+    onCleanup(() => poller.stop());
     poller.start();
-    await waitFor(() => expect(received.length).toBeGreaterThanOrEqual(2));
+    await waitFor(() => expect(received.length).toBeGreaterThanOrEqual(2), slow);
     await poller.stop();
 
     const snapshots = poller.stats().snapshots;

@@ -1,21 +1,17 @@
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
+import { onCleanup } from '../test/utils/cleanup.js';
+import { waitFor } from '../test/utils/wait.js';
 import { loadHotMembers, saveHotMembers } from '../shared/bus/hot-set.js';
 import { metadata } from '../test/utils/market.js';
 import { MemoryJobs, orchestratorFor, ScriptedSource, snap } from '../test/utils/orchestrator.js';
 import { freshRedis } from '../test/utils/redis.js';
-import { until } from '../test/utils/wait.js';
 import { HotSetSync } from './hot-set-sync.js';
 import { staticReferenceData } from './reference-data.js';
 
 describe('the hot set delivered to the feed (SPEC §7)', () => {
-  const cleanups: (() => Promise<void>)[] = [];
-  afterEach(async () => {
-    for (const c of cleanups.splice(0).reverse()) await c();
-  });
-
   it('stores the membership before enqueuing the change, and after a failed enqueue sends what accumulated', async () => {
     const r = freshRedis();
-    cleanups.push(r.cleanup);
+    onCleanup(r.cleanup);
     const jobs = new MemoryJobs();
     const sync = new HotSetSync(r.redis, r.keys, jobs);
 
@@ -38,14 +34,17 @@ describe('the hot set delivered to the feed (SPEC §7)', () => {
 
   it('writes an unchanged membership again after resaveMs, so a Redis that restarted empty gets it back', async () => {
     const r = freshRedis();
-    cleanups.push(r.cleanup);
+    onCleanup(r.cleanup);
+    // Only Date is faked (HotSetSync times resaves with Date.now()); Redis keeps its real timers.
+    vi.useFakeTimers({ toFake: ['Date'] });
+    onCleanup(() => vi.useRealTimers());
     const jobs = new MemoryJobs();
     const sync = new HotSetSync(r.redis, r.keys, jobs, 500);
     await sync.sync(['AAA']);
     await r.redis.del(r.keys.hotMembers); // as after a restart of a Redis that keeps nothing on disk
     await sync.sync(['AAA']);
     expect(await loadHotMembers(r.redis, r.keys)).toEqual([]); // not yet: within resaveMs
-    await new Promise((resolve) => setTimeout(resolve, 550));
+    vi.advanceTimersByTime(550);
     expect(await sync.sync(['AAA'])).toBeUndefined(); // no job: nothing changed for the feed
     expect(await loadHotMembers(r.redis, r.keys)).toEqual(['AAA']);
     expect(jobs.changes).toHaveLength(1);
@@ -53,7 +52,7 @@ describe('the hot set delivered to the feed (SPEC §7)', () => {
 
   it('a restarted orchestrator unsubscribes the previous run’s symbols that are in no list once the grace period ends', async () => {
     const r = freshRedis();
-    cleanups.push(r.cleanup);
+    onCleanup(r.cleanup);
     await saveHotMembers(r.redis, r.keys, ['AAA', 'OLD']);
     const jobs = new MemoryJobs();
     const source = new ScriptedSource();
@@ -62,7 +61,7 @@ describe('the hot set delivered to the feed (SPEC §7)', () => {
       jobs,
       hotGraceMs: 3_000,
     });
-    cleanups.push(() => o.stop());
+    onCleanup(() => o.stop());
     await o.start();
     expect(source.hot).toEqual(['AAA', 'OLD']);
 
@@ -72,12 +71,12 @@ describe('the hot set delivered to the feed (SPEC §7)', () => {
         ['BBB', 9, 10],
       ]);
     source.push(both('10:00'));
-    await until(() => jobs.changes.length === 1);
+    await waitFor(() => jobs.changes.length === 1);
     // OLD is in no list: its grace period starts; AAA was already delivered, only BBB is new.
     expect(jobs.changes).toEqual([{ subscribe: ['BBB'], unsubscribe: [] }]);
 
     source.push(both('10:00:05'));
-    await until(() => jobs.changes.length === 2);
+    await waitFor(() => jobs.changes.length === 2);
     expect(jobs.changes).toEqual([
       { subscribe: ['BBB'], unsubscribe: [] },
       { subscribe: [], unsubscribe: ['OLD'] },

@@ -1,18 +1,15 @@
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
+import { onCleanup } from '../test/utils/cleanup.js';
 import { FAKE_API_KEY, FAULTS, startFakeVendor, type FakeVendor } from '../test/fake-vendor/server.js';
 import { runEntry } from '../test/utils/process.js';
 import { freshRedis, testRedisUrl } from '../test/utils/redis.js';
 
 describe('the orchestrator process (orchestrator/main.ts)', () => {
-  const cleanups: (() => Promise<void>)[] = [];
-  afterEach(async () => {
-    for (const c of cleanups.splice(0).reverse()) await c();
-  });
-
   it('exits 2 (pm2 leaves it stopped) when the vendor refuses the key, whatever the session', async () => {
     const vendor: FakeVendor = await startFakeVendor();
     const r = freshRedis();
-    cleanups.push(r.cleanup, () => vendor.close());
+    onCleanup(r.cleanup);
+    onCleanup(() => vendor.close());
     const { code, stdout } = await runEntry('orchestrator/main.ts', {
       FEED: 'polygon',
       POLYGON_API_KEY: `not-${FAKE_API_KEY}`,
@@ -31,7 +28,8 @@ describe('the orchestrator process (orchestrator/main.ts)', () => {
     const vendor: FakeVendor = await startFakeVendor();
     vendor.rest.inject('snapshot', FAULTS.notEntitled(), 100);
     const r = freshRedis();
-    cleanups.push(r.cleanup, () => vendor.close());
+    onCleanup(r.cleanup);
+    onCleanup(() => vendor.close());
     const { code, stdout } = await runEntry('orchestrator/main.ts', {
       // A Monday in the regular session: the poller only polls while the market is open.
       TEST_CLOCK_START: '2026-03-02T10:00:00-05:00',

@@ -1,4 +1,6 @@
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
+import { onCleanup } from '../test/utils/cleanup.js';
+import { waitFor } from '../test/utils/wait.js';
 import type { TickerMetadata } from '../shared/scan/metadata.js';
 import { DAY, metadata, ny } from '../test/utils/market.js';
 import {
@@ -9,7 +11,6 @@ import {
   ScriptedSource,
   snap,
 } from '../test/utils/orchestrator.js';
-import { until } from '../test/utils/wait.js';
 import { freshRedis, streamMessages } from '../test/utils/redis.js';
 import type { MarketEvent, MarketSource } from './market-source.js';
 import type { Orchestrator } from './orchestrator.js';
@@ -20,19 +21,14 @@ const twoTickers = staticReferenceData({ metadata: [metadata('AAA'), metadata('B
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 describe('Orchestrator lifecycle, queue and failures', () => {
-  const cleanups: (() => Promise<void>)[] = [];
-  afterEach(async () => {
-    for (const c of cleanups.splice(0).reverse()) await c();
-  });
-
   function redis() {
     const r = freshRedis();
-    cleanups.push(r.cleanup);
+    onCleanup(r.cleanup);
     return r;
   }
 
   function track(o: Orchestrator): Orchestrator {
-    cleanups.push(() => o.stop());
+    onCleanup(() => o.stop());
     return o;
   }
 
@@ -62,7 +58,7 @@ describe('Orchestrator lifecycle, queue and failures', () => {
         ['BBB', 5, 5],
       ]),
     );
-    await until(() => o.counters.scans === 1);
+    await waitFor(() => o.counters.scans === 1);
     expect(jobs.slots).toEqual([]);
     await o.stop();
     // 10:02 is in slot 72 (10:00–10:05): not ended, but its volumes as they stand are not lost.
@@ -88,7 +84,7 @@ describe('Orchestrator lifecycle, queue and failures', () => {
     const o = orchestratorFor(r, source, { reference: twoTickers });
     await o.start();
     sink(snap('10:00', [['AAA', 10.5, 10]]));
-    await until(() => o.counters.scans === 1);
+    await waitFor(() => o.counters.scans === 1);
     await o.stop();
     expect(acked).toEqual(['AAA']);
     expect((await publishedRows(r, 'gappers_up'))[0]).toMatchObject({ symbol: 'AAA', price: 11 });
@@ -104,7 +100,7 @@ describe('Orchestrator lifecycle, queue and failures', () => {
     const o = track(orchestratorFor(redis(), source, { pool, reference: twoTickers }));
     await o.start();
     source.push(snap('10:00', [['AAA', 10.5, 10]]));
-    await until(() => o.counters.scans === 1);
+    await waitFor(() => o.counters.scans === 1);
 
     pool.shut();
     let ackedAtScans: number | undefined;
@@ -114,11 +110,12 @@ describe('Orchestrator lifecycle, queue and failures', () => {
       events: [{ sym: 'AAA', c: 11, av: 20_000 }],
       ack: async () => void (ackedAtScans = o.counters.scans),
     });
-    await until(() => pool.waiting === 1);
+    await waitFor(() => pool.waiting === 1);
+    // The assertion itself: 50 ms into the stuck scan, nothing has been acknowledged.
     await sleep(50);
     expect(ackedAtScans).toBeUndefined();
     pool.open();
-    await until(() => ackedAtScans !== undefined);
+    await waitFor(() => ackedAtScans !== undefined);
     expect(ackedAtScans).toBe(2);
   });
 
@@ -135,7 +132,7 @@ describe('Orchestrator lifecycle, queue and failures', () => {
         ['BBB', 10.5, 10],
       ]),
     );
-    await until(() => pool.waiting === 1);
+    await waitFor(() => pool.waiting === 1);
     let peak = 0;
     for (let i = 1; i <= 200; i++) {
       const at = ny('10:00') + i * 1000;
@@ -152,7 +149,7 @@ describe('Orchestrator lifecycle, queue and failures', () => {
     expect(peak).toBeLessThanOrEqual(10);
     expect(o.counters.foldedBars).toBeGreaterThan(0);
     pool.open();
-    await until(() => o.counters.scans === 2);
+    await waitFor(() => o.counters.scans === 2);
     const rows = await publishedRows(r, 'gappers_up');
     expect(rows.find((x) => x.symbol === 'AAA')).toMatchObject({
       price: 12.5,
@@ -167,7 +164,7 @@ describe('Orchestrator lifecycle, queue and failures', () => {
     const o = track(orchestratorFor(redis(), source, { reference: twoTickers, maxScansPerSecond: 5 }));
     await o.start();
     source.push(snap('10:00', [['AAA', 10.5, 10]]));
-    await until(() => o.counters.scans === 1);
+    await waitFor(() => o.counters.scans === 1);
     const started = Date.now();
     for (let i = 1; i <= 60; i++) {
       source.push({
@@ -175,9 +172,11 @@ describe('Orchestrator lifecycle, queue and failures', () => {
         at: ny('10:00') + i * 20,
         events: [{ sym: 'AAA', c: 10.5 + i / 100 }],
       });
+      // Paces the burst over about 1.2 s of wall time: the limit is measured on the real clock, which the
+      // orchestrator reads directly (it takes no clock to fake).
       await sleep(20);
     }
-    await until(() => o.counters.events === 61);
+    await waitFor(() => o.counters.events === 61);
     const elapsedSeconds = (Date.now() - started) / 1000;
     const rescans = o.counters.scans - 1;
     expect(rescans).toBeGreaterThan(1);
@@ -190,7 +189,7 @@ describe('Orchestrator lifecycle, queue and failures', () => {
       threads: 1,
       workerFile: new URL('../test/fixtures/crashing-scan-worker.ts', import.meta.url),
     });
-    cleanups.push(async () => {
+    onCleanup(async () => {
       delete process.env.SCAN_CRASH_ALWAYS;
       await pool.close();
     });
@@ -199,13 +198,13 @@ describe('Orchestrator lifecycle, queue and failures', () => {
     const o = track(orchestratorFor(r, source, { pool, reference: twoTickers }));
     await o.start();
     source.push(snap('10:00', [['AAA', 10.5, 10]]));
-    await until(() => o.counters.failedScans === 1, 15_000);
+    await waitFor(() => o.counters.failedScans === 1, { timeoutMs: 15_000 });
     expect(o.counters.scans).toBe(0);
     // Workers started from now on behave; the one that replaced the last crashed worker may crash once more,
     // which the pool's retry absorbs.
     delete process.env.SCAN_CRASH_ALWAYS;
     source.push(snap('10:00:05', [['AAA', 10.6, 10]]));
-    await until(() => o.counters.scans === 1, 15_000);
+    await waitFor(() => o.counters.scans === 1, { timeoutMs: 15_000 });
     expect(o.counters.failedScans).toBe(1);
     const first = (await streamMessages(r.redis, r.keys)).find((m) => m.list === 'gappers_up');
     expect(first).toMatchObject({ type: 'snapshot', seq: 1 });
@@ -219,13 +218,13 @@ describe('Orchestrator lifecycle, queue and failures', () => {
     await o.start();
     source.push(snap('10:00', [['AAA', 10.5, 10]]));
     // The jobs are enqueued after the scan is published (and counted): wait for their outcome.
-    await until(() => o.counters.subscriptionFailures === 1 && jobs.persisted.length === 1);
+    await waitFor(() => o.counters.subscriptionFailures === 1 && jobs.persisted.length === 1);
     expect(jobs.persisted).toEqual([1]);
     expect(jobs.changes).toEqual([]);
 
     jobs.failPersist = 1;
     source.push(snap('10:00:05', [['AAA', 10.6, 10]]));
-    await until(() => o.counters.persistFailures === 1);
+    await waitFor(() => o.counters.persistFailures === 1);
     expect(o.counters.subscriptionFailures).toBe(1);
     expect(jobs.changes).toEqual([{ subscribe: ['AAA'], unsubscribe: [] }]);
     expect(o.counters.persistFailures).toBe(1);

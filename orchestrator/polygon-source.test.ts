@@ -1,4 +1,6 @@
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
+import { onCleanup } from '../test/utils/cleanup.js';
+import { waitFor } from '../test/utils/wait.js';
 import { AggregateForwarder } from '../feed/aggregate-forwarder.js';
 import { VendorAuthError } from '../shared/vendor/errors.js';
 import { PolygonRestClient } from '../shared/vendor/polygon-rest.js';
@@ -9,11 +11,13 @@ import { FAKE_API_KEY, FAULTS, startFakeVendor, type FakeVendor } from '../test/
 import { ny } from '../test/utils/market.js';
 import { GatedPool, orchestratorFor, publishedRows } from '../test/utils/orchestrator.js';
 import { freshRedis, streamMessages } from '../test/utils/redis.js';
-import { until as pollUntil } from '../test/utils/wait.js';
 import { DecodePool } from './decode-pool.js';
 import { PolygonSource, type PolygonSourceOptions } from './polygon-source.js';
 import { staticReferenceData } from './reference-data.js';
 import type { ShardRanker } from './scan-pool.js';
+
+/** Waits here span a poll, a decode and a scan: longer than waitFor's default on a busy machine. */
+const slow = { timeoutMs: 8_000 };
 
 const logger = createLogger('test', 'silent');
 const row = (ticker: string, p: number, prev: number) => ({
@@ -26,7 +30,6 @@ const row = (ticker: string, p: number, prev: number) => ({
 });
 
 /** Polls `cond` for up to 8 s: a vendor round trip is slower than a scripted source. */
-const until = (cond: () => boolean | Promise<boolean>) => pollUntil(cond, 8000);
 
 /** A source polling `vendor` into `r`, decoding on `decoder`; `o` sets its interval and clock, and may set more. */
 function polygonSource(
@@ -48,11 +51,6 @@ function polygonSource(
 }
 
 describe('the orchestrator on the vendor feed (fake vendor over real sockets)', () => {
-  const cleanups: (() => Promise<void>)[] = [];
-  afterEach(async () => {
-    for (const c of cleanups.splice(0).reverse()) await c();
-  });
-
   async function setup(fatal: (e: VendorAuthError) => void = () => {}) {
     const vendor: FakeVendor = await startFakeVendor({
       data: {
@@ -70,18 +68,19 @@ describe('the orchestrator on the vendor feed (fake vendor over real sockets)', 
       onFatal: fatal,
     });
     const o = orchestratorFor(r, source, { maxScansPerSecond: 50 });
-    cleanups.push(
-      () => vendor.close(),
-      r.cleanup,
-      () => o.stop(),
-    );
+    onCleanup(() => vendor.close());
+    onCleanup(r.cleanup);
+    onCleanup(() => o.stop());
     await o.start();
     return { vendor, r, o, clock };
   }
 
   it('publishes lists from polled snapshots and moves them with streamed aggregates between snapshots', async () => {
     const { r, clock } = await setup();
-    await until(async () => (await streamMessages(r.redis, r.keys)).some((m) => m.list === 'gappers_up'));
+    await waitFor(
+      async () => (await streamMessages(r.redis, r.keys)).some((m) => m.list === 'gappers_up'),
+      slow,
+    );
     const first = (await streamMessages(r.redis, r.keys)).find((m) => m.list === 'gappers_up');
     expect(first).toMatchObject({ type: 'snapshot', rows: [{ symbol: 'AAA', changePercent: 10 }] });
 
@@ -108,13 +107,15 @@ describe('the orchestrator on the vendor feed (fake vendor over real sockets)', 
       ],
       now,
     );
-    await until(async () =>
-      (await streamMessages(r.redis, r.keys)).some(
-        (m) =>
-          m.list === 'gappers_up' &&
-          m.type === 'delta' &&
-          m.deltas.some((d) => d.action === 'add' && d.symbol === 'BBB'),
-      ),
+    await waitFor(
+      async () =>
+        (await streamMessages(r.redis, r.keys)).some(
+          (m) =>
+            m.list === 'gappers_up' &&
+            m.type === 'delta' &&
+            m.deltas.some((d) => d.action === 'add' && d.symbol === 'BBB'),
+        ),
+      slow,
     );
   });
 
@@ -122,7 +123,7 @@ describe('the orchestrator on the vendor feed (fake vendor over real sockets)', 
     let fatal: VendorAuthError | undefined;
     const { vendor } = await setup((e) => (fatal = e));
     vendor.rest.inject('snapshot', FAULTS.unknownKey(), 1000);
-    await until(() => fatal !== undefined);
+    await waitFor(() => fatal !== undefined, slow);
     expect(fatal).toBeInstanceOf(VendorAuthError);
     expect(fatal?.message).toMatch(/Unknown API Key/);
   });
@@ -138,36 +139,28 @@ describe('the whole vendor path fed by the simulator', () => {
     const wallStart = Date.now();
     const simNow = () => ny('10:30') + (Date.now() - wallStart);
     const vendor = await startFakeVendor({ data: { snapshot: () => sim.snapshotAt(simNow()) } });
+    onCleanup(() => vendor.close());
     const r = freshRedis();
+    onCleanup(r.cleanup);
     const decoder = new DecodePool({ threads: 1, logger });
+    onCleanup(() => decoder.close());
     const source = polygonSource(vendor, r, decoder, { intervalMs: 200, now: simNow });
     const o = orchestratorFor(r, source, {
       reference: staticReferenceData({ metadata: sim.metadata() }),
       maxScansPerSecond: 50,
     });
-    try {
-      await o.start();
-      await until(async () => (await streamMessages(r.redis, r.keys)).length >= 11);
-      const first = await streamMessages(r.redis, r.keys);
-      const gappers = first.find((m) => m.list === 'gappers_up');
-      expect(gappers?.type).toBe('snapshot');
-      expect(gappers?.type === 'snapshot' && gappers.rows.length).toBeGreaterThan(0);
-      expect(o.counters.noPriceRows).toBe(0);
-    } finally {
-      await o.stop();
-      await decoder.close();
-      await vendor.close();
-      await r.cleanup();
-    }
+    onCleanup(() => o.stop());
+    await o.start();
+    await waitFor(async () => (await streamMessages(r.redis, r.keys)).length >= 11, slow);
+    const first = await streamMessages(r.redis, r.keys);
+    const gappers = first.find((m) => m.list === 'gappers_up');
+    expect(gappers?.type).toBe('snapshot');
+    expect(gappers?.type === 'snapshot' && gappers.rows.length).toBeGreaterThan(0);
+    expect(o.counters.noPriceRows).toBe(0);
   });
 });
 
 describe('aggregates delivery between orchestrator runs (real Redis)', () => {
-  const cleanups: (() => Promise<void>)[] = [];
-  afterEach(async () => {
-    for (const c of cleanups.splice(0).reverse()) await c();
-  });
-
   async function vendorAndRedis() {
     const vendor = await startFakeVendor({
       data: {
@@ -175,7 +168,8 @@ describe('aggregates delivery between orchestrator runs (real Redis)', () => {
       },
     });
     const r = freshRedis();
-    cleanups.push(() => vendor.close(), r.cleanup);
+    onCleanup(() => vendor.close());
+    onCleanup(r.cleanup);
     return { vendor, r };
   }
 
@@ -196,7 +190,7 @@ describe('aggregates delivery between orchestrator runs (real Redis)', () => {
       maxScansPerSecond: 50,
       ...(o.pool ? { pool: o.pool } : {}),
     });
-    cleanups.push(() => decoder.close());
+    onCleanup(() => decoder.close());
     return { orchestrator, source };
   }
 
@@ -221,32 +215,33 @@ describe('aggregates delivery between orchestrator runs (real Redis)', () => {
     const pool = new GatedPool();
     pool.shut();
     const first = run(env, { consumer: 'first', pool });
-    cleanups.push(async () => {
+    onCleanup(async () => {
       pool.open();
       await first.orchestrator.stop();
     });
     await first.orchestrator.start();
-    await until(() => pool.waiting === 1); // its first snapshot's scan never ends
+    await waitFor(() => pool.waiting === 1, slow); // its first snapshot's scan never ends
     await new AggregateForwarder({ redis: r.redis, keys: r.keys }).forward(
       [bbbBar(ny('10:00:01'))],
       ny('10:00:01'),
     );
-    await until(async () => (await pending(r)) === 1);
+    await waitFor(async () => (await pending(r)) === 1, slow);
+    // The assertion itself: 200 ms on, the bar is still pending (an early acknowledgement would come at once).
     await new Promise((res) => setTimeout(res, 200));
     expect(await pending(r)).toBe(1); // queued behind the stuck tick: not acknowledged
 
     // The first run dies (its source stops without acknowledging anything); a second run takes over.
     await first.source.stop();
     const second = run(env, { consumer: 'second', reclaimIdleMs: 100 });
-    cleanups.push(() => second.orchestrator.stop());
+    onCleanup(() => second.orchestrator.stop());
     await second.orchestrator.start();
     const bbb = async () =>
       [...(await publishedRows(r, 'gappers_up')), ...(await publishedRows(r, 'gappers_down'))].find(
         (x) => x.symbol === 'BBB',
       );
     // Whether the bar or the snapshot came first, the bar's high (12, above the snapshot's 9) shows it applied.
-    await until(async () => (await bbb())?.high === 12);
-    await until(async () => (await pending(r)) === 0);
+    await waitFor(async () => (await bbb())?.high === 12, slow);
+    await waitFor(async () => (await pending(r)) === 0, slow);
   });
 
   it('removes its consumer from the group on a graceful stop once everything it received is acknowledged', async () => {
@@ -258,12 +253,12 @@ describe('aggregates delivery between orchestrator runs (real Redis)', () => {
         (await r.redis.xinfo('CONSUMERS', r.keys.aggregatesStream, r.keys.aggregatesGroup)) as unknown[][]
       ).map((c) => c[1]);
     await orchestrator.start();
-    await until(() => orchestrator.counters.scans >= 1);
+    await waitFor(() => orchestrator.counters.scans >= 1, slow);
     await new AggregateForwarder({ redis: r.redis, keys: r.keys }).forward(
       [bbbBar(ny('10:00:01'))],
       ny('10:00:01'),
     );
-    await until(async () => (await publishedRows(r, 'gappers_up')).some((x) => x.symbol === 'BBB'));
+    await waitFor(async () => (await publishedRows(r, 'gappers_up')).some((x) => x.symbol === 'BBB'), slow);
     expect(await consumers()).toContain('graceful');
     await orchestrator.stop();
     expect(await pending(r)).toBe(0);

@@ -10,6 +10,7 @@ import { DecodePool } from './decode-pool.js';
 import type { MarketEvent } from './market-source.js';
 import { Recorder } from './recorder.js';
 import { SimSource } from './sim-source.js';
+import { waitFor } from '../test/utils/wait.js';
 
 describe('recording the live feed (SPEC §10 --record)', () => {
   it('writes the simulated feed as a recording that the replay tool plays without an error', async () => {
@@ -33,14 +34,12 @@ describe('recording the live feed (SPEC §10 --record)', () => {
         .slice(0, 20)
         .map((m) => m.symbol),
     );
-    const end = Date.now() + 10_000;
-    while (
-      (events.filter((e) => e.kind === 'snapshot').length < 3 ||
-        !events.some((e) => e.kind === 'aggregates')) &&
-      Date.now() < end
-    ) {
-      await new Promise((r) => setTimeout(r, 20));
-    }
+    await waitFor(
+      () =>
+        events.filter((e) => e.kind === 'snapshot').length >= 3 &&
+        events.some((e) => e.kind === 'aggregates'),
+      { timeoutMs: 10_000, what: 'three snapshots and an aggregates event' },
+    );
     await source.stop();
     await decoder.close();
     await recorder.close();

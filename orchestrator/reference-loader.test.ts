@@ -1,4 +1,6 @@
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { onCleanup } from '../test/utils/cleanup.js';
+import { waitFor } from '../test/utils/wait.js';
 import { closeDb, createDb, saveFilter, type Db } from '../shared/db/database.js';
 import { parseFilter, type ScannerFilter } from '../shared/scan/filters-schema.js';
 import { VolumeHistory } from '../shared/scan/history.js';
@@ -12,7 +14,6 @@ import {
   silentLogger,
   snap,
 } from '../test/utils/orchestrator.js';
-import { until } from '../test/utils/wait.js';
 import { freshRedis } from '../test/utils/redis.js';
 import type { Orchestrator } from './orchestrator.js';
 import { databaseReferenceData, staticReferenceData, type ReferenceData } from './reference-data.js';
@@ -56,16 +57,12 @@ describe('ReferenceLoader', () => {
 });
 
 describe('Orchestrator reference data', () => {
-  const cleanups: (() => Promise<void>)[] = [];
-  afterEach(async () => {
-    for (const c of cleanups.splice(0).reverse()) await c();
-  });
-
   function running(reference: ReferenceData, filtersReloadMs = 60_000) {
     const r = freshRedis();
     const source = new ScriptedSource();
     const o: Orchestrator = orchestratorFor(r, source, { reference, filtersReloadMs });
-    cleanups.push(r.cleanup, () => o.stop());
+    onCleanup(r.cleanup);
+    onCleanup(() => o.stop());
     return { r, source, o };
   }
 
@@ -80,6 +77,8 @@ describe('Orchestrator reference data', () => {
       10,
     );
     await o.start();
+    await waitFor(() => calls === 2);
+    // The assertion itself: 300 ms (thirty reload periods) later, no third load has started.
     await new Promise((r) => setTimeout(r, 300));
     expect(calls).toBe(2);
   });
@@ -100,7 +99,7 @@ describe('Orchestrator reference data', () => {
     });
     await o.start();
     source.push(snap('10:00', [['AAA', 10.5, 10]]));
-    await until(() => o.counters.scans === 1);
+    await waitFor(() => o.counters.scans === 1);
     expect((await publishedRows(r, 'gappers_up'))[0]).toMatchObject({
       companyName: `AAA on ${DAY}`,
       filtersMatched: [`filter of ${DAY}`],
@@ -109,7 +108,7 @@ describe('Orchestrator reference data', () => {
 
     today = nextDay;
     source.push(snap('10:00', [['AAA', 10.6, 10]], { date: nextDay }));
-    await until(() => o.counters.scans === 2);
+    await waitFor(() => o.counters.scans === 2);
     const row = (await publishedRows(r, 'gappers_up'))[0];
     expect(row).toMatchObject({ companyName: `AAA on ${nextDay}`, filtersMatched: [`filter of ${nextDay}`] });
     expect(row?.rvol).toBeGreaterThan(0);
@@ -130,40 +129,38 @@ describe('Orchestrator filters from PostgreSQL', () => {
   it('applies a filter saved in the database mid-run to the next lists, without a restart', async () => {
     const r = freshRedis();
     const source = new ScriptedSource();
+    onCleanup(r.cleanup);
     const o = orchestratorFor(r, source, { reference: databaseReferenceData(db), filtersReloadMs: 50 });
-    try {
-      await o.start();
-      const market = (time: string) =>
-        snap(
-          time,
-          [
-            ['AAA', 10.5, 10],
-            ['BBB', 3, 2.5],
-          ],
-          { volume: 200_000 },
-        );
-      source.push(market('10:00'));
-      await until(() => o.counters.scans === 1);
-      const symbols = async () => (await publishedRows(r, 'gappers_up')).map((x) => x.symbol);
-      expect(await symbols()).toEqual(['BBB', 'AAA']);
+    onCleanup(() => o.stop());
+    await o.start();
+    const market = (time: string) =>
+      snap(
+        time,
+        [
+          ['AAA', 10.5, 10],
+          ['BBB', 3, 2.5],
+        ],
+        { volume: 200_000 },
+      );
+    source.push(market('10:00'));
+    await waitFor(() => o.counters.scans === 1);
+    const symbols = async () => (await publishedRows(r, 'gappers_up')).map((x) => x.symbol);
+    expect(await symbols()).toEqual(['BBB', 'AAA']);
 
-      await saveFilter(db, {
-        name: 'Five dollars and up',
-        enabled: true,
-        priority: 200,
-        sessions: [],
-        parameters: { minPrice: 5 },
-      });
-      let second = 5;
-      await until(async () => {
-        source.push(market(`10:00:${String(second++).padStart(2, '0')}`));
-        await new Promise((res) => setTimeout(res, 100));
-        return (await symbols()).join() === 'AAA';
-      });
-      expect((await publishedRows(r, 'gappers_up'))[0]?.filtersMatched).toContain('Five dollars and up');
-    } finally {
-      await o.stop();
-      await r.cleanup();
-    }
+    await saveFilter(db, {
+      name: 'Five dollars and up',
+      enabled: true,
+      priority: 200,
+      sessions: [],
+      parameters: { minPrice: 5 },
+    });
+    let second = 5;
+    await waitFor(async () => {
+      const scans = o.counters.scans;
+      source.push(market(`10:00:${String(second++).padStart(2, '0')}`));
+      await waitFor(() => o.counters.scans > scans);
+      return (await symbols()).join() === 'AAA';
+    });
+    expect((await publishedRows(r, 'gappers_up'))[0]?.filtersMatched).toContain('Five dollars and up');
   });
 });

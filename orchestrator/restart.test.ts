@@ -2,13 +2,14 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
 import path from 'node:path';
 import { Queue } from 'bullmq';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
+import { onCleanup } from '../test/utils/cleanup.js';
+import { waitFor } from '../test/utils/wait.js';
 import { QUEUES } from '../shared/bus/keys.js';
 import { MarketCalendar } from '../shared/market/calendar.js';
 import { marketClock } from '../shared/market/session-clock.js';
 import { applyListMessage } from '../shared/scan/deltas.js';
 import { freshRedis, streamMessages, testRedisUrl } from '../test/utils/redis.js';
-import { until } from '../test/utils/wait.js';
 
 const root = path.resolve(import.meta.dirname, '..');
 
@@ -33,68 +34,69 @@ function startOrchestrator(prefix: string): ChildProcess {
 }
 
 describe('orchestrator process restarts (SPEC §6)', () => {
-  const children: ChildProcess[] = [];
-  afterEach(() => {
-    for (const c of children) if (c.exitCode === null) c.kill('SIGKILL');
-  });
+  /** Kills `child` when the test ends if it is still running (a failed test leaves no orchestrator behind). */
+  function killAtEnd(child: ChildProcess): void {
+    onCleanup(async () => {
+      if (child.exitCode !== null || child.signalCode !== null) return;
+      child.kill('SIGKILL');
+      await once(child, 'exit');
+    });
+  }
 
   it('continues every list sequence without a gap after SIGKILL, and on SIGTERM publishes its last scan and writes the open volume slot', async () => {
     const r = freshRedis();
-    try {
-      const length = () => r.redis.xlen(r.keys.messagesStream);
+    onCleanup(r.cleanup);
+    const length = () => r.redis.xlen(r.keys.messagesStream);
 
-      const first = startOrchestrator(r.keys.prefix);
-      children.push(first);
-      await until(async () => (await length()) >= 40, 30_000);
-      first.kill('SIGKILL');
-      await once(first, 'exit');
-      const beforeRestart = await length();
+    const first = startOrchestrator(r.keys.prefix);
+    killAtEnd(first);
+    await waitFor(async () => (await length()) >= 40, { timeoutMs: 30_000 });
+    first.kill('SIGKILL');
+    await once(first, 'exit');
+    const beforeRestart = await length();
 
-      const secondStartedAt = Date.now();
-      const second = startOrchestrator(r.keys.prefix);
-      children.push(second);
-      await until(async () => (await length()) >= beforeRestart + 20, 30_000);
-      second.kill('SIGTERM');
-      const [code] = (await once(second, 'exit')) as [number | null];
-      expect(code).toBe(0);
+    const secondStartedAt = Date.now();
+    const second = startOrchestrator(r.keys.prefix);
+    killAtEnd(second);
+    await waitFor(async () => (await length()) >= beforeRestart + 20, { timeoutMs: 30_000 });
+    second.kill('SIGTERM');
+    const [code] = (await once(second, 'exit')) as [number | null];
+    expect(code).toBe(0);
 
-      const messages = await streamMessages(r.redis, r.keys);
-      expect(new Set(messages.map((m) => m.epoch)).size).toBe(1);
-      const lastSeq = new Map<string, number>();
-      const held = new Map<string, string[]>();
-      for (const m of messages) {
-        expect(m.prevSeq, `${m.list} seq ${m.seq}`).toBe(lastSeq.get(m.list) ?? 0);
-        expect(m.seq).toBe(m.prevSeq + 1);
-        lastSeq.set(m.list, m.seq);
-        // Applying every message in order never breaks a client's list.
-        held.set(m.list, applyListMessage(held.get(m.list) ?? [], m));
-      }
-      // The second run's first messages are deltas continuing the first run's lists, not fresh snapshots.
-      const afterRestart = messages.slice(beforeRestart);
-      expect(afterRestart.length).toBeGreaterThan(0);
-      expect(afterRestart.every((m) => m.type === 'delta')).toBe(true);
-
-      // SIGTERM finished the tick in progress: the stored state continues exactly the last messages published.
-      const stored = JSON.parse((await r.redis.get(r.keys.sequencerState))!) as {
-        lists: Record<string, { seq: number }>;
-      };
-      for (const [list, { seq }] of Object.entries(stored.lists))
-        expect(seq, list).toBe(lastSeq.get(list) ?? 0);
-
-      // ...and wrote the volume slot it was in, not only the slots that had ended: the second run's newest
-      // slot job is at least as late as its last published scan.
-      const persist = new Queue(QUEUES.persistence, { connection: r.redis, prefix: r.keys.bullPrefix });
-      const slotJobs = (await persist.getJobs(['waiting'])).filter(
-        (j) => j.name === 'slots' && j.timestamp >= secondStartedAt,
-      );
-      await persist.close();
-      const newestSlot = Math.max(
-        ...slotJobs.map((j) => (j.data as { rows: { slot: number }[] }).rows[0]!.slot),
-      );
-      const lastScan = marketClock(Date.parse(afterRestart.at(-1)!.ts), new MarketCalendar());
-      expect(newestSlot).toBeGreaterThanOrEqual(lastScan.slot!);
-    } finally {
-      await r.cleanup();
+    const messages = await streamMessages(r.redis, r.keys);
+    expect(new Set(messages.map((m) => m.epoch)).size).toBe(1);
+    const lastSeq = new Map<string, number>();
+    const held = new Map<string, string[]>();
+    for (const m of messages) {
+      expect(m.prevSeq, `${m.list} seq ${m.seq}`).toBe(lastSeq.get(m.list) ?? 0);
+      expect(m.seq).toBe(m.prevSeq + 1);
+      lastSeq.set(m.list, m.seq);
+      // Applying every message in order never breaks a client's list.
+      held.set(m.list, applyListMessage(held.get(m.list) ?? [], m));
     }
+    // The second run's first messages are deltas continuing the first run's lists, not fresh snapshots.
+    const afterRestart = messages.slice(beforeRestart);
+    expect(afterRestart.length).toBeGreaterThan(0);
+    expect(afterRestart.every((m) => m.type === 'delta')).toBe(true);
+
+    // SIGTERM finished the tick in progress: the stored state continues exactly the last messages published.
+    const stored = JSON.parse((await r.redis.get(r.keys.sequencerState))!) as {
+      lists: Record<string, { seq: number }>;
+    };
+    for (const [list, { seq }] of Object.entries(stored.lists))
+      expect(seq, list).toBe(lastSeq.get(list) ?? 0);
+
+    // ...and wrote the volume slot it was in, not only the slots that had ended: the second run's newest
+    // slot job is at least as late as its last published scan.
+    const persist = new Queue(QUEUES.persistence, { connection: r.redis, prefix: r.keys.bullPrefix });
+    const slotJobs = (await persist.getJobs(['waiting'])).filter(
+      (j) => j.name === 'slots' && j.timestamp >= secondStartedAt,
+    );
+    await persist.close();
+    const newestSlot = Math.max(
+      ...slotJobs.map((j) => (j.data as { rows: { slot: number }[] }).rows[0]!.slot),
+    );
+    const lastScan = marketClock(Date.parse(afterRestart.at(-1)!.ts), new MarketCalendar());
+    expect(newestSlot).toBeGreaterThanOrEqual(lastScan.slot!);
   }, 90_000);
 });

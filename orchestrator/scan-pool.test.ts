@@ -2,7 +2,8 @@ import { writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import fc from 'fast-check';
-import { afterAll, afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it } from 'vitest';
+import { onCleanup } from '../test/utils/cleanup.js';
 import { MarketCalendar } from '../shared/market/calendar.js';
 import { ScanEngine } from '../shared/scan/engine.js';
 import { parseFilter } from '../shared/scan/filters-schema.js';
@@ -44,10 +45,9 @@ const market = fc.uniqueArray(
 );
 
 describe('ScanPool (piscina workers over shared memory)', () => {
-  const pools: ScanPool[] = [];
   const pool = (o: ConstructorParameters<typeof ScanPool>[0]) => {
     const p = new ScanPool(o);
-    pools.push(p);
+    onCleanup(() => p.close());
     return p;
   };
   afterEach(() => {
@@ -57,7 +57,6 @@ describe('ScanPool (piscina workers over shared memory)', () => {
     delete process.env.SCAN_SLEEP_MS;
   });
   const misbehaving = new URL('../test/fixtures/misbehaving-scan-worker.ts', import.meta.url);
-  afterAll(async () => Promise.all(pools.map((p) => p.close())));
 
   it('ranks exactly like a single-threaded kernel run, on random markets', async () => {
     const p = pool({ threads: 3 });

@@ -1,4 +1,6 @@
-import { afterEach, describe, expect, it, vi } from 'vitest';
+import { describe, expect, it } from 'vitest';
+import { onCleanup } from '../test/utils/cleanup.js';
+import { waitFor } from '../test/utils/wait.js';
 import { Simulator, type SimulatorListener } from '../shared/sim/simulator.js';
 import { createLogger } from '../shared/logger.js';
 import type { FullMarketSnapshotInput } from '../shared/vendor/snapshot-schema.js';
@@ -22,11 +24,9 @@ class ScriptedFeed implements SimulatedFeed {
 }
 
 describe('the simulated market as a source', () => {
-  let decoder: DecodePool;
-  afterEach(async () => decoder.close());
-
   it('counts the snapshot rows the decoder rejects, by reason, as the vendor path does', async () => {
-    decoder = new DecodePool({ threads: 1 });
+    const decoder = new DecodePool({ threads: 1 });
+    onCleanup(() => decoder.close());
     const feed = new ScriptedFeed();
     const source = new SimSource(feed, decoder, createLogger('test', 'silent'));
     const events: MarketEvent[] = [];
@@ -43,7 +43,7 @@ describe('the simulated market as a source', () => {
     } as unknown as FullMarketSnapshotInput;
     feed.listener?.onSnapshot(body, ny('10:00'));
     feed.listener?.onSnapshot(body, ny('10:00:05'));
-    await vi.waitFor(() => expect(events).toHaveLength(2), { timeout: 5_000 });
+    await waitFor(() => expect(events).toHaveLength(2), { timeoutMs: 5_000 });
     await source.stop();
 
     expect(events.map((e) => e.kind === 'snapshot' && e.columns.symbols)).toEqual([['AAA'], ['AAA']]);
@@ -57,7 +57,8 @@ describe('the simulated market as a source', () => {
   });
 
   it('decodes the simulator’s snapshot bytes (moved to the worker) exactly as the body’s JSON text', async () => {
-    decoder = new DecodePool({ threads: 1 });
+    const decoder = new DecodePool({ threads: 1 });
+    onCleanup(() => decoder.close());
     const feed = new ScriptedFeed();
     const source = new SimSource(feed, decoder, createLogger('test', 'silent'));
     const events: MarketEvent[] = [];
@@ -68,7 +69,7 @@ describe('the simulated market as a source', () => {
     const text = Buffer.from(bytes).toString('utf8');
     feed.listener?.onSnapshotBytes?.(bytes, at);
     expect(bytes.byteLength).toBe(0); // transferred, not copied
-    await vi.waitFor(() => expect(events).toHaveLength(1), { timeout: 5_000 });
+    await waitFor(() => expect(events).toHaveLength(1), { timeoutMs: 5_000 });
     await source.stop();
 
     const event = events[0]!;

@@ -1,8 +1,9 @@
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
+import { onCleanup } from '../test/utils/cleanup.js';
+import { waitFor } from '../test/utils/wait.js';
 import { metadata } from '../test/utils/market.js';
 import { orchestratorFor, ScriptedSource, snap } from '../test/utils/orchestrator.js';
 import { freshRedis } from '../test/utils/redis.js';
-import { until } from '../test/utils/wait.js';
 import type { SourceStats } from './market-source.js';
 import { staticReferenceData } from './reference-data.js';
 
@@ -15,23 +16,18 @@ class ReportingSource extends ScriptedSource {
 }
 
 describe("the orchestrator's published metrics", () => {
-  const cleanups: (() => Promise<void>)[] = [];
-  afterEach(async () => {
-    for (const c of cleanups.splice(0).reverse()) await c();
-  });
-
   it("carry the source's stale-data flag and rejected rows with each scan, for /metrics", async () => {
     const r = freshRedis();
-    cleanups.push(r.cleanup);
+    onCleanup(r.cleanup);
     const source = new ReportingSource();
     const o = orchestratorFor(r, source, {
       reference: staticReferenceData({ metadata: [metadata('AAA')] }),
     });
-    cleanups.push(() => o.stop());
+    onCleanup(() => o.stop());
     await o.start();
 
     source.push(snap('10:00', [['AAA', 10, 9]]));
-    await until(async () => (await r.redis.hget(r.keys.orchestratorMetrics, 'scans')) === '1');
+    await waitFor(async () => (await r.redis.hget(r.keys.orchestratorMetrics, 'scans')) === '1');
     expect(await r.redis.hmget(r.keys.orchestratorMetrics, 'sourceStale', 'rejectedRows')).toEqual([
       '0',
       '0',
@@ -39,7 +35,7 @@ describe("the orchestrator's published metrics", () => {
 
     source.health = { stale: true, rejectedByReason: { no_price: 3, duplicate_ticker: 1 } };
     source.push(snap('10:00:05', [['AAA', 10.5, 9]]));
-    await until(async () => (await r.redis.hget(r.keys.orchestratorMetrics, 'scans')) === '2');
+    await waitFor(async () => (await r.redis.hget(r.keys.orchestratorMetrics, 'scans')) === '2');
     const [stale, rejected, rss] = await r.redis.hmget(
       r.keys.orchestratorMetrics,
       'sourceStale',

@@ -26,6 +26,7 @@ describe('createShutdown', () => {
     const first = shutdown('SIGTERM');
     let secondDone = false;
     const second = shutdown('fatal').then(() => (secondDone = true));
+    // The assertion itself: 20 ms on, the second call still waits and has not closed a second time.
     await new Promise((r) => setTimeout(r, 20));
     expect(closes).toBe(1);
     expect(secondDone).toBe(false); // it waits for the close the first call began

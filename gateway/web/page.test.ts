@@ -1,4 +1,6 @@
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { onCleanup } from '../../test/utils/cleanup.js';
+import { waitFor } from '../../test/utils/wait.js';
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
 import type { ScanRow } from '../../shared/protocol/messages.js';
 import { LIST_NAMES, type ListName } from '../../shared/scan/lists.js';
@@ -53,17 +55,17 @@ describe('web page in Chromium', () => {
     await browser?.close();
   });
   beforeEach(async () => {
-    fx = new GatewayFixture();
-    context = await browser.newContext({ viewport: { width: 1500, height: 1000 } });
+    const fixture = new GatewayFixture();
+    fx = fixture;
+    onCleanup(() => fixture.cleanup());
+    const ctx = await browser.newContext({ viewport: { width: 1500, height: 1000 } });
+    context = ctx;
+    onCleanup(() => ctx.close());
     await fx.market.scan({
       gappers_up: tradingRows(['AAA', 'BBB', 'CCC', 'PENY']),
       winners: tradingRows(['WIN']),
       high_volume: tradingRows(['AAA', 'CCC']),
     });
-  });
-  afterEach(async () => {
-    await context?.close();
-    await fx.cleanup();
   });
 
   /** Opens the page and records what the browser complains about (script errors, CSP violations). */
@@ -87,7 +89,7 @@ describe('web page in Chromium', () => {
   const status = (page: Page) => page.locator('#status').getAttribute('data-status');
 
   async function shows(page: Page, list: ListName, expected: readonly string[]): Promise<void> {
-    await vi.waitFor(async () => expect(await symbols(page, list)).toEqual(expected), { timeout: 5000 });
+    await waitFor(async () => expect(await symbols(page, list)).toEqual(expected), { timeoutMs: 5000 });
   }
 
   it('shows the 11 lists with the published symbols formatted for traders, and a connected status', async () => {
@@ -96,7 +98,7 @@ describe('web page in Chromium', () => {
     await shows(page, 'gappers_up', ['AAA', 'BBB', 'CCC', 'PENY']);
     await shows(page, 'winners', ['WIN']);
     await shows(page, 'losers', []);
-    await vi.waitFor(async () => expect(await status(page)).toBe('open'));
+    await waitFor(async () => expect(await status(page)).toBe('open'));
     expect(await page.locator('#status').textContent()).toBe('Live');
 
     expect(await page.locator('section[data-list]').count()).toBe(LIST_NAMES.length);
@@ -190,11 +192,11 @@ describe('web page in Chromium', () => {
     const g = await fx.start({ tokens: ['s3cret'] });
     const { page, problems } = await openPage(g, '?token=s3cret');
     await shows(page, 'gappers_up', ['AAA', 'BBB', 'CCC', 'PENY']);
-    await vi.waitFor(async () => expect(await status(page)).toBe('open'));
+    await waitFor(async () => expect(await status(page)).toBe('open'));
     expect(problems).toEqual([]);
 
     const { page: without } = await openPage(g);
-    await vi.waitFor(async () => expect(await without.locator('#error').isVisible()).toBe(true));
+    await waitFor(async () => expect(await without.locator('#error').isVisible()).toBe(true));
     expect(await without.locator('#error').textContent()).toContain('token');
     expect(await status(without)).not.toBe('open');
     expect(await symbols(without, 'gappers_up')).toEqual([]);

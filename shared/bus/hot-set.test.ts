@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { freshRedis } from '../../test/utils/redis.js';
-import { until } from '../../test/utils/wait.js';
+import { waitFor } from '../../test/utils/wait.js';
 import {
   createSubscriptionChangeWorker,
   loadHotMembers,
@@ -39,7 +39,7 @@ describe('the hot-set contract (real Redis)', () => {
     ];
     try {
       for (const c of changes) await queue.add(c);
-      await until(() => received.length === 2);
+      await waitFor(() => received.length === 2);
       expect(received).toEqual(changes);
     } finally {
       await worker.close();

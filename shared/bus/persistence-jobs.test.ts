@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { freshRedis } from '../../test/utils/redis.js';
-import { until } from '../../test/utils/wait.js';
+import { waitFor } from '../../test/utils/wait.js';
 import { createPersistWorker, PersistJobQueue, type PersistJob } from './persistence-jobs.js';
 
 describe('the persistence jobs contract (real Redis)', () => {
@@ -23,7 +23,7 @@ describe('the persistence jobs contract (real Redis)', () => {
     try {
       await queue.add({ kind: 'scan', rows: [] });
       await queue.add(slots);
-      await until(() => received.length === 2);
+      await waitFor(() => received.length === 2);
       expect(received).toEqual([{ kind: 'scan', rows: [] }, slots]);
     } finally {
       await worker.close();

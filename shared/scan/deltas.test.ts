@@ -1,6 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import type { ListMessage, ScanRow } from '../protocol/messages.js';
+import { advanceSnapshot } from '../protocol/advance.js';
+import type { ListMessage, ScanRow, SnapshotMessage } from '../protocol/messages.js';
 import { deltaMessageSchema, snapshotMessageSchema } from '../protocol/messages.js';
 import { engine, ny, snapshotRow } from '../../test/utils/market.js';
 import {
@@ -171,6 +172,9 @@ describe('list deltas (SPEC §6)', () => {
     fc.assert(
       fc.property(fc.array(ranking, { minLength: 1, maxLength: 30 }), (scans) => {
         const seq = newSequencer();
+        // The system under test: advanceSnapshot, what the gateway and the SDK's ListTracker run.
+        let advanced: SnapshotMessage | undefined;
+        // An independent reference model: symbols by applyListMessage, rows as last sent per symbol.
         let held: string[] = [];
         const heldRows = new Map<string, ScanRow>();
         let lastSeq = 0;
@@ -191,15 +195,28 @@ describe('list deltas (SPEC §6)', () => {
             expect(
               (msg.type === 'snapshot' ? snapshotMessageSchema : deltaMessageSchema).safeParse(msg).success,
             ).toBe(true);
+            const result = advanceSnapshot(advanced, msg);
+            expect(result, `seq ${msg.seq} is applied, not a gap or stale`).toMatchObject({
+              type: 'snapshot',
+              seq: msg.seq,
+              epoch: msg.epoch,
+            });
+            advanced = result as SnapshotMessage;
             held = applyListMessage(held, msg);
             if (msg.type === 'snapshot') msg.rows.forEach((r) => heldRows.set(r.symbol, r));
             else
               for (const d of msg.deltas)
                 if (d.action === 'add' || d.action === 'update') heldRows.set(d.symbol, d.row);
           }
-          expect(held).toEqual(next.map((r) => r.symbol));
-          // Rows the client holds differ from the truth only below the thresholds.
-          for (const r of next) expect(isMaterialChange(heldRows.get(r.symbol)!, r)).toBe(false);
+          const symbols = next.map((r) => r.symbol);
+          expect(held).toEqual(symbols);
+          expect(advanced!.rows.map((r) => r.symbol)).toEqual(symbols);
+          advanced!.rows.forEach((r, i) => {
+            // Ranked 1…n, each row the one last sent for its symbol (as the reference model holds it)…
+            expect(r).toEqual({ ...heldRows.get(r.symbol)!, rank: i + 1 });
+            // …which differs from the truth only below the thresholds.
+            expect(isMaterialChange(r, next[i]!)).toBe(false);
+          });
         });
       }),
       { numRuns: 2000 },

@@ -1,4 +1,6 @@
-import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { beforeEach, describe, expect, it } from 'vitest';
+import { onCleanup } from '../../test/utils/cleanup.js';
+import { waitFor } from '../../test/utils/wait.js';
 import WebSocket from 'ws';
 import type { ListMessage } from '../protocol/messages.js';
 import type { ListName } from '../scan/lists.js';
@@ -70,34 +72,31 @@ class Recorder {
 
   /** Waits until `list` holds `symbols` at `seq`. */
   async holds(list: ListName, symbols: readonly string[], seq: number): Promise<void> {
-    await vi.waitFor(
+    await waitFor(
       () => {
         expect(this.symbols(list)).toEqual(symbols);
         expect(this.client.snapshot(list)?.seq).toBe(seq);
       },
-      { timeout: 5000, interval: 10 },
+      { timeoutMs: 5000, intervalMs: 10 },
     );
   }
 }
 
 describe('ListClient against a real gateway', () => {
   let fx: GatewayFixture;
-  const recorders: Recorder[] = [];
   const url = (g: Gateway) => `ws://127.0.0.1:${g.port}/ws`;
   function open(options: ListClientOptions): Recorder {
     const r = new Recorder(options);
-    recorders.push(r);
+    onCleanup(() => r.client.stop());
     r.client.start();
     return r;
   }
 
   beforeEach(async () => {
-    fx = new GatewayFixture();
+    const fixture = new GatewayFixture();
+    fx = fixture;
+    onCleanup(() => fixture.cleanup());
     await fx.market.scan({ gappers_up: rows(['AAA', 'BBB', 'CCC']), winners: rows(['WIN']) });
-  });
-  afterEach(async () => {
-    for (const r of recorders.splice(0)) r.client.stop();
-    await fx.cleanup();
   });
 
   it('receives the snapshot of every list it subscribes to, and only those', async () => {
@@ -214,9 +213,7 @@ describe('ListClient against a real gateway', () => {
     const port = await closedPort();
     const c = open({ url: `ws://127.0.0.1:${port}/ws`, lists: ['gappers_up'] });
     // Refused attempts: each one a transport error and a status cycle, none a crash.
-    await vi.waitFor(() =>
-      expect(c.errors.filter((e) => e.source === 'transport').length).toBeGreaterThan(2),
-    );
+    await waitFor(() => expect(c.errors.filter((e) => e.source === 'transport').length).toBeGreaterThan(2));
     expect(c.statuses.slice(0, 4)).toEqual(['connecting', 'closed', 'connecting', 'closed']);
     expect(c.client.status).not.toBe('open');
 
@@ -233,16 +230,16 @@ describe('ListClient against a real gateway', () => {
     const c = open({ url: `ws://127.0.0.1:${first.port}/ws`, lists: ['gappers_up', 'winners'] });
     await c.holds('gappers_up', ['AAA', 'BBB', 'CCC'], 1);
     first.child.kill('SIGKILL');
-    await vi.waitFor(() => expect(c.statuses).toContain('closed'));
+    await waitFor(() => expect(c.statuses).toContain('closed'));
     const refusedBefore = c.errors.length;
-    await vi.waitFor(() => expect(c.errors.length).toBeGreaterThan(refusedBefore + 1)); // nothing listens
+    await waitFor(() => expect(c.errors.length).toBeGreaterThan(refusedBefore + 1)); // nothing listens
     expect(c.client.status).not.toBe('open');
 
     await fx.market.scan({ gappers_up: rows(['NEW', 'AAA'], 1) }); // published while no gateway ran
     const second = await fx.start({ port: first.port });
     expect(second.port).toBe(first.port);
     await c.holds('gappers_up', ['NEW', 'AAA'], 2);
-    await vi.waitFor(() => expect(c.client.status).toBe('open'));
+    await waitFor(() => expect(c.client.status).toBe('open'));
     expect(c.statuses.slice(0, 4)).toEqual(['connecting', 'open', 'closed', 'connecting']);
     // Resubscribed to both lists, not just the one that changed.
     await fx.market.scan({ winners: rows(['WIN', 'WON'], 1) });
@@ -254,7 +251,7 @@ describe('ListClient against a real gateway', () => {
     const good = open({ url: url(g), token: 's3cret', lists: ['winners'] });
     await good.holds('winners', ['WIN'], 1);
     const bad = open({ url: url(g), token: 'wrong', lists: ['winners'] });
-    await vi.waitFor(() =>
+    await waitFor(() =>
       expect(bad.errors[0]).toMatchObject({ source: 'transport', message: expect.stringContaining('401') }),
     );
     expect(bad.client.status).not.toBe('open');
@@ -266,7 +263,7 @@ describe('ListClient against a real gateway', () => {
     const c = open({ url: url(g), lists: ['winners'] });
     await c.holds('winners', ['WIN'], 1);
     c.client.subscribe(['sideways' as ListName]);
-    await vi.waitFor(() =>
+    await waitFor(() =>
       expect(c.errors).toEqual([expect.objectContaining({ source: 'server', code: 'unknown_list' })]),
     );
     await fx.market.scan({ winners: rows(['WIN', 'WON'], 1) });
@@ -295,7 +292,7 @@ describe('ListClient against a real gateway', () => {
     });
     await c.holds('winners', ['WIN'], 1);
     mute = true; // pongs and everything else stop arriving, the TCP connection stays up
-    await vi.waitFor(() =>
+    await waitFor(() =>
       expect(c.errors.map((e) => e.message)).toContain('no message from the gateway: reconnecting'),
     );
     mute = false;
@@ -310,6 +307,7 @@ describe('ListClient against a real gateway', () => {
     await c.holds('winners', ['WIN'], 1);
     c.client.stop();
     expect(c.client.status).toBe('closed');
+    // The assertion itself: 300 ms later it has not reconnected.
     await new Promise((r) => setTimeout(r, 300));
     expect(c.statuses).toEqual(['connecting', 'open', 'closed']);
     // The rows held stay readable after stop.

@@ -1,7 +1,9 @@
-import { afterEach, describe, expect, it, vi } from 'vitest';
+import { describe, expect, it } from 'vitest';
+import { onCleanup } from '../../test/utils/cleanup.js';
+import { waitFor } from '../../test/utils/wait.js';
 import { createLogger } from '../logger.js';
 import type { Session } from '../scan/sessions.js';
-import { FAKE_API_KEY, startFakeVendor, type FakeVendor } from '../../test/fake-vendor/server.js';
+import { FAKE_API_KEY, startFakeVendor } from '../../test/fake-vendor/server.js';
 import { engine, ny } from '../../test/utils/market.js';
 import { PolygonRestClient } from './polygon-rest.js';
 import { SnapshotPoller } from './snapshot-poller.js';
@@ -19,22 +21,12 @@ const row = (ticker: string, p: number, prev: number) => ({
   updated: ny('09:29') * 1e6,
 });
 
-let fake: FakeVendor | undefined;
-let poller: SnapshotPoller | undefined;
-
-afterEach(async () => {
-  await poller?.stop();
-  await fake?.close();
-  poller = undefined;
-  fake = undefined;
-});
-
 describe('the session comes from the local clock and calendar (SPEC §1)', () => {
   it('polls and scans across the open with no HTTP call but the snapshot (fix: the session was fetched per scan)', async () => {
-    fake = await startFakeVendor({
+    const vendor = await startFakeVendor({
       data: { snapshot: () => ({ status: 'OK', tickers: [row('AAA', 11, 10), row('BBB', 9, 10)] }) },
     });
-    const vendor = fake;
+    onCleanup(() => vendor.close());
     const rest = new PolygonRestClient({
       baseUrl: vendor.restUrl,
       apiKey: FAKE_API_KEY,
@@ -44,7 +36,7 @@ describe('the session comes from the local clock and calendar (SPEC §1)', () =>
     const e = engine();
     let now = ny('09:29:50');
     const sessions: Session[] = [];
-    poller = new SnapshotPoller({
+    const poller = new SnapshotPoller({
       source: rest,
       intervalMs: 10,
       now: () => now,
@@ -55,8 +47,9 @@ describe('the session comes from the local clock and calendar (SPEC §1)', () =>
         now += STEP_MS;
       },
     });
+    onCleanup(() => poller.stop());
     poller.start();
-    await vi.waitFor(() => expect(sessions.length).toBeGreaterThanOrEqual(6), { timeout: 5_000 });
+    await waitFor(() => expect(sessions.length).toBeGreaterThanOrEqual(6), { timeoutMs: 5_000 });
     await poller.stop();
 
     expect(sessions.slice(0, 4)).toEqual(['PRE_MARKET', 'PRE_MARKET', 'MARKET_OPEN', 'MARKET_OPEN']);

@@ -1,4 +1,6 @@
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { beforeEach, describe, expect, it } from 'vitest';
+import { onCleanup } from '../../test/utils/cleanup.js';
+import { waitFor } from '../../test/utils/wait.js';
 import { createLogger } from '../logger.js';
 import { VendorPayloadError } from './errors.js';
 import { FAKE_API_KEY, FAULTS, startFakeVendor, type FakeVendor } from '../../test/fake-vendor/server.js';
@@ -53,10 +55,7 @@ beforeEach(async () => {
         ['AAPL', 'MSFT', 'NVDA'].map((ticker) => ({ ticker, free_float: 1e9, free_float_percent: 90 })),
     },
   });
-});
-
-afterEach(async () => {
-  await fake.close();
+  onCleanup(() => fake.close()); // the fake of the moment: a test may replace it
 });
 
 describe('PolygonRestClient', () => {
@@ -297,7 +296,8 @@ describe('PolygonRestClient', () => {
     fake.rest.inject('snapshot', FAULTS.slow(1_000));
     const controller = new AbortController();
     const pending = client().fullMarketSnapshot({ signal: controller.signal });
-    setTimeout(() => controller.abort(new Error('shutting down')), 50);
+    await waitFor(() => fake.rest.inFlight === 1);
+    controller.abort(new Error('shutting down'));
     await expect(pending).rejects.toThrow('shutting down');
     expect(fake.rest.requests).toHaveLength(1);
   });
@@ -325,12 +325,10 @@ describe('Backoff', () => {
 });
 
 describe('PolygonRestClient full-market snapshot as bytes (for the decode worker)', () => {
-  let vendor: FakeVendor;
-  afterEach(async () => vendor.close());
-
   it('returns the body exactly as served, gzip decoded, and maps errors as the parsed call does', async () => {
     const body = { status: 'OK', count: 1, tickers: [{ ticker: 'AAA', lastTrade: { p: 5 } }] };
-    vendor = await startFakeVendor({ data: { snapshot: () => body } });
+    const vendor = await startFakeVendor({ data: { snapshot: () => body } });
+    onCleanup(() => vendor.close());
     const client = new PolygonRestClient({ baseUrl: vendor.restUrl, apiKey: FAKE_API_KEY, maxRetries: 0 });
     const bytes = await client.fullMarketSnapshotBytes();
     expect(bytes).toBeInstanceOf(Uint8Array);

@@ -1,5 +1,7 @@
 import type { AddressInfo } from 'node:net';
-import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { beforeEach, describe, expect, it } from 'vitest';
+import { onCleanup } from '../../test/utils/cleanup.js';
+import { waitFor } from '../../test/utils/wait.js';
 import WebSocket, { WebSocketServer } from 'ws';
 import { createLogger } from '../logger.js';
 import type { AggregateEvent } from './aggregate-schema.js';
@@ -19,7 +21,6 @@ const silent = createLogger('test', 'silent');
 const S0 = Date.UTC(2026, 2, 2, 15, 0, 0);
 
 let fake: FakeVendor;
-let clients: PolygonWsClient[] = [];
 
 /** A vendor `A`/`AM` event; `i` moves the window and the close. */
 function agg(sym: string, i = 0, ev: 'A' | 'AM' = 'A'): PushedEvent {
@@ -67,7 +68,7 @@ function start(options: Partial<PolygonWsOptions> = {}): Harness {
     onConnectionChange: (state) => changes.push(state),
     ...options,
   });
-  clients.push(client);
+  onCleanup(() => client.close());
   client.connect();
   return { client, frames, fatal, changes };
 }
@@ -76,8 +77,6 @@ async function restartFake(options: FakeVendorOptions): Promise<void> {
   await fake.close();
   fake = await startFakeVendor(options);
 }
-
-const waitFor = (check: () => void, timeout = 2_000) => vi.waitFor(check, { timeout, interval: 10 });
 
 /**
  * A minimal vendor on its own ws server, for what the fake vendor cannot do: `autoPong: false` leaves pings
@@ -107,12 +106,7 @@ async function startBareVendor(options: { autoPong: boolean }) {
 
 beforeEach(async () => {
   fake = await startFakeVendor();
-});
-
-afterEach(async () => {
-  await Promise.all(clients.map((c) => c.close()));
-  clients = [];
-  await fake.close();
+  onCleanup(() => fake.close()); // the fake of the moment: restartFake replaces it
 });
 
 describe('PolygonWsClient', () => {
@@ -155,6 +149,7 @@ describe('PolygonWsClient', () => {
   it('treats auth_failed as fatal: VendorAuthError through onFatal, and no reconnect', async () => {
     const { client, fatal } = start({ apiKey: 'revoked-key' });
     await waitFor(() => expect(fatal).toHaveLength(1));
+    // The assertion itself: no reconnect follows within 200 ms (the backoff here is 20–50 ms).
     await new Promise((resolve) => setTimeout(resolve, 200));
 
     expect(fatal[0]).toBeInstanceOf(VendorAuthError);
@@ -232,6 +227,7 @@ describe('PolygonWsClient', () => {
     const { client } = start({ idleMs: 50, isSessionOpen: () => false });
     await waitFor(() => expect(client.state).toBe('ready'));
     fake.ws.stopSending();
+    // The assertion itself: 300 ms of silence (six times idleMs) bring no idle reconnect.
     await new Promise((resolve) => setTimeout(resolve, 300));
     expect(client.stats().idleReconnects).toBe(0);
     expect(fake.ws.connections).toHaveLength(1);
@@ -285,16 +281,15 @@ describe('PolygonWsClient', () => {
   it('gives up on a server that never says `connected` and dials again', async () => {
     const mute = new WebSocketServer({ host: '127.0.0.1', port: 0 });
     await new Promise((resolve) => mute.once('listening', resolve));
-    try {
-      const { port } = mute.address() as AddressInfo;
-      const { client } = start({ url: `ws://127.0.0.1:${port}`, authTimeoutMs: 100 });
-      await waitFor(() => expect(client.stats().authTimeouts).toBeGreaterThanOrEqual(2));
-      expect(client.stats().connects).toBeGreaterThanOrEqual(2);
-      await client.close();
-    } finally {
+    onCleanup(async () => {
       for (const c of mute.clients) c.terminate();
       await new Promise((resolve) => mute.close(resolve));
-    }
+    });
+    const { port } = mute.address() as AddressInfo;
+    const { client } = start({ url: `ws://127.0.0.1:${port}`, authTimeoutMs: 100 });
+    await waitFor(() => expect(client.stats().authTimeouts).toBeGreaterThanOrEqual(2));
+    expect(client.stats().connects).toBeGreaterThanOrEqual(2);
+    await client.close();
   });
 
   it('drops an outbound message when the socket buffer is over the limit, then recycles the connection', async () => {
@@ -308,7 +303,7 @@ describe('PolygonWsClient', () => {
     // ~1 MB per subscribe; once the kernel buffers are full the bytes queue in the client.
     for (let i = 0; i < 100 && client.stats().droppedOutbound === 0; i++) {
       client.subscribe(Array.from({ length: 100_000 }, (_, j) => `S${i}X${j}`));
-      await new Promise((resolve) => setTimeout(resolve, 5));
+      await new Promise((resolve) => setTimeout(resolve, 5)); // lets the socket write, so the buffers fill
     }
 
     expect(client.stats().droppedOutbound).toBe(1);
@@ -329,14 +324,11 @@ describe('PolygonWsClient', () => {
 
   it('replaces a connection to a server that never answers pings but stays open', async () => {
     const server = await startBareVendor({ autoPong: false });
-    try {
-      const { client } = start({ url: server.url, pingIntervalMs: 50, pongTimeoutMs: 150 });
-      await waitFor(() => expect(client.stats().pongTimeouts).toBeGreaterThanOrEqual(1));
-      await waitFor(() => expect(server.connections()).toBeGreaterThanOrEqual(2));
-      await client.close();
-    } finally {
-      await server.close();
-    }
+    onCleanup(() => server.close());
+    const { client } = start({ url: server.url, pingIntervalMs: 50, pongTimeoutMs: 150 });
+    await waitFor(() => expect(client.stats().pongTimeouts).toBeGreaterThanOrEqual(1));
+    await waitFor(() => expect(server.connections()).toBeGreaterThanOrEqual(2));
+    await client.close();
   });
 
   it('keeps a quiet but healthy connection with nothing subscribed during a session', async () => {
@@ -345,6 +337,7 @@ describe('PolygonWsClient', () => {
     let pings = 0;
     fake.ws.connections[0]?.socket.on('ping', () => pings++);
     fake.ws.stopSending();
+    // The assertion itself: six times idleMs of silence, answered pings and no reconnect.
     await new Promise((resolve) => setTimeout(resolve, 600));
 
     expect(pings).toBeGreaterThanOrEqual(3);

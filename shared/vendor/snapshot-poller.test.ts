@@ -1,5 +1,7 @@
 import { pino } from 'pino';
-import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { beforeEach, describe, expect, it } from 'vitest';
+import { onCleanup } from '../../test/utils/cleanup.js';
+import { waitFor } from '../../test/utils/wait.js';
 import { createLogger } from '../logger.js';
 import type { FullMarketSnapshot } from './snapshot-schema.js';
 import { FAKE_API_KEY, FAULTS, startFakeVendor, type FakeVendor } from '../../test/fake-vendor/server.js';
@@ -15,7 +17,6 @@ const OPEN = ny('10:00');
 const SATURDAY = ny('10:00', '2026-02-28');
 
 let fake: FakeVendor;
-let poller: SnapshotPoller | undefined;
 /** `updated` (ns) of the fake's only row; tests move it to make the data advance. */
 let updatedNs: number;
 
@@ -43,7 +44,7 @@ function startPoller(
     maxRetries: 0,
     logger: silent,
   });
-  poller = new SnapshotPoller({
+  const poller = new SnapshotPoller({
     source,
     intervalMs: 30,
     now: () => OPEN,
@@ -53,6 +54,7 @@ function startPoller(
     },
     ...options,
   });
+  onCleanup(() => poller.stop());
   poller.start();
   return { poller, received };
 }
@@ -62,18 +64,13 @@ beforeEach(async () => {
   fake = await startFakeVendor({
     data: { snapshot: () => ({ status: 'OK', tickers: [row('AAPL'), row('MSFT')] }) },
   });
-});
-
-afterEach(async () => {
-  await poller?.stop();
-  poller = undefined;
-  await fake.close();
+  onCleanup(() => fake.close()); // the fake of the moment: a test may replace it
 });
 
 describe('SnapshotPoller', () => {
   it('polls on its period and hands over each snapshot with the time it was received', async () => {
     const { poller, received } = startPoller();
-    await vi.waitFor(() => expect(received.length).toBeGreaterThanOrEqual(3), { timeout: 2_000 });
+    await waitFor(() => expect(received.length).toBeGreaterThanOrEqual(3), { timeoutMs: 2_000 });
     await poller.stop();
     // A request aborted by stop() may reach the fake a moment later: count once that has settled.
     await new Promise((resolve) => setTimeout(resolve, 100));
@@ -82,6 +79,7 @@ describe('SnapshotPoller', () => {
     expect(received[0]?.snapshot.tickers.map((t) => t.ticker)).toEqual(['AAPL', 'MSFT']);
     expect(received[0]?.receivedAtMs).toBe(OPEN);
     expect(poller.state).toBe('stopped');
+    // The assertion itself: 150 ms (five periods) after stop(), no request has followed.
     await new Promise((resolve) => setTimeout(resolve, 150));
     expect(fake.rest.requestsTo('snapshot')).toHaveLength(requests);
   });
@@ -89,7 +87,7 @@ describe('SnapshotPoller', () => {
   it('never has two polls in flight when the vendor is slower than the period', async () => {
     fake.rest.inject('snapshot', FAULTS.slow(120), 4);
     const { received } = startPoller({ intervalMs: 20 });
-    await vi.waitFor(() => expect(received.length).toBeGreaterThanOrEqual(4), { timeout: 3_000 });
+    await waitFor(() => expect(received.length).toBeGreaterThanOrEqual(4), { timeoutMs: 3_000 });
 
     expect(fake.rest.maxInFlight).toBe(1);
     const starts = fake.rest.requestsTo('snapshot').map((r) => r.at);
@@ -99,13 +97,13 @@ describe('SnapshotPoller', () => {
   it('does not poll while the session is CLOSED, and starts within a re-check once it opens', async () => {
     let now = SATURDAY;
     const { poller, received } = startPoller({ now: () => now, closedRecheckMs: 20 });
-    await new Promise((resolve) => setTimeout(resolve, 150));
+    await waitFor(() => poller.stats().closedChecks >= 3);
 
     expect(fake.rest.requests).toHaveLength(0);
     expect(poller.stats().closedChecks).toBeGreaterThanOrEqual(3);
 
     now = OPEN;
-    await vi.waitFor(() => expect(received.length).toBeGreaterThanOrEqual(1), { timeout: 1_000 });
+    await waitFor(() => expect(received.length).toBeGreaterThanOrEqual(1), { timeoutMs: 1_000 });
   });
 
   it('reports stale data once after N polls without progress, then fresh once it moves again', async () => {
@@ -116,7 +114,7 @@ describe('SnapshotPoller', () => {
       onStale: (e) => stale.push(e),
       onFresh: (info) => fresh.push(info.afterPolls),
     });
-    await vi.waitFor(() => expect(received.length).toBeGreaterThanOrEqual(7), { timeout: 2_000 });
+    await waitFor(() => expect(received.length).toBeGreaterThanOrEqual(7), { timeoutMs: 2_000 });
 
     expect(stale).toHaveLength(1);
     expect(stale[0]?.polls).toBe(3);
@@ -126,7 +124,7 @@ describe('SnapshotPoller', () => {
     expect(fresh).toEqual([]);
 
     updatedNs += 5e9;
-    await vi.waitFor(() => expect(fresh).toHaveLength(1), { timeout: 1_000 });
+    await waitFor(() => expect(fresh).toHaveLength(1), { timeoutMs: 1_000 });
     expect(fresh[0]).toBeGreaterThanOrEqual(6);
     expect(poller.stats().stale).toBe(false);
     expect(stale).toHaveLength(1);
@@ -136,7 +134,8 @@ describe('SnapshotPoller', () => {
     fake.rest.inject('snapshot', FAULTS.unknownKey(), 100);
     const fatal: VendorAuthError[] = [];
     const { poller } = startPoller({ onFatal: (e) => fatal.push(e) });
-    await vi.waitFor(() => expect(fatal).toHaveLength(1), { timeout: 1_000 });
+    await waitFor(() => expect(fatal).toHaveLength(1), { timeoutMs: 1_000 });
+    // The assertion itself: 100 ms (three periods) later, it has not polled again.
     await new Promise((resolve) => setTimeout(resolve, 100));
 
     expect(fatal[0]).toBeInstanceOf(VendorAuthError);
@@ -150,7 +149,7 @@ describe('SnapshotPoller', () => {
     fake.rest.inject('snapshot', FAULTS.truncated());
     fake.rest.inject('snapshot', FAULTS.malformedJson());
     const { poller, received } = startPoller();
-    await vi.waitFor(() => expect(received.length).toBeGreaterThanOrEqual(1), { timeout: 1_000 });
+    await waitFor(() => expect(received.length).toBeGreaterThanOrEqual(1), { timeoutMs: 1_000 });
 
     expect(poller.stats().errors.payload).toBe(2);
     expect(
@@ -166,7 +165,7 @@ describe('SnapshotPoller', () => {
     fake.rest.inject('snapshot', FAULTS.htmlError(502));
     fake.rest.inject('snapshot', FAULTS.slow(500));
     const { poller, received } = startPoller({}, 100);
-    await vi.waitFor(() => expect(received.length).toBeGreaterThanOrEqual(1), { timeout: 2_000 });
+    await waitFor(() => expect(received.length).toBeGreaterThanOrEqual(1), { timeoutMs: 2_000 });
 
     expect(poller.stats().errors).toMatchObject({ http: 1, timeout: 1, auth: 0 });
     expect(poller.state).toBe('running');
@@ -180,7 +179,7 @@ describe('SnapshotPoller', () => {
         if (calls === 1) throw new Error('handler bug');
       },
     });
-    await vi.waitFor(() => expect(calls).toBeGreaterThanOrEqual(3), { timeout: 1_000 });
+    await waitFor(() => expect(calls).toBeGreaterThanOrEqual(3), { timeoutMs: 1_000 });
     expect(poller.stats().errors.handler).toBe(1);
   });
 
@@ -192,7 +191,7 @@ describe('SnapshotPoller', () => {
       },
     });
     const { poller, received } = startPoller();
-    await vi.waitFor(() => expect(received.length).toBeGreaterThanOrEqual(1), { timeout: 1_000 });
+    await waitFor(() => expect(received.length).toBeGreaterThanOrEqual(1), { timeoutMs: 1_000 });
     expect(received[0]?.snapshot.tickers.map((t) => t.ticker)).toEqual(['AAPL']);
     expect(poller.stats().rejectedRows).toBeGreaterThanOrEqual(1);
     // The row-by-row path has no finer reason than the zod error; the decoded path's reasons are tested in
@@ -213,7 +212,7 @@ describe('SnapshotPoller', () => {
         logger: pino({ level: 'error' }, { write: (l: string) => void lines.push(l) }),
         onFatal: (e) => fatal.push(e),
       });
-      await vi.waitFor(() => expect(fatal).toHaveLength(1), { timeout: 1_000 });
+      await waitFor(() => expect(fatal).toHaveLength(1), { timeoutMs: 1_000 });
       await poller.stop();
       return JSON.parse(lines[0]!) as { msg: string; status: number };
     };
@@ -230,7 +229,7 @@ describe('SnapshotPoller', () => {
   it('stop() aborts a poll in flight and resolves promptly', async () => {
     fake.rest.inject('snapshot', FAULTS.slow(2_000));
     const { poller } = startPoller({}, 5_000);
-    await vi.waitFor(() => expect(fake.rest.inFlight).toBe(1), { timeout: 1_000 });
+    await waitFor(() => expect(fake.rest.inFlight).toBe(1), { timeoutMs: 1_000 });
 
     const started = performance.now();
     await poller.stop();

@@ -1,4 +1,6 @@
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
+import { onCleanup } from '../utils/cleanup.js';
+import { waitFor } from '../utils/wait.js';
 import { PolygonRestClient } from '../../shared/vendor/polygon-rest.js';
 import { Simulator } from '../../shared/sim/simulator.js';
 import { startVendorStream } from '../../feed/vendor-stream.js';
@@ -14,7 +16,6 @@ import { freshRedis, streamMessages } from '../utils/redis.js';
 import { ManualClock } from './market.js';
 import { FAKE_API_KEY, startFakeVendor } from './server.js';
 import { SimMarket } from './sim-market.js';
-import { until } from '../utils/wait.js';
 
 /*
  * FEED=polygon from end to end over real sockets and a real Redis: the fake vendor serves the simulated
@@ -36,11 +37,6 @@ function nextSessionMorning(calendar: MarketCalendar): number {
 }
 
 describe('the FEED=polygon path against the fake vendor', () => {
-  const cleanups: (() => Promise<unknown>)[] = [];
-  afterEach(async () => {
-    for (const c of cleanups.splice(0).reverse()) await c();
-  });
-
   it('turns a per-second A bar of a hot symbol, subscribed through the product, into a list delta in Redis', async () => {
     const calendar = new MarketCalendar();
     const start = nextSessionMorning(calendar);
@@ -53,13 +49,13 @@ describe('the FEED=polygon path against the fake vendor', () => {
       market: new SimMarket({ simulator, now: clock.now }),
       streamEveryMs: 0,
     });
-    cleanups.push(() => fake.close());
+    onCleanup(() => fake.close());
     const r = freshRedis();
-    cleanups.push(r.cleanup);
+    onCleanup(r.cleanup);
     const decoder = new DecodePool({ threads: 1, logger });
-    cleanups.push(() => decoder.close());
+    onCleanup(() => decoder.close());
     const jobs = new BullJobSink(r.redis, r.keys);
-    cleanups.push(() => jobs.close());
+    onCleanup(() => jobs.close());
     const fatal: Error[] = [];
     const source = new PolygonSource({
       rest: new PolygonRestClient({ baseUrl: fake.restUrl, apiKey: FAKE_API_KEY, maxRetries: 0, logger }),
@@ -79,7 +75,7 @@ describe('the FEED=polygon path against the fake vendor', () => {
       calendar,
       maxScansPerSecond: 50,
     });
-    cleanups.push(() => orchestrator.stop());
+    onCleanup(() => orchestrator.stop());
     await orchestrator.start();
     const feed = startVendorStream({
       apiKey: FAKE_API_KEY,
@@ -90,13 +86,16 @@ describe('the FEED=polygon path against the fake vendor', () => {
       logger,
       onFatal: (e) => fatal.push(e),
     });
-    cleanups.push(() => feed.close());
+    onCleanup(() => feed.close());
 
     // The first scan's lists make the hot set; the fake sees it as subscriptions on its WebSocket.
-    await until(() => {
-      const wanted = fake.ws.subscribedSymbols('A');
-      return wanted !== 'all' && wanted.size > 0;
-    }, 15_000);
+    await waitFor(
+      () => {
+        const wanted = fake.ws.subscribedSymbols('A');
+        return wanted !== 'all' && wanted.size > 0;
+      },
+      { timeoutMs: 15_000 },
+    );
     const hot = fake.ws.subscribedSymbols('A') as ReadonlySet<string>;
     const published = await streamMessages(r.redis, r.keys);
     const listed = new Set(
@@ -119,7 +118,7 @@ describe('the FEED=polygon path against the fake vendor', () => {
         expect(hot.has(e.sym)).toBe(true);
         streamed.add(e.sym);
       }
-      await until(movedByBar, 3_000).catch(() => undefined);
+      await waitFor(movedByBar, { timeoutMs: 3_000 }).catch(() => undefined);
     }
     expect(streamed.size).toBeGreaterThan(0);
     expect(await movedByBar()).toBe(true);

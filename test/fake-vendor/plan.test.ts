@@ -1,4 +1,5 @@
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
+import { onCleanup } from '../utils/cleanup.js';
 import { VendorAuthError } from '../../shared/vendor/errors.js';
 import { PolygonRestClient } from '../../shared/vendor/polygon-rest.js';
 import { Simulator } from '../../shared/sim/simulator.js';
@@ -8,7 +9,7 @@ import { ManualClock } from './market.js';
 import { DELAYED_BY_MS } from './plan.js';
 import { FAKE_API_KEY, startFakeVendor, type FakeVendor, type FakeVendorOptions } from './server.js';
 import { SimMarket } from './sim-market.js';
-import { connectBare, type BareClient } from './testing.js';
+import { connectBare } from './testing.js';
 import { ny } from '../utils/market.js';
 
 const logger = createLogger('test', 'silent');
@@ -21,15 +22,15 @@ const RATE_LIMITED =
 const SNAPSHOT = '/v2/snapshot/locale/us/markets/stocks/tickers';
 
 let fake: FakeVendor | undefined;
-const clients: BareClient[] = [];
-afterEach(async () => {
-  for (const c of clients.splice(0)) c.close();
-  await fake?.close();
-  fake = undefined;
-});
+/** Starts the fake vendor for the current test, which closes it when it ends. */
+async function startFake(options?: FakeVendorOptions): Promise<FakeVendor> {
+  const started = await startFakeVendor(options);
+  onCleanup(() => started.close());
+  return started;
+}
 
 async function start(options: FakeVendorOptions): Promise<FakeVendor> {
-  fake = await startFakeVendor({ apiKeys: [FAKE_API_KEY, OTHER_KEY], streamEveryMs: 0, ...options });
+  fake = await startFake({ apiKeys: [FAKE_API_KEY, OTHER_KEY], streamEveryMs: 0, ...options });
   return fake;
 }
 
@@ -43,7 +44,7 @@ async function get(
 
 async function subscribe(params: string) {
   const c = await connectBare(fake!.wsUrl, FAKE_API_KEY);
-  clients.push(c);
+  onCleanup(() => c.close());
   return { client: c, acks: await c.send('subscribe', params) };
 }
 

@@ -1,14 +1,15 @@
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, afterEach, describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
+import { onCleanup } from '../utils/cleanup.js';
 import { PolygonRestClient } from '../../shared/vendor/polygon-rest.js';
 import { createLogger } from '../../shared/logger.js';
 import { ReplayInputError } from '../../shared/replay/errors.js';
 import { ManualClock } from './market.js';
 import { RecordingMarket } from './recording-market.js';
-import { FAKE_API_KEY, startFakeVendor, type FakeVendor } from './server.js';
-import { connectBare, type BareClient } from './testing.js';
+import { FAKE_API_KEY, startFakeVendor, type FakeVendor, type FakeVendorOptions } from './server.js';
+import { connectBare } from './testing.js';
 import { ny } from '../utils/market.js';
 
 const logger = createLogger('test', 'silent');
@@ -69,18 +70,16 @@ function defaultLines(): unknown[] {
 }
 
 let fake: FakeVendor | undefined;
-const markets: RecordingMarket[] = [];
-const clients: BareClient[] = [];
-afterEach(async () => {
-  for (const c of clients.splice(0)) c.close();
-  await fake?.close();
-  fake = undefined;
-  for (const m of markets.splice(0)) m.close();
-});
+/** Starts the fake vendor for the current test, which closes it when it ends. */
+async function startFake(options?: FakeVendorOptions): Promise<FakeVendor> {
+  const started = await startFakeVendor(options);
+  onCleanup(() => started.close());
+  return started;
+}
 
 async function open(file: string, clock: ManualClock): Promise<RecordingMarket> {
   const market = await RecordingMarket.open(file, { now: clock.now });
-  markets.push(market);
+  onCleanup(() => market.close());
   return market;
 }
 
@@ -89,7 +88,7 @@ describe('the fake vendor fed by a recording (SPEC §10)', () => {
     const clock = new ManualClock(ny('09:59:59'));
     const market = await open(writeRecording('snapshots.ndjson'), clock);
     expect(market.snapshotTimes).toEqual([ny('10:00:00'), ny('10:00:05'), ny('10:00:10')]);
-    fake = await startFakeVendor({ market, streamEveryMs: 0 });
+    fake = await startFake({ market, streamEveryMs: 0 });
     const rest = new PolygonRestClient({
       baseUrl: fake.restUrl,
       apiKey: FAKE_API_KEY,
@@ -129,12 +128,12 @@ describe('the fake vendor fed by a recording (SPEC §10)', () => {
 
   it('streams each recorded aggregates line to the subscribers of its symbols once the clock reaches it', async () => {
     const clock = new ManualClock(ny('10:00:00'));
-    fake = await startFakeVendor({
+    fake = await startFake({
       market: await open(writeRecording('bars.ndjson'), clock),
       streamEveryMs: 0,
     });
     const c = await connectBare(fake.wsUrl, FAKE_API_KEY);
-    clients.push(c);
+    onCleanup(() => c.close());
     await c.send('subscribe', 'A.AAA,AM.AAA');
 
     clock.set(ny('10:00:03'));
@@ -157,7 +156,8 @@ describe('the fake vendor fed by a recording (SPEC §10)', () => {
     const file = writeRecording('pace.ndjson');
     const paced = await RecordingMarket.open(file, { wallNow: () => wall });
     const fast = await RecordingMarket.open(file, { wallNow: () => wall, speed: 10 });
-    markets.push(paced, fast);
+    onCleanup(() => paced.close());
+    onCleanup(() => fast.close());
     expect(paced.now()).toBe(ny('10:00:00'));
     wall += 1_500;
     expect(paced.now()).toBe(ny('10:00:00') + 1_500);
@@ -166,7 +166,7 @@ describe('the fake vendor fed by a recording (SPEC §10)', () => {
 
   it('indexes the bundled sample day', async () => {
     const market = await RecordingMarket.open('samples/day.ndjson');
-    markets.push(market);
+    onCleanup(() => market.close());
     expect(market.snapshotTimes.length).toBeGreaterThan(100);
     expect(market.snapshotAt(market.lastAt).tickers?.length).toBe(20);
   });

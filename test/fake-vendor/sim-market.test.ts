@@ -1,14 +1,15 @@
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
+import { onCleanup } from '../utils/cleanup.js';
+import { waitFor } from '../utils/wait.js';
 import { PolygonRestClient } from '../../shared/vendor/polygon-rest.js';
 import { Simulator } from '../../shared/sim/simulator.js';
 import { createLogger } from '../../shared/logger.js';
 import { decodeSnapshot } from '../../shared/vendor/snapshot-decoder.js';
 import { ManualClock } from './market.js';
-import { FAKE_API_KEY, startFakeVendor, type FakeVendor } from './server.js';
+import { FAKE_API_KEY, startFakeVendor, type FakeVendor, type FakeVendorOptions } from './server.js';
 import { SimMarket } from './sim-market.js';
 import { connectBare, type BareClient } from './testing.js';
 import { ny } from '../utils/market.js';
-import { until } from '../utils/wait.js';
 
 const logger = createLogger('test', 'silent');
 const TICKERS = 300;
@@ -24,26 +25,26 @@ function liquidPair(at: number): [string, string] {
 }
 
 let fake: FakeVendor | undefined;
-const clients: BareClient[] = [];
-afterEach(async () => {
-  for (const c of clients.splice(0)) c.close();
-  await fake?.close();
-  fake = undefined;
-});
+/** Starts the fake vendor for the current test, which closes it when it ends. */
+async function startFake(options?: FakeVendorOptions): Promise<FakeVendor> {
+  const started = await startFakeVendor(options);
+  onCleanup(() => started.close());
+  return started;
+}
 
 /** A second account: the vendor allows one connection per key and evicts the older one. */
 const OTHER_KEY = 'other-account';
 
 async function client(subscribe?: string, key = FAKE_API_KEY): Promise<BareClient> {
   const c = await connectBare(fake!.wsUrl, key);
-  clients.push(c);
+  onCleanup(() => c.close());
   if (subscribe !== undefined) await c.send('subscribe', subscribe);
   return c;
 }
 
 /** Starts the fake on the file's simulator at `clock` (no stream timer); resolves with a product REST client. */
 async function restOnSim(clock: ManualClock): Promise<PolygonRestClient> {
-  fake = await startFakeVendor({ market: new SimMarket({ simulator, now: clock.now }), streamEveryMs: 0 });
+  fake = await startFake({ market: new SimMarket({ simulator, now: clock.now }), streamEveryMs: 0 });
   return new PolygonRestClient({ baseUrl: fake.restUrl, apiKey: FAKE_API_KEY, maxRetries: 0, logger });
 }
 
@@ -78,7 +79,7 @@ describe('the fake vendor fed by the simulator', () => {
 
   it('streams A bars of the subscribed symbol only, then its AM bar when the minute closes', async () => {
     const clock = new ManualClock(ny('10:00'));
-    fake = await startFakeVendor({
+    fake = await startFake({
       market: new SimMarket({ simulator, now: clock.now }),
       streamEveryMs: 0,
       apiKeys: [FAKE_API_KEY, OTHER_KEY],
@@ -116,7 +117,7 @@ describe('the fake vendor fed by the simulator', () => {
 
   it('honours A.* with the bars of every symbol that traded', async () => {
     const clock = new ManualClock(ny('10:00'));
-    fake = await startFakeVendor({ market: new SimMarket({ simulator, now: clock.now }), streamEveryMs: 0 });
+    fake = await startFake({ market: new SimMarket({ simulator, now: clock.now }), streamEveryMs: 0 });
     const all = await client('A.*');
     clock.advance(2_000);
     fake.stream!.tick();
@@ -126,7 +127,7 @@ describe('the fake vendor fed by the simulator', () => {
 
   it('stops streaming a symbol once it is unsubscribed', async () => {
     const clock = new ManualClock(ny('10:00'));
-    fake = await startFakeVendor({ market: new SimMarket({ simulator, now: clock.now }), streamEveryMs: 0 });
+    fake = await startFake({ market: new SimMarket({ simulator, now: clock.now }), streamEveryMs: 0 });
     const [sym] = liquidPair(clock.now());
     const c = await client(`A.${sym}`);
     expect(await c.send('unsubscribe', `A.${sym}`)).toEqual([
@@ -138,13 +139,13 @@ describe('the fake vendor fed by the simulator', () => {
 
   it('delivers on its own timer from an accelerated market clock, minute bars included', async () => {
     // 60×: a market minute per wall second, so an AM bar closes within about a second.
-    fake = await startFakeVendor({
+    fake = await startFake({
       market: new SimMarket({ simulator, start: '2026-03-02T10:00:00-05:00', speed: 60 }),
       streamEveryMs: 100,
     });
     const [sym] = liquidPair(ny('10:00'));
     const c = await client(`AM.${sym},A.${sym}`);
-    await until(() => c.aggregates.some((e) => e.ev === 'AM'), 10_000);
+    await waitFor(() => c.aggregates.some((e) => e.ev === 'AM'), { timeoutMs: 10_000 });
     const seconds = c.aggregates.filter((e) => e.ev === 'A');
     expect(seconds.length).toBeGreaterThan(0);
     // Delivered in window order, whatever the number of windows per delivery.

@@ -1,6 +1,6 @@
 import WebSocket from 'ws';
 import { parseWsFrame, type AggregateEvent, type StatusEvent } from '../../shared/vendor/aggregate-schema.js';
-import { until } from '../utils/wait.js';
+import { waitFor } from '../utils/wait.js';
 
 /*
  * Helpers of the fake vendor's own tests: a bare vendor WebSocket client that reads every frame with the
@@ -38,12 +38,12 @@ export async function connectBare(url: string, key: string): Promise<BareClient>
       }
     }
   });
-  await until(() => statuses.some((s) => s.status === 'auth_success' || s.status === 'auth_failed'));
+  await waitFor(() => statuses.some((s) => s.status === 'auth_success' || s.status === 'auth_failed'));
   const send: BareClient['send'] = async (action, params) => {
     const before = statuses.length;
     const expected = params.split(',').length;
     socket.send(JSON.stringify({ action, params }));
-    await until(() => statuses.length >= before + expected);
+    await waitFor(() => statuses.length >= before + expected);
     return statuses.slice(before);
   };
   return {

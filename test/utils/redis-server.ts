@@ -1,6 +1,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
 import { Redis } from 'ioredis';
+import { waitFor } from './wait.js';
 
 /**
  * A private redis-server on its own port, for tests that must restart Redis without disturbing the shared one.
@@ -36,17 +37,13 @@ export class PrivateRedis {
       retryStrategy: () => null,
     });
     probe.on('error', () => undefined); // refused while the server boots: retried below
-    const end = Date.now() + 5000;
-    for (;;) {
-      try {
+    await waitFor(
+      async () => {
         await probe.connect();
         await probe.ping();
-        break;
-      } catch {
-        if (Date.now() > end) throw new Error(`redis-server on port ${this.port} did not start`);
-        await new Promise((r) => setTimeout(r, 50));
-      }
-    }
+      },
+      { timeoutMs: 5_000, intervalMs: 50, what: `redis-server on port ${this.port} to start` },
+    );
     probe.disconnect();
   }
 
