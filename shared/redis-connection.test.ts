@@ -1,5 +1,6 @@
 import { pino } from 'pino';
 import { describe, expect, it } from 'vitest';
+import { onCleanup } from '../test/utils/cleanup.js';
 import { testRedisUrl } from '../test/utils/redis.js';
 import { connectRedis, RedisUnreachableError } from './redis-connection.js';
 
@@ -8,12 +9,9 @@ const logger = pino({ level: 'silent' });
 describe('connectRedis', () => {
   it('gives a connection that answers, with BullMQ’s maxRetriesPerRequest: null', async () => {
     const redis = await connectRedis({ REDIS_URL: testRedisUrl }, logger, { waitUntilReachable: true });
-    try {
-      expect(await redis.ping()).toBe('PONG');
-      expect(redis.options.maxRetriesPerRequest).toBeNull();
-    } finally {
-      redis.disconnect();
-    }
+    onCleanup(() => redis.disconnect());
+    expect(await redis.ping()).toBe('PONG');
+    expect(redis.options.maxRetriesPerRequest).toBeNull();
   });
 
   it('names REDIS_URL and how to start Redis when it must be reachable and is not', async () => {
