@@ -1,8 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { onCleanup } from '../test/utils/cleanup.js';
 import { waitFor } from '../test/utils/wait.js';
-import { BullJobSink } from '../orchestrator/bull-job-sink.js';
-import type { SubscriptionChange } from '../shared/bus/hot-set.js';
+import { SubscriptionChangeQueue, type SubscriptionChange } from '../shared/bus/hot-set.js';
 import { createLogger } from '../shared/logger.js';
 import { freshRedis } from '../test/utils/redis.js';
 import { startSubscriptionWorker } from './subscription-worker.js';
@@ -18,8 +17,8 @@ describe('subscription worker', () => {
         if (c.subscribe.length) calls.push(`+${c.subscribe.join(',')}`);
       },
     };
-    const sink = new BullJobSink(r.redis, r.keys);
-    onCleanup(() => sink.close());
+    const queue = new SubscriptionChangeQueue(r.redis, r.keys);
+    onCleanup(() => queue.close());
     const worker = startSubscriptionWorker({
       connection: r.redis.duplicate({ maxRetriesPerRequest: null }),
       keys: r.keys,
@@ -27,8 +26,8 @@ describe('subscription worker', () => {
       logger: createLogger('test', 'silent'),
     });
     onCleanup(() => worker.close());
-    await sink.changeSubscriptions({ subscribe: ['AAA', 'BBB'], unsubscribe: [] });
-    await sink.changeSubscriptions({ subscribe: ['CCC'], unsubscribe: ['AAA'] });
+    await queue.add({ subscribe: ['AAA', 'BBB'], unsubscribe: [] });
+    await queue.add({ subscribe: ['CCC'], unsubscribe: ['AAA'] });
     await waitFor(() => calls.length >= 3);
     expect(calls).toEqual(['+AAA,BBB', '-AAA', '+CCC']);
   });

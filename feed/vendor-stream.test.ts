@@ -1,9 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { onCleanup } from '../test/utils/cleanup.js';
 import { waitFor } from '../test/utils/wait.js';
-import { BullJobSink } from '../orchestrator/bull-job-sink.js';
-import { HotSetSync } from '../orchestrator/hot-set-sync.js';
-import { saveHotMembers } from '../shared/bus/hot-set.js';
+import { saveHotMembers, SubscriptionChangeQueue, type SubscriptionChange } from '../shared/bus/hot-set.js';
 import { createLogger } from '../shared/logger.js';
 import { MarketCalendar } from '../shared/market/calendar.js';
 import { FAKE_API_KEY, startFakeVendor, type FakeVendor } from '../test/fake-vendor/server.js';
@@ -59,15 +57,19 @@ describe('the feed’s vendor stream follows the orchestrator’s hot set', () =
 
   it('applies the orchestrator’s change jobs while it runs', async () => {
     const { vendor, r } = await setup();
-    const jobs = new BullJobSink(r.redis, r.keys);
-    onCleanup(() => jobs.close());
-    const sync = new HotSetSync(r.redis, r.keys, jobs);
+    const queue = new SubscriptionChangeQueue(r.redis, r.keys);
+    onCleanup(() => queue.close());
+    // What the orchestrator's HotSetSync does for each new hot set: store the membership, then enqueue the change.
+    const deliver = async (members: string[], change: SubscriptionChange) => {
+      await saveHotMembers(r.redis, r.keys, members);
+      await queue.add(change);
+    };
     startFeed(vendor, r);
     await waitFor(() => expect(vendor.ws.open[0]?.authed).toBe(true));
 
-    await sync.sync(['AAPL', 'TSLA']);
+    await deliver(['AAPL', 'TSLA'], { subscribe: ['AAPL', 'TSLA'], unsubscribe: [] });
     await waitFor(() => expect(subscribed(vendor)).toEqual(['A.AAPL', 'A.TSLA']));
-    await sync.sync(['TSLA', 'ZM']);
+    await deliver(['TSLA', 'ZM'], { subscribe: ['ZM'], unsubscribe: ['AAPL'] });
     await waitFor(() => expect(subscribed(vendor)).toEqual(['A.TSLA', 'A.ZM']));
     expect(vendor.ws.actions('unsubscribe')).toEqual([{ action: 'unsubscribe', params: 'A.AAPL' }]);
   });

@@ -7,7 +7,6 @@ import { LIST_NAMES, type ListName } from '../shared/scan/lists.js';
 import { GatewayFixture, rows, TS } from '../test/utils/gateway-fixture.js';
 import { LIST_FEED_CONNECTION_NAME } from './list-feed.js';
 import type { Gateway } from './server.js';
-import { LIST_MESSAGE_FIELD } from '../shared/bus/list-messages.js';
 
 class Client {
   readonly messages: ServerMessage[] = [];
@@ -267,7 +266,7 @@ describe('gateway', () => {
       rows: rows(['NEW']),
     };
     await fx.env.redis.hset(fx.env.keys.listSnapshots, 'winners', JSON.stringify(stored));
-    await fx.env.redis.xadd(fx.env.keys.messagesStream, '*', LIST_MESSAGE_FIELD, JSON.stringify(delta));
+    await fx.appendRawMessage(delta);
     const got = await c.waitFor(isList('winners', 5));
     expect(got.type).toBe('snapshot');
     expect(applyListMessage([], got)).toEqual(['NEW']);

@@ -3,10 +3,10 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { onCleanup } from '../test/utils/cleanup.js';
 import { waitFor } from '../test/utils/wait.js';
 import { QUEUES } from '../shared/bus/keys.js';
+import { PersistJobQueue } from '../shared/bus/persistence-jobs.js';
 import { closeDb, createDb, type Db } from '../shared/db/database.js';
 import type { ScanResultRow } from '../shared/db/types.js';
 import { createLogger } from '../shared/logger.js';
-import { BullJobSink } from '../orchestrator/bull-job-sink.js';
 import { testDatabaseUrl, withClient, withFreshSchema } from '../test/utils/db.js';
 import { freshRedis } from '../test/utils/redis.js';
 import { startPersistenceWorker } from './persistence-worker.js';
@@ -59,8 +59,8 @@ describe('scan persistence through BullMQ (real Redis and PostgreSQL)', () => {
   it('writes each enqueued scan to scan_results once, even when the job is delivered twice', async () => {
     const r = freshRedis();
     onCleanup(r.cleanup);
-    const sink = new BullJobSink(r.redis, r.keys);
-    onCleanup(() => sink.close());
+    const queue = new PersistJobQueue(r.redis, r.keys);
+    onCleanup(() => queue.close());
     const persist = jobsOf(r);
     const worker = startPersistenceWorker({
       connection: r.redis.duplicate({ maxRetriesPerRequest: null }),
@@ -69,8 +69,8 @@ describe('scan persistence through BullMQ (real Redis and PostgreSQL)', () => {
       logger: createLogger('test', 'silent'),
     });
     onCleanup(() => worker.close());
-    await sink.persistScan([row('AAA', 1), row('BBB', 2)]);
-    await sink.persistScan([row('AAA', 1), row('BBB', 2)]); // a redelivery of the same scan
+    await queue.add({ kind: 'scan', rows: [row('AAA', 1), row('BBB', 2)] });
+    await queue.add({ kind: 'scan', rows: [row('AAA', 1), row('BBB', 2)] }); // a redelivery of the same scan
     await waitFor(async () => (await count(['AAA', 'BBB'])) === 2, { timeoutMs: 10_000 });
     // Both deliveries are done: the second one had its chance to add rows.
     await waitFor(async () => (await persist.getJobCounts('completed')).completed === 2, {
@@ -82,8 +82,8 @@ describe('scan persistence through BullMQ (real Redis and PostgreSQL)', () => {
   it('upserts the live volume slots, idempotently', async () => {
     const r = freshRedis();
     onCleanup(r.cleanup);
-    const sink = new BullJobSink(r.redis, r.keys);
-    onCleanup(() => sink.close());
+    const queue = new PersistJobQueue(r.redis, r.keys);
+    onCleanup(() => queue.close());
     const worker = startPersistenceWorker({
       connection: r.redis.duplicate({ maxRetriesPerRequest: null }),
       keys: r.keys,
@@ -101,8 +101,8 @@ describe('scan persistence through BullMQ (real Redis and PostgreSQL)', () => {
           (await c.query('SELECT symbol, cum_volume FROM volume_slots WHERE slot = 72 ORDER BY symbol')).rows,
         schema.name,
       );
-    await sink.persistVolumeSlots(slotRows(100));
-    await sink.persistVolumeSlots(slotRows(120)); // the same slot written again with a later value
+    await queue.add({ kind: 'slots', rows: slotRows(100) });
+    await queue.add({ kind: 'slots', rows: slotRows(120) }); // the same slot written again with a later value
     await waitFor(async () => (await read()).some((x) => Number(x.cum_volume) === 120), {
       timeoutMs: 10_000,
     });
@@ -115,8 +115,8 @@ describe('scan persistence through BullMQ (real Redis and PostgreSQL)', () => {
   it('keeps a scan while the database is unreachable and writes it once the database is back', async () => {
     const r = freshRedis();
     onCleanup(r.cleanup);
-    const sink = new BullJobSink(r.redis, r.keys);
-    onCleanup(() => sink.close());
+    const queue = new PersistJobQueue(r.redis, r.keys);
+    onCleanup(() => queue.close());
     const dead = createDb('postgres://postgres@127.0.0.1:1/nowhere');
     onCleanup(() => closeDb(dead));
     const logger = createLogger('test', 'silent');
@@ -128,7 +128,7 @@ describe('scan persistence through BullMQ (real Redis and PostgreSQL)', () => {
     });
     onCleanup(() => failing.close());
     const persist = jobsOf(r);
-    await sink.persistScan([row('CCC', 1)]);
+    await queue.add({ kind: 'scan', rows: [row('CCC', 1)] });
     await waitFor(async () => (await r.redis.keys(`${r.keys.bullPrefix}:persist:*`)).length > 0, {
       timeoutMs: 10_000,
     });

@@ -4,8 +4,8 @@ import { onCleanup } from '../test/utils/cleanup.js';
 import { waitFor } from '../test/utils/wait.js';
 import { closeDb, createDb, type Db } from '../shared/db/database.js';
 import { keys } from '../shared/bus/keys.js';
+import { PersistJobQueue } from '../shared/bus/persistence-jobs.js';
 import { createLogger } from '../shared/logger.js';
-import { BullJobSink } from '../orchestrator/bull-job-sink.js';
 import { testDatabaseUrl, withClient, withFreshSchema } from '../test/utils/db.js';
 import { PrivateRedis } from '../test/utils/redis-server.js';
 import { startPersistenceWorker } from './persistence-worker.js';
@@ -58,8 +58,8 @@ describe('the persistence worker across a Redis restart', () => {
       c.on('error', () => {});
       onCleanup(() => c.disconnect());
     }
-    const sink = new BullJobSink(producer, k);
-    onCleanup(() => sink.close());
+    const queue = new PersistJobQueue(producer, k);
+    onCleanup(() => queue.close());
     const worker = startPersistenceWorker({
       connection: workerConnection,
       keys: k,
@@ -67,7 +67,7 @@ describe('the persistence worker across a Redis restart', () => {
       logger: createLogger('test', 'silent'),
     });
     onCleanup(() => worker.close(true));
-    await sink.persistScan([row('BEFORE')]);
+    await queue.add({ kind: 'scan', rows: [row('BEFORE')] });
     await expect(waitFor(() => has('BEFORE'), { timeoutMs: 10_000, intervalMs: 100 })).resolves.toBe(true);
 
     await server.stop();
@@ -75,7 +75,7 @@ describe('the persistence worker across a Redis restart', () => {
     await waitFor(() => workerConnection.status !== 'ready' && producer.status !== 'ready');
     await server.start();
 
-    await sink.persistScan([row('AFTER')]);
+    await queue.add({ kind: 'scan', rows: [row('AFTER')] });
     // Generous: on a loaded machine BullMQ's reconnect backoff and the blocking read take their time.
     await expect(waitFor(() => has('AFTER'), { timeoutMs: 45_000, intervalMs: 100 })).resolves.toBe(true);
   }, 70_000);

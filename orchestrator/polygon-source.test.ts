@@ -1,7 +1,10 @@
 import { describe, expect, it } from 'vitest';
 import { onCleanup } from '../test/utils/cleanup.js';
 import { waitFor } from '../test/utils/wait.js';
-import { AggregateForwarder } from '../feed/aggregate-forwarder.js';
+import type { Redis } from 'ioredis';
+import { appendAggregates } from '../shared/bus/aggregates.js';
+import type { Keys } from '../shared/bus/keys.js';
+import type { AggregateEvent } from '../shared/vendor/aggregate-schema.js';
 import { VendorAuthError } from '../shared/vendor/errors.js';
 import { PolygonRestClient } from '../shared/vendor/polygon-rest.js';
 import { Simulator } from '../shared/sim/simulator.js';
@@ -15,6 +18,18 @@ import { DecodePool } from './decode-pool.js';
 import { PolygonSource, type PolygonSourceOptions } from './polygon-source.js';
 import { staticReferenceData } from './reference-data.js';
 import type { ShardRanker } from './scan-pool.js';
+
+/** What the feed process does with a frame of vendor aggregates: append them to the aggregates stream. */
+async function forwardAggregates(
+  r: { readonly redis: Redis; readonly keys: Keys },
+  events: readonly AggregateEvent[],
+  receivedAtMs = Date.now(),
+): Promise<void> {
+  const pipeline = r.redis.pipeline();
+  appendAggregates(pipeline, r.keys, events, receivedAtMs);
+  const results = (await pipeline.exec()) ?? [];
+  for (const [err] of results) if (err) throw err;
+}
 
 /** Waits here span a poll, a decode and a scan: longer than waitFor's default on a busy machine. */
 const slow = { timeoutMs: 8_000 };
@@ -86,7 +101,8 @@ describe('the orchestrator on the vendor feed (fake vendor over real sockets)', 
 
     // The feed process forwards a per-second bar for BBB: BBB jumps to +20 % before the next snapshot says so.
     const now = clock();
-    await new AggregateForwarder({ redis: r.redis, keys: r.keys }).forward(
+    await forwardAggregates(
+      r,
       [
         {
           ev: 'A',
@@ -221,10 +237,7 @@ describe('aggregates delivery between orchestrator runs (real Redis)', () => {
     });
     await first.orchestrator.start();
     await waitFor(() => pool.waiting === 1, slow); // its first snapshot's scan never ends
-    await new AggregateForwarder({ redis: r.redis, keys: r.keys }).forward(
-      [bbbBar(ny('10:00:01'))],
-      ny('10:00:01'),
-    );
+    await forwardAggregates(r, [bbbBar(ny('10:00:01'))], ny('10:00:01'));
     await waitFor(async () => (await pending(r)) === 1, slow);
     // The assertion itself: 200 ms on, the bar is still pending (an early acknowledgement would come at once).
     await new Promise((res) => setTimeout(res, 200));
@@ -254,10 +267,7 @@ describe('aggregates delivery between orchestrator runs (real Redis)', () => {
       ).map((c) => c[1]);
     await orchestrator.start();
     await waitFor(() => orchestrator.counters.scans >= 1, slow);
-    await new AggregateForwarder({ redis: r.redis, keys: r.keys }).forward(
-      [bbbBar(ny('10:00:01'))],
-      ny('10:00:01'),
-    );
+    await forwardAggregates(r, [bbbBar(ny('10:00:01'))], ny('10:00:01'));
     await waitFor(async () => (await publishedRows(r, 'gappers_up')).some((x) => x.symbol === 'BBB'), slow);
     expect(await consumers()).toContain('graceful');
     await orchestrator.stop();

@@ -4,7 +4,6 @@ import { waitFor } from '../../test/utils/wait.js';
 import WebSocket from 'ws';
 import type { ListMessage } from '../protocol/messages.js';
 import type { ListName } from '../scan/lists.js';
-import type { Gateway } from '../../gateway/server.js';
 import {
   ListClient,
   type ConnectionStatus,
@@ -13,9 +12,8 @@ import {
 } from './list-client.js';
 import type { ResyncReason } from './list-tracker.js';
 import type { SocketConstructor, SocketLike } from './socket.js';
-import { GatewayFixture, row, rows, TS } from '../../test/utils/gateway-fixture.js';
+import { GatewayFixture, row, rows, TS, type Gateway } from '../../test/utils/gateway-fixture.js';
 import { closedPort } from '../../test/utils/net.js';
-import { LIST_MESSAGE_FIELD } from '../bus/list-messages.js';
 
 const FAST_BACKOFF = { initialMs: 20, maxMs: 200 };
 
@@ -177,7 +175,7 @@ describe('ListClient against a real gateway', () => {
       JSON.stringify({ ...snapshot, rows: [row('NEW', 1)] }),
     );
     const delta = { ...snapshot, type: 'delta', deltas: [{ action: 'remove', symbol: 'WIN' }] };
-    await fx.env.redis.xadd(fx.env.keys.messagesStream, '*', LIST_MESSAGE_FIELD, JSON.stringify(delta));
+    await fx.appendRawMessage(delta);
     await c.holds('winners', ['NEW'], 5);
   });
 

@@ -12,6 +12,9 @@ import { testDatabaseUrl } from './db.js';
 import { freshRedis, testRedisUrl } from './redis.js';
 import { scanRow } from './scan-row.js';
 import { startGateway, type Gateway, type GatewayOptions } from '../../gateway/server.js';
+import { LIST_MESSAGE_FIELD } from '../../shared/bus/list-messages.js';
+
+export type { Gateway };
 
 /*
  * Test support shared by the gateway, SDK and web page tests: a real gateway on real Redis under a fresh key
@@ -100,6 +103,14 @@ export class GatewayFixture {
     });
     this.gateways.push(g);
     return g;
+  }
+
+  /**
+   * Appends `message` to the list-messages stream as is, bypassing the orchestrator's sequencing: the way to
+   * give a gateway a message out of sequence, as after it fell behind the stream's MAXLEN.
+   */
+  async appendRawMessage(message: object): Promise<void> {
+    await this.env.redis.xadd(this.env.keys.messagesStream, '*', LIST_MESSAGE_FIELD, JSON.stringify(message));
   }
 
   /** Closes one gateway now (the others at cleanup). */

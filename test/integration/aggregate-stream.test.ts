@@ -1,14 +1,20 @@
 import { randomUUID } from 'node:crypto';
 import { Redis } from 'ioredis';
 import { beforeEach, describe, expect, it } from 'vitest';
-import { onCleanup } from '../test/utils/cleanup.js';
-import { waitFor } from '../test/utils/wait.js';
-import { keys, type Keys } from '../shared/bus/keys.js';
-import { createLogger } from '../shared/logger.js';
-import type { AggregateEvent } from '../shared/vendor/aggregate-schema.js';
-import { STREAM_FIELDS, type StreamAggregate } from '../shared/bus/aggregates.js';
-import { AggregateConsumer, type AggregateConsumerOptions } from '../orchestrator/aggregate-consumer.js';
-import { AggregateForwarder } from './aggregate-forwarder.js';
+import { onCleanup } from '../utils/cleanup.js';
+import { waitFor } from '../utils/wait.js';
+import { keys, type Keys } from '../../shared/bus/keys.js';
+import { createLogger } from '../../shared/logger.js';
+import type { AggregateEvent } from '../../shared/vendor/aggregate-schema.js';
+import { STREAM_FIELDS, type StreamAggregate } from '../../shared/bus/aggregates.js';
+import { AggregateConsumer, type AggregateConsumerOptions } from '../../orchestrator/aggregate-consumer.js';
+import { AggregateForwarder } from '../../feed/aggregate-forwarder.js';
+
+/*
+ * Both ends of the aggregates stream (shared/bus/aggregates.ts) in their real processes' classes: the feed's
+ * forwarder writes, the orchestrator's consumer group reads. A test of two processes, so it lives here rather than
+ * in either process folder (which may not import each other).
+ */
 
 const silent = createLogger('test', 'silent');
 const S0 = Date.UTC(2026, 2, 2, 15, 0, 0);
