@@ -1,6 +1,7 @@
-import { Queue, Worker } from 'bullmq';
+import type { Queue, Worker } from 'bullmq';
 import type { Redis } from 'ioredis';
 import { QUEUES, type Keys } from './keys.js';
+import { openQueue, openWorker } from './job-queues.js';
 
 /*
  * The hot set (SPEC §7) between its one writer (the orchestrator) and its reader (the feed), in two parts. The
@@ -41,27 +42,13 @@ export interface SubscriptionChange {
 /** Name of every job on the subscriptions queue. */
 export const SUBSCRIPTION_JOB_NAME = 'change';
 
-/**
- * Retried with exponential backoff like the persistence jobs: a change the feed failed to apply is applied late
- * rather than never (the feed's resync from the stored membership covers the rest).
- */
-const SUBSCRIPTION_JOB_OPTIONS = {
-  attempts: 8,
-  backoff: { type: 'exponential', delay: 1000 },
-  removeOnComplete: 1000,
-  removeOnFail: 10_000,
-} as const;
-
 /** The orchestrator's side: enqueues changes in the order it made them. */
 export class SubscriptionChangeQueue {
   private readonly queue: Queue<SubscriptionChange>;
 
+  /** Jobs are retried (RETRIED_JOB_OPTIONS): a change the feed failed to apply is applied late rather than never. */
   constructor(connection: Redis, keys: Keys) {
-    this.queue = new Queue<SubscriptionChange>(QUEUES.subscriptions, {
-      connection,
-      prefix: keys.bullPrefix,
-      defaultJobOptions: SUBSCRIPTION_JOB_OPTIONS,
-    });
+    this.queue = openQueue<SubscriptionChange>(QUEUES.subscriptions, connection, keys);
   }
 
   async add(change: SubscriptionChange): Promise<void> {
@@ -82,15 +69,13 @@ export function createSubscriptionChangeWorker(o: {
   readonly keys: Keys;
   readonly apply: (change: SubscriptionChange) => void | Promise<void>;
 }): Worker<SubscriptionChange> {
-  return new Worker<SubscriptionChange>(
+  return openWorker<SubscriptionChange, void>(
     QUEUES.subscriptions,
-    async (job) => {
-      await o.apply(job.data);
+    o.connection,
+    o.keys,
+    async (change) => {
+      await o.apply(change);
     },
-    {
-      connection: o.connection,
-      prefix: o.keys.bullPrefix,
-      concurrency: 1,
-    },
+    1,
   );
 }

@@ -1,7 +1,8 @@
-import { Queue, Worker, type Job } from 'bullmq';
+import type { Queue, Worker } from 'bullmq';
 import type { Redis } from 'ioredis';
 import type { ScanResultRow, VolumeSlotRow } from '../db/types.js';
 import { QUEUES, type Keys } from './keys.js';
+import { openQueue, openWorker } from './job-queues.js';
 
 /*
  * The persistence jobs (BullMQ queue `QUEUES.persistence`, under `keys.bullPrefix`): the orchestrator hands each
@@ -14,27 +15,16 @@ export type PersistJob =
   | { readonly kind: 'scan'; readonly rows: readonly ScanResultRow[] }
   | { readonly kind: 'slots'; readonly rows: readonly VolumeSlotRow[] };
 
-/**
- * Retries with exponential backoff: persistence is at-least-once and the writes are idempotent on
- * (time, symbol), so a retried job after a database outage loses and duplicates nothing.
- */
-export const PERSIST_JOB_OPTIONS = {
-  attempts: 8,
-  backoff: { type: 'exponential', delay: 1000 },
-  removeOnComplete: 1000,
-  removeOnFail: 10_000,
-} as const;
-
 /** The orchestrator's side: enqueues persistence jobs. */
 export class PersistJobQueue {
   private readonly queue: Queue<PersistJob>;
 
+  /**
+   * Jobs are retried (RETRIED_JOB_OPTIONS): the writes are idempotent on (time, symbol), so a job retried after a
+   * database outage loses and duplicates nothing.
+   */
   constructor(connection: Redis, keys: Keys) {
-    this.queue = new Queue<PersistJob>(QUEUES.persistence, {
-      connection,
-      prefix: keys.bullPrefix,
-      defaultJobOptions: PERSIST_JOB_OPTIONS,
-    });
+    this.queue = openQueue<PersistJob>(QUEUES.persistence, connection, keys);
   }
 
   async add(job: PersistJob): Promise<void> {
@@ -56,9 +46,5 @@ export function createPersistWorker<R>(o: {
   readonly handle: (job: PersistJob) => Promise<R>;
   readonly concurrency?: number;
 }): Worker<PersistJob, R> {
-  return new Worker<PersistJob, R>(QUEUES.persistence, async (job: Job<PersistJob>) => o.handle(job.data), {
-    connection: o.connection,
-    prefix: o.keys.bullPrefix,
-    concurrency: o.concurrency ?? 1,
-  });
+  return openWorker(QUEUES.persistence, o.connection, o.keys, o.handle, o.concurrency ?? 1);
 }

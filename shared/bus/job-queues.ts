@@ -1,0 +1,43 @@
+import { Queue, Worker, type Job } from 'bullmq';
+import type { Redis } from 'ioredis';
+import type { QUEUES, Keys } from './keys.js';
+
+/*
+ * What the BullMQ contracts (persistence-jobs.ts, hot-set.ts) have in common: their queues live under
+ * `keys.bullPrefix`, and their jobs are retried the same way.
+ */
+
+/** A queue of {@link QUEUES}. */
+export type QueueName = (typeof QUEUES)[keyof typeof QUEUES];
+
+/**
+ * Retries with exponential backoff (1 s, 2 s, … ≈ 2 min in all): a job is at-least-once and its handler is
+ * idempotent, so a job retried after a database outage or a feed restart loses and duplicates nothing. Completed
+ * jobs are kept for the dashboard up to a bound, failed ones longer, for an operator to inspect.
+ */
+export const RETRIED_JOB_OPTIONS = {
+  attempts: 8,
+  backoff: { type: 'exponential', delay: 1000 },
+  removeOnComplete: 1000,
+  removeOnFail: 10_000,
+} as const;
+
+/** The producer's side of a contract queue. */
+export function openQueue<T>(name: QueueName, connection: Redis, keys: Keys): Queue<T> {
+  return new Queue<T>(name, { connection, prefix: keys.bullPrefix, defaultJobOptions: RETRIED_JOB_OPTIONS });
+}
+
+/** The consumer's side of a contract queue: `handle` runs on each job's payload, `concurrency` at a time. */
+export function openWorker<T, R>(
+  name: QueueName,
+  connection: Redis,
+  keys: Keys,
+  handle: (data: T) => Promise<R>,
+  concurrency: number,
+): Worker<T, R> {
+  return new Worker<T, R>(name, (job: Job<T>) => handle(job.data), {
+    connection,
+    prefix: keys.bullPrefix,
+    concurrency,
+  });
+}
