@@ -1,7 +1,12 @@
 import type { Redis } from 'ioredis';
 import { Counter, Gauge, Registry, collectDefaultMetrics } from 'prom-client';
 import type { Keys } from '../shared/bus/keys.js';
-import { ORCHESTRATOR_METRICS } from '../shared/bus/orchestrator-metrics.js';
+import {
+  loadOrchestratorMetrics,
+  ORCHESTRATOR_METRICS,
+  type OrchestratorMetricName,
+  type OrchestratorMetrics,
+} from '../shared/bus/orchestrator-metrics.js';
 
 /**
  * The gateway's `/metrics` (Prometheus text format): its own counters, the process's default metrics, and
@@ -86,9 +91,9 @@ export class GatewayMetrics {
    */
   async render(): Promise<string> {
     const own = await this.registry.metrics();
-    let values: Record<string, string> = {};
+    let values: Partial<OrchestratorMetrics> = {};
     try {
-      values = await this.source.redis.hgetall(this.source.keys.orchestratorMetrics);
+      values = await loadOrchestratorMetrics(this.source.redis, this.source.keys);
     } catch {
       // Redis down: scanner_gateway_redis_up says so.
     }
@@ -100,11 +105,11 @@ export class GatewayMetrics {
   }
 }
 
-function orchestratorText(values: Readonly<Record<string, string>>): string {
+function orchestratorText(values: Partial<OrchestratorMetrics>): string {
   let out = '';
   for (const [field, def] of Object.entries(ORCHESTRATOR_METRICS)) {
-    const value = Number(values[field]);
-    if (values[field] === undefined || !Number.isFinite(value)) continue;
+    const value = values[field as OrchestratorMetricName];
+    if (value === undefined) continue;
     const name = `scanner_orchestrator_${snakeCase(field)}${def.type === 'counter' ? '_total' : ''}`;
     out += `# HELP ${name} ${def.help}\n# TYPE ${name} ${def.type}\n${name} ${value}\n`;
   }

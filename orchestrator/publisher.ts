@@ -2,7 +2,7 @@ import type { Redis } from 'ioredis';
 import type { Keys } from '../shared/bus/keys.js';
 import { appendListMessage, DEFAULT_STREAM_MAXLEN } from '../shared/bus/list-messages.js';
 import { putListSnapshot } from '../shared/bus/list-snapshots.js';
-import type { OrchestratorMetrics } from '../shared/bus/orchestrator-metrics.js';
+import { putOrchestratorMetrics, type OrchestratorMetrics } from '../shared/bus/orchestrator-metrics.js';
 import { putSequencerState } from '../shared/bus/sequencer-state.js';
 import type { ListMessage, ScanRow } from '../shared/protocol/messages.js';
 import type { SequencerState } from '../shared/scan/deltas.js';
@@ -51,7 +51,7 @@ export class Publisher {
       });
     }
     putSequencerState(multi, this.keys, state);
-    if (metrics) multi.hset(this.keys.orchestratorMetrics, metrics);
+    if (metrics) putOrchestratorMetrics(multi, this.keys, metrics);
     const results = await multi.exec();
     const failed = results?.find(([err]) => err);
     if (!results || failed) throw new Error(`publish MULTI failed: ${failed?.[0]?.message ?? 'aborted'}`);

@@ -1,7 +1,11 @@
+import type { ChainableCommander, Redis } from 'ioredis';
+import type { Keys } from './keys.js';
+
 /**
  * The orchestrator's figures that the gateway exposes on `/metrics`. The orchestrator has no HTTP side: it
  * writes these fields into one Redis hash in the same MULTI as each scan it publishes (no extra round trip),
- * and a gateway reads the hash when it is scraped. The names here are the contract between the two.
+ * and a gateway reads the hash when it is scraped. The names here, the writer and the reader are the contract between the two
+ * (hash `keys.orchestratorMetrics`).
  */
 export const ORCHESTRATOR_METRICS = {
   events: { type: 'counter', help: 'Market events applied (snapshots and aggregate batches).' },
@@ -50,3 +54,30 @@ export const ORCHESTRATOR_METRICS = {
 
 export type OrchestratorMetricName = keyof typeof ORCHESTRATOR_METRICS;
 export type OrchestratorMetrics = Readonly<Record<OrchestratorMetricName, number>>;
+
+/** Queues the write of `metrics` on `multi` (the scan's own MULTI, so the figures land with the scan). */
+export function putOrchestratorMetrics(
+  multi: ChainableCommander,
+  keys: Keys,
+  metrics: OrchestratorMetrics,
+): void {
+  multi.hset(keys.orchestratorMetrics, metrics);
+}
+
+/**
+ * The figures last written. Empty before the orchestrator's first scan; a field that is missing or not a finite
+ * number is left out rather than reported as 0.
+ */
+export async function loadOrchestratorMetrics(
+  redis: Redis,
+  keys: Keys,
+): Promise<Partial<OrchestratorMetrics>> {
+  const stored = await redis.hgetall(keys.orchestratorMetrics);
+  const out: Partial<Record<OrchestratorMetricName, number>> = {};
+  for (const name of Object.keys(ORCHESTRATOR_METRICS) as OrchestratorMetricName[]) {
+    const text = stored[name];
+    const value = Number(text);
+    if (text !== undefined && text !== '' && Number.isFinite(value)) out[name] = value;
+  }
+  return out;
+}
