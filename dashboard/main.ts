@@ -1,7 +1,6 @@
 import { runProcess } from '../shared/process-lifecycle.js';
 import { connectRedis } from '../shared/redis-connection.js';
-import { startDashboard } from './server.js';
-import { dashboardOptions } from './start.js';
+import { startDashboard } from './start.js';
 
 /**
  * The dashboard process: `tsx dashboard/main.ts` (or `node dist/dashboard/main.js` under pm2). bull-board over
@@ -10,7 +9,7 @@ import { dashboardOptions } from './start.js';
  */
 runProcess('dashboard', async ({ config, logger }) => {
   const redis = await connectRedis(config, logger);
-  const dashboard = await startDashboard(dashboardOptions(config, { redis, logger }));
+  const dashboard = await startDashboard(config, { redis, logger });
   logger.info({ url: `http://${config.DASHBOARD_HOST}:${dashboard.port}/` }, 'dashboard running');
   return {
     close: async () => {

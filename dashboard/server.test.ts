@@ -8,7 +8,7 @@ import { keys, QUEUES, type Keys } from '../shared/bus/keys.js';
 import { createLogger } from '../shared/logger.js';
 import { closedPort } from '../test/utils/net.js';
 import { freshRedis } from '../test/utils/redis.js';
-import { DashboardListenError, startDashboard, type Dashboard } from './server.js';
+import { DashboardListenError, startDashboardServer, type Dashboard } from './server.js';
 
 const USER = 'ops';
 const PASSWORD = 'correct horse battery staple';
@@ -19,7 +19,7 @@ async function start(
   keys: Keys,
   password = PASSWORD,
 ): Promise<{ dashboard: Dashboard; url: string }> {
-  const dashboard = await startDashboard({
+  const dashboard = await startDashboardServer({
     host: '127.0.0.1',
     port: 0,
     user: USER,
@@ -226,7 +226,7 @@ describe('job dashboard (bull-board behind basic auth, real Redis)', () => {
     const r = withRedis();
     const { dashboard } = await start(r.redis, r.keys);
     await expect(
-      startDashboard({
+      startDashboardServer({
         host: '127.0.0.1',
         port: dashboard.port,
         user: USER,

@@ -66,7 +66,7 @@ const QUEUE_DESCRIPTIONS: Record<keyof typeof QUEUES, string> = {
 };
 
 /** Starts the dashboard; resolves once it listens. Does not wait for Redis: /health reports it instead. */
-export async function startDashboard(options: DashboardOptions): Promise<Dashboard> {
+export async function startDashboardServer(options: DashboardOptions): Promise<Dashboard> {
   const { logger, connection } = options;
   const queues = (Object.keys(QUEUES) as (keyof typeof QUEUES)[]).map((key) => {
     const queue = new Queue(QUEUES[key], { connection, prefix: options.keys.bullPrefix });

@@ -2,7 +2,7 @@ import type { Redis } from 'ioredis';
 import { keys } from '../shared/bus/keys.js';
 import type { Config } from '../shared/config.js';
 import type { Logger } from '../shared/logger.js';
-import type { DashboardOptions } from './server.js';
+import { startDashboardServer, type Dashboard, type DashboardOptions } from './server.js';
 
 export interface DashboardDeps {
   /**
@@ -14,10 +14,15 @@ export interface DashboardDeps {
 }
 
 /**
- * The dashboard's options from the configuration: `startDashboard(dashboardOptions(config, deps))` is what the
- * dashboard process (main.ts) and the all-in-one `npm start` (launcher/start-all.ts) both run.
+ * The dashboard as configured: what the dashboard process (main.ts) and the all-in-one `npm start`
+ * (launcher/start-all.ts) both run.
  */
-export function dashboardOptions(config: Config, deps: DashboardDeps): DashboardOptions {
+export function startDashboard(config: Config, deps: DashboardDeps): Promise<Dashboard> {
+  return startDashboardServer(dashboardOptions(config, deps));
+}
+
+/** The dashboard server's options from the configuration. */
+function dashboardOptions(config: Config, deps: DashboardDeps): DashboardOptions {
   return {
     port: config.DASHBOARD_PORT,
     host: config.DASHBOARD_HOST,

@@ -1,8 +1,7 @@
 import { closeDb, createDb } from '../shared/db/database.js';
 import { runProcess } from '../shared/process-lifecycle.js';
 import { connectRedis } from '../shared/redis-connection.js';
-import { startGateway } from './server.js';
-import { gatewayOptions } from './start.js';
+import { startGateway } from './start.js';
 
 /**
  * The gateway process: `tsx gateway/main.ts` (or `node dist/gateway/main.js` under pm2, ×N on one port —
@@ -14,7 +13,7 @@ const SHUTDOWN_GRACE_MS = 1000;
 runProcess('gateway', async ({ config, logger }) => {
   const redis = await connectRedis(config, logger);
   const db = createDb(config.DATABASE_URL);
-  const gateway = await startGateway(gatewayOptions(config, { redis, db, logger }));
+  const gateway = await startGateway(config, { redis, db, logger });
   return {
     close: async () => {
       await gateway.close();

@@ -75,7 +75,7 @@ type Socket = WebSocket<ClientState>;
  * The WebSocket and HTTP gateway of SPEC §8 on one uWS app: `/ws` for clients, plus the routes of
  * http-routes.ts. List messages come from a {@link ListFeed} and fan out by uWS topic (one per list).
  */
-export async function startGateway(options: GatewayOptions): Promise<Gateway> {
+export async function startGatewayServer(options: GatewayOptions): Promise<Gateway> {
   const { logger, redis, heartbeatMs } = options;
   // Conflation policy: see the design note in client-policy.ts.
   const limits = clientLimits(options);

@@ -3,7 +3,7 @@ import { keys } from '../shared/bus/keys.js';
 import type { Config } from '../shared/config.js';
 import type { Queryable } from '../shared/db/database.js';
 import type { Logger } from '../shared/logger.js';
-import type { GatewayOptions } from './server.js';
+import { startGatewayServer, type Gateway, type GatewayOptions } from './server.js';
 
 export interface GatewayDeps {
   /** The list feed's reader; the caller owns it (the gateway's close() leaves it open). */
@@ -14,10 +14,15 @@ export interface GatewayDeps {
 }
 
 /**
- * The gateway's options from the configuration: `startGateway(gatewayOptions(config, deps))` is what the
- * gateway process (main.ts) and the all-in-one `npm start` (launcher/start-all.ts) both run.
+ * The gateway as configured: what the gateway process (main.ts) and the all-in-one `npm start`
+ * (launcher/start-all.ts) both run.
  */
-export function gatewayOptions(config: Config, deps: GatewayDeps): GatewayOptions {
+export function startGateway(config: Config, deps: GatewayDeps): Promise<Gateway> {
+  return startGatewayServer(gatewayOptions(config, deps));
+}
+
+/** The gateway server's options from the configuration. */
+function gatewayOptions(config: Config, deps: GatewayDeps): GatewayOptions {
   return {
     port: config.GATEWAY_PORT,
     host: config.GATEWAY_HOST,

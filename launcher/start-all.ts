@@ -8,10 +8,10 @@ import { createShutdown, EXIT_NOT_RETRYABLE, shutdownOnSignals } from '../shared
 import { connectRedis } from '../shared/redis-connection.js';
 import type { VendorStream } from '../feed/vendor-stream.js';
 import { startFeed } from '../feed/start.js';
-import { startGateway, type Gateway } from '../gateway/server.js';
-import { gatewayOptions } from '../gateway/start.js';
-import { DashboardListenError, startDashboard, type Dashboard } from '../dashboard/server.js';
-import { dashboardOptions } from '../dashboard/start.js';
+import type { Gateway } from '../gateway/server.js';
+import { startGateway } from '../gateway/start.js';
+import { DashboardListenError, type Dashboard } from '../dashboard/server.js';
+import { startDashboard } from '../dashboard/start.js';
 import { startJobs, type RunningJobs } from '../jobs/start.js';
 import { startOrchestrator, type RunningOrchestrator } from '../orchestrator/start.js';
 import { renderPublishedLists } from './terminal-view.js';
@@ -89,14 +89,14 @@ async function main(): Promise<void> {
   // FEED=polygon: the feed's vendor WebSocket runs here too, so hot lists move between snapshots.
   if (config.FEED === 'polygon') parts.feed = startFeed(config, { redis, logger, onFatal });
 
-  const gateway = await startGateway(gatewayOptions(config, { redis, db, logger }));
+  const gateway = await startGateway(config, { redis, db, logger });
   parts.gateway = gateway;
   say(
     `web page: http://${config.GATEWAY_HOST}:${gateway.port}/ · clients: ws://${config.GATEWAY_HOST}:${gateway.port}/ws · REST: http://${config.GATEWAY_HOST}:${gateway.port}/api/lists`,
   );
   // The job dashboard is a convenience here: a taken DASHBOARD_PORT should not stop the scanner.
   try {
-    const dashboard = await startDashboard(dashboardOptions(config, { redis, logger }));
+    const dashboard = await startDashboard(config, { redis, logger });
     parts.dashboard = dashboard;
     say(
       `jobs dashboard: http://${config.DASHBOARD_HOST}:${dashboard.port}/${config.DASHBOARD_PASSWORD ? ` (user ${config.DASHBOARD_USER})` : ''}`,

@@ -11,7 +11,7 @@ import { LIST_NAMES, type ListName } from '../../shared/scan/lists.js';
 import { testDatabaseUrl } from './db.js';
 import { freshRedis, testRedisUrl } from './redis.js';
 import { scanRow } from './scan-row.js';
-import { startGateway, type Gateway, type GatewayOptions } from '../../gateway/server.js';
+import { startGatewayServer, type Gateway, type GatewayOptions } from '../../gateway/server.js';
 import { LIST_MESSAGE_FIELD } from '../../shared/bus/list-messages.js';
 
 export type { Gateway };
@@ -90,7 +90,7 @@ export class GatewayFixture {
   private readonly children: ChildProcess[] = [];
 
   async start(overrides: Partial<GatewayOptions> = {}): Promise<Gateway> {
-    const g = await startGateway({
+    const g = await startGatewayServer({
       port: 0,
       host: '127.0.0.1',
       tokens: [],
@@ -127,12 +127,12 @@ export class GatewayFixture {
     const url = (rel: string) => JSON.stringify(new URL(rel, import.meta.url).href);
     const code = `
       const { Redis } = await import('ioredis');
-      const { startGateway } = await import(${url('../../gateway/server.ts')});
+      const { startGatewayServer } = await import(${url('../../gateway/server.ts')});
       const { keys } = await import(${url('../../shared/bus/keys.ts')});
       const { createDb } = await import(${url('../../shared/db/database.ts')});
       const { createLogger } = await import(${url('../../shared/logger.ts')});
       const e = process.env;
-      const g = await startGateway({
+      const g = await startGatewayServer({
         port: Number(e.GW_PORT), host: '127.0.0.1', tokens: [], heartbeatMs: 60000,
         redis: new Redis(e.GW_REDIS, { maxRetriesPerRequest: null }), keys: keys(e.GW_PREFIX),
         db: createDb(e.GW_DB), logger: createLogger('child-gateway', 'silent'),
