@@ -1,3 +1,5 @@
+import { SLOTS_PER_DAY } from '../market/session-clock.js';
+
 /**
  * The market table: one row per ticker, one typed array per field.
  *
@@ -66,8 +68,8 @@ export type OutputColumn = (typeof OUTPUT_COLUMNS)[number];
 export type CodeColumn = (typeof CODE_COLUMNS)[number];
 export type NumberColumn = StateColumn | MetaColumn | OutputColumn;
 
-/** RVOL baseline curve per ticker: mean cumulative volume at the end of each 5-minute slot. */
-export const SLOTS = 192;
+/** RVOL baseline curve per ticker: mean cumulative volume at the end of each 5-minute slot of the day. */
+export const SLOTS = SLOTS_PER_DAY;
 
 export interface MarketColumns {
   readonly capacity: number;
