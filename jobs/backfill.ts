@@ -161,34 +161,41 @@ async function fetchSlots(
   missing: readonly string[],
   o: { pageLimit: number; asOfMs: number; signal: AbortSignal },
 ): Promise<VolumeSlotRow[]> {
-  const bars: MinuteBar[] = [];
+  const days = new MissingDays(missing);
   const pages = rest.aggregates(symbol, 1, 'minute', missing[0] as string, missing.at(-1) as string, {
     limit: o.pageLimit,
     adjusted: true,
     sort: 'asc',
     signal: o.signal,
   });
-  for await (const page of limitedPages(pages, limiter, o.signal)) bars.push(...page.results);
-  return slotRows(symbol, missing, bars, o.asOfMs);
+  for await (const page of limitedPages(pages, limiter, o.signal)) days.add(page.results);
+  return days.slotRows(symbol, o.asOfMs);
 }
 
 /**
- * The slot rows of `missing` dates from one range of minute bars. Dates between the first and last missing
- * one that are complete already come along in the range; they are dropped. A date without any bar gets no row.
+ * The minute bars of the `missing` dates, grouped by New York date as pages arrive. Dates between the first and
+ * last missing one that are complete already come along in the range; their bars are dropped on arrival, so a
+ * symbol holds at most its missing days' bars, not the whole range's.
  */
-function slotRows(
-  symbol: string,
-  missing: readonly string[],
-  bars: readonly MinuteBar[],
-  asOfMs: number,
-): VolumeSlotRow[] {
-  const byDate = new Map<string, MinuteBar[]>(missing.map((d) => [d, []]));
-  for (const bar of bars) byDate.get(nyTime(bar.t).date)?.push(bar);
-  const rows: VolumeSlotRow[] = [];
-  for (const [date, dayBars] of byDate) {
-    if (dayBars.length > 0) rows.push(...slotsFromMinuteBars(symbol, date, dayBars, { asOfMs }));
+class MissingDays {
+  private readonly byDate: Map<string, MinuteBar[]>;
+
+  constructor(missing: readonly string[]) {
+    this.byDate = new Map(missing.map((d) => [d, []]));
   }
-  return rows;
+
+  add(bars: readonly MinuteBar[]): void {
+    for (const bar of bars) this.byDate.get(nyTime(bar.t).date)?.push(bar);
+  }
+
+  /** The slot rows of each missing date; a date without any bar gets no row. */
+  slotRows(symbol: string, asOfMs: number): VolumeSlotRow[] {
+    const rows: VolumeSlotRow[] = [];
+    for (const [date, dayBars] of this.byDate) {
+      if (dayBars.length > 0) rows.push(...slotsFromMinuteBars(symbol, date, dayBars, { asOfMs }));
+    }
+    return rows;
+  }
 }
 
 /** Each symbol's dates that are not complete yet; symbols with none are left out (nothing to fetch). */
