@@ -130,13 +130,10 @@ describe('job dashboard (bull-board behind basic auth, real Redis)', () => {
     // A worker that fails its one attempt, as a metadata refresh does when the vendor is down.
     const workerConnection = r.redis.duplicate({ maxRetriesPerRequest: null });
     onCleanup(() => workerConnection.disconnect());
-    const worker = new Worker(
-      QUEUES.metadata,
-      async () => {
-        throw new Error('vendor down');
-      },
-      { connection: workerConnection, prefix: r.keys.bullPrefix },
-    );
+    const worker = new Worker(QUEUES.metadata, () => Promise.reject(new Error('vendor down')), {
+      connection: workerConnection,
+      prefix: r.keys.bullPrefix,
+    });
     await once(worker, 'failed');
     await worker.close();
     expect(await producer.getJobState(job.id!)).toBe('failed');

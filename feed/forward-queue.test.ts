@@ -64,7 +64,7 @@ describe('the bounded forwarding buffer (feed → Redis stream)', () => {
     onCleanup(() => server.stop());
     const redis = new Redis(server.url, { maxRetriesPerRequest: null, retryStrategy: () => 50 });
     redis.on('error', () => undefined); // refused reconnects while the server is down
-    onCleanup(async () => redis.disconnect());
+    onCleanup(() => redis.disconnect());
     const k = keys(`test-${randomUUID()}`);
     const queue = new ForwardQueue({
       writer: new AggregateForwarder({ redis, keys: k }),

@@ -59,13 +59,13 @@ describe('the feed following the stored hot set', () => {
     await server.start();
     onCleanup(() => server.stop());
     const redis = new Redis(server.url, { maxRetriesPerRequest: null });
-    onCleanup(async () => redis.disconnect());
+    onCleanup(() => redis.disconnect());
     const k = keys(`test-${randomUUID()}`);
     await saveHotMembers(redis, k, ['NVDA']);
     const target = new MemorySubscription();
     target.subscribe(['AAPL']);
     const follower = new HotSetFollower({ redis, keys: k, target, logger, readTimeoutMs: 100, retryMs: 100 });
-    onCleanup(async () => follower.close());
+    onCleanup(() => follower.close());
 
     await redis.call('CLIENT', 'PAUSE', '600', 'ALL');
     await follower.resync('test');

@@ -14,8 +14,9 @@ class Client {
   private wake: () => void = () => {};
 
   private constructor(readonly ws: WebSocket) {
-    ws.on('message', (data) => {
-      this.messages.push(JSON.parse(String(data)) as ServerMessage);
+    // A message arrives as one Buffer (binaryType 'nodebuffer', ws's default).
+    ws.on('message', (data: Buffer) => {
+      this.messages.push(JSON.parse(data.toString('utf8')) as ServerMessage);
       this.wake();
     });
     this.closed = new Promise((resolve) => ws.on('close', (code) => resolve(code)));

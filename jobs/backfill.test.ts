@@ -103,7 +103,7 @@ describe('backfillVolumeSlots (real PostgreSQL, fake vendor over HTTP)', () => {
     withClient(
       async (c) =>
         (
-          await c.query(
+          await c.query<{ symbol: string; date: string; slot: number; cum_volume: string }>(
             `SELECT symbol, date::text AS date, slot, cum_volume FROM volume_slots
               WHERE symbol = ANY($1) ORDER BY symbol, date, slot`,
             [symbols],

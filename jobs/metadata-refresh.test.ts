@@ -8,6 +8,7 @@ import { nyWallClockToUtcMs } from '../shared/market/ny-time.js';
 import type { TickerMetadata } from '../shared/scan/metadata.js';
 import { FAKE_API_KEY, FAULTS, startFakeVendor, type FakeVendor } from '../test/fake-vendor/server.js';
 import { testDatabaseUrl, withClient, withFreshSchema } from '../test/utils/db.js';
+import { stringMatching } from '../test/utils/matchers.js';
 import { refreshMetadata, type MetadataRefreshOptions } from './metadata-refresh.js';
 import { sectorFromSic, industryFromSicDescription } from './sic-sectors.js';
 
@@ -139,7 +140,7 @@ describe('refreshMetadata (real PostgreSQL, fake vendor over HTTP)', () => {
 
     expect(result).toMatchObject({ total: 5, done: 5, errors: 1, floats: 2, aborted: false });
     expect(result.failures).toEqual([
-      { symbol: 'GONE', error: expect.stringMatching(/HTTP 404: Ticker not found/) },
+      { symbol: 'GONE', error: stringMatching(/HTTP 404: Ticker not found/) },
     ]);
     const rows = await stored();
     expect(rows.get('AAPL')).toEqual(

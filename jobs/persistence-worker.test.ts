@@ -50,8 +50,11 @@ describe('scan persistence through BullMQ (real Redis and PostgreSQL)', () => {
     withClient(
       async (c) =>
         Number(
-          (await c.query('SELECT count(*) FROM scan_results WHERE symbol = ANY($1)', [symbols])).rows[0]
-            .count,
+          (
+            await c.query<{ count: string }>('SELECT count(*) FROM scan_results WHERE symbol = ANY($1)', [
+              symbols,
+            ])
+          ).rows[0]!.count,
         ),
       schema.name,
     );
@@ -98,7 +101,11 @@ describe('scan persistence through BullMQ (real Redis and PostgreSQL)', () => {
     const read = () =>
       withClient(
         async (c) =>
-          (await c.query('SELECT symbol, cum_volume FROM volume_slots WHERE slot = 72 ORDER BY symbol')).rows,
+          (
+            await c.query<{ symbol: string; cum_volume: string }>(
+              'SELECT symbol, cum_volume FROM volume_slots WHERE slot = 72 ORDER BY symbol',
+            )
+          ).rows,
         schema.name,
       );
     await queue.add({ kind: 'slots', rows: slotRows(100) });

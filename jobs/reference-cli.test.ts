@@ -94,9 +94,13 @@ describe('the backfill and metadata command-line tools', () => {
     );
     const rows = await withClient(
       async (c) =>
-        (await c.query("SELECT count(*) AS n FROM volume_slots WHERE symbol IN ('CLIA', 'CLIB')")).rows,
+        (
+          await c.query<{ n: string }>(
+            "SELECT count(*) AS n FROM volume_slots WHERE symbol IN ('CLIA', 'CLIB')",
+          )
+        ).rows,
       schema.name,
     );
-    expect(Number(rows[0].n)).toBe(384);
+    expect(Number(rows[0]!.n)).toBe(384);
   });
 });

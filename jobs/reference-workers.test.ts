@@ -77,7 +77,7 @@ describe('reference-data jobs through BullMQ (real Redis, PostgreSQL and fake ve
     const stored = await withClient(
       async (c) =>
         (
-          await c.query(
+          await c.query<{ symbol: string; total: string; n: string }>(
             "SELECT symbol, max(cum_volume) AS total, count(*) AS n FROM volume_slots WHERE symbol LIKE 'WRK%' GROUP BY symbol ORDER BY symbol",
           )
         ).rows.map((x) => [x.symbol, Number(x.total), Number(x.n)]),

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { VendorAuthError, VendorHttpError } from '../shared/vendor/errors.js';
 import { createLogger } from '../shared/logger.js';
+import { stringContaining } from '../test/utils/matchers.js';
 import type { JobProgress } from './progress.js';
 import {
   MAX_REPORTED_FAILURES,
@@ -21,8 +22,10 @@ const notFound = (symbol: string) =>
 /** A request that never answers: it ends only by rejecting with the signal's reason. */
 const hanging = (signal: AbortSignal) =>
   new Promise<never>((_resolve, reject) => {
-    if (signal.aborted) reject(signal.reason);
-    signal.addEventListener('abort', () => reject(signal.reason), { once: true });
+    // eslint-disable-next-line @typescript-eslint/prefer-promise-reject-errors -- like fetch, it rejects with the abort reason unchanged, whatever the aborter passed
+    const fail = () => reject(signal.reason);
+    if (signal.aborted) fail();
+    signal.addEventListener('abort', fail, { once: true });
   });
 const symbols = (n: number) => Array.from({ length: n }, (_, i) => `S${String(i).padStart(3, '0')}`);
 
@@ -34,7 +37,7 @@ function batch(items: readonly string[], extra: Partial<VendorBatchOptions<strin
     concurrency: 1,
     logger: silent,
     failureMessage: 'a symbol failed',
-    work: async () => undefined,
+    work: () => Promise.resolve(),
     ...extra,
   });
 }
@@ -45,9 +48,7 @@ describe('runVendorBatch', () => {
     const result = await batch(['AAA', 'BBB', 'CCC'], {
       onProgress: (p) => progress.push(p),
       work: async (symbol, unit) => {
-        await unit.request(async () => {
-          if (symbol === 'BBB') throw notFound(symbol);
-        });
+        await unit.request(() => (symbol === 'BBB' ? Promise.reject(notFound(symbol)) : Promise.resolve()));
       },
     });
     expect(progress.map((p) => [p.phase, p.done, p.total, p.errors])).toEqual([
@@ -72,13 +73,13 @@ describe('runVendorBatch', () => {
       work: async (symbol, unit) => {
         const details = await unit.request(() => Promise.reject(notFound(`${symbol}/details`)));
         const bars = await unit.request(() => Promise.reject(notFound(`${symbol}/bars`)));
-        const third = await unit.request(async () => 'ok');
+        const third = await unit.request(() => Promise.resolve('ok'));
         reached.push(`${String(details)} ${String(bars)} ${third}`);
       },
     });
     expect(reached).toEqual(['undefined undefined ok']);
     expect(result).toMatchObject({ done: 1, errors: 1 });
-    expect(result.failures).toEqual([{ symbol: 'AAA', error: expect.stringContaining('AAA/details') }]);
+    expect(result.failures).toEqual([{ symbol: 'AAA', error: stringContaining('AAA/details') }]);
   });
 
   it(`counts every failure but lists only the first ${MAX_REPORTED_FAILURES}`, async () => {
@@ -91,7 +92,7 @@ describe('runVendorBatch', () => {
     });
     expect(result).toMatchObject({ total: items.length, done: items.length, errors: items.length });
     expect(result.failures).toHaveLength(MAX_REPORTED_FAILURES);
-    expect(result.failures[0]).toEqual({ symbol: 'S000', error: expect.stringContaining('S000') });
+    expect(result.failures[0]).toEqual({ symbol: 'S000', error: stringContaining('S000') });
   });
 
   it('stops on the caller’s abort: requests in flight are cancelled, no item is started, none is counted as failed', async () => {
@@ -117,8 +118,9 @@ describe('runVendorBatch', () => {
     const started: string[] = [];
     const result = await batch(symbols(3), {
       signal: AbortSignal.abort(new Error('stopped before the start')),
-      work: async (symbol) => {
+      work: (symbol) => {
         started.push(symbol);
+        return Promise.resolve();
       },
     });
     expect(started).toEqual([]);
@@ -175,7 +177,7 @@ describe('runVendorBatch', () => {
           await unit.request(() => hanging(unit.signal));
           return;
         }
-        await unit.request(async () => 'rows');
+        await unit.request(() => Promise.resolve('rows'));
         throw dbDown;
       },
     }).catch((err: unknown) => err);

@@ -68,7 +68,9 @@ async function countScanResults(database: string): Promise<number> {
   const client = new pg.Client({ connectionString: `postgres://postgres@127.0.0.1:5432/${database}` });
   await client.connect();
   try {
-    return Number((await client.query('SELECT count(*) FROM scan_results')).rows[0].count);
+    return Number(
+      (await client.query<{ count: string }>('SELECT count(*) FROM scan_results')).rows[0]!.count,
+    );
   } finally {
     await client.end();
   }

@@ -31,7 +31,7 @@ describe('DecodePool (a real piscina worker thread)', () => {
     return p;
   };
   const tmp = mkdtempSync(path.join(tmpdir(), 'decode-pool-test-'));
-  afterAll(async () => {
+  afterAll(() => {
     rmSync(tmp, { recursive: true, force: true });
   });
 
@@ -133,7 +133,7 @@ describe('DecodePool (a real piscina worker thread)', () => {
     ]);
     const refused = results.filter((r) => r.status === 'rejected');
     expect(refused.length).toBeGreaterThan(0);
-    for (const r of refused) expect((r as PromiseRejectedResult).reason).toBeInstanceOf(DecodeWorkerError);
-    expect(results[0]!.status).toBe('fulfilled');
+    for (const r of refused) expect(r.reason).toBeInstanceOf(DecodeWorkerError);
+    expect(results[0].status).toBe('fulfilled');
   });
 });

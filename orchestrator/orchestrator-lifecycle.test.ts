@@ -71,14 +71,23 @@ describe('Orchestrator lifecycle, queue and failures', () => {
       kind: 'aggregates',
       at: ny('10:00:01'),
       events: [{ sym, c, av: 20_000 }],
-      ack: async () => void acked.push(sym),
+      ack: () => {
+        acked.push(sym);
+        return Promise.resolve();
+      },
     });
     let sink: (e: MarketEvent) => void = () => {};
     // Like the stream consumer: a handler in progress when stop() is called still delivers its batch.
     const source: MarketSource = {
       name: 'stopping',
-      start: async (s) => void (sink = s),
-      stop: async () => sink(bar('AAA', 11)),
+      start: (s) => {
+        sink = s;
+        return Promise.resolve();
+      },
+      stop: () => {
+        sink(bar('AAA', 11));
+        return Promise.resolve();
+      },
     };
     const r = redis();
     const o = orchestratorFor(r, source, { reference: twoTickers });
@@ -108,7 +117,10 @@ describe('Orchestrator lifecycle, queue and failures', () => {
       kind: 'aggregates',
       at: ny('10:00:01'),
       events: [{ sym: 'AAA', c: 11, av: 20_000 }],
-      ack: async () => void (ackedAtScans = o.counters.scans),
+      ack: () => {
+        ackedAtScans = o.counters.scans;
+        return Promise.resolve();
+      },
     });
     await waitFor(() => pool.waiting === 1);
     // The assertion itself: 50 ms into the stuck scan, nothing has been acknowledged.

@@ -1,12 +1,11 @@
 import { describe, expect, it } from 'vitest';
 import { onCleanup } from '../test/utils/cleanup.js';
 import { waitFor } from '../test/utils/wait.js';
-import type { ListMessage } from '../shared/protocol/messages.js';
 import { applyListMessage } from '../shared/scan/deltas.js';
 import { LIST_NAMES } from '../shared/scan/lists.js';
 import { metadata, ny } from '../test/utils/market.js';
 import { MemoryJobs, orchestratorFor, ScriptedSource, snap } from '../test/utils/orchestrator.js';
-import { freshRedis, streamMessages } from '../test/utils/redis.js';
+import { freshRedis, storedSequencerState, storedSnapshot, streamMessages } from '../test/utils/redis.js';
 import type { MarketEvent } from './market-source.js';
 import { staticReferenceData } from './reference-data.js';
 import { ScanPool } from './scan-pool.js';
@@ -55,9 +54,9 @@ describe('Orchestrator', () => {
       deltas: [{ action: 'remove', symbol: 'AAA' }],
     });
 
-    const stored = JSON.parse((await r.redis.hget(r.keys.listSnapshots, 'gappers_down'))!);
+    const stored = await storedSnapshot(r.redis, r.keys, 'gappers_down');
     expect(stored).toMatchObject({ type: 'snapshot', seq: 2, rows: [{ symbol: 'BBB' }, { symbol: 'AAA' }] });
-    expect(JSON.parse((await r.redis.get(r.keys.sequencerState))!).epoch).toBe(o.epoch);
+    expect((await storedSequencerState(r.redis, r.keys)).epoch).toBe(o.epoch);
     expect(jobs.persisted).toEqual([2, 2]);
     expect(jobs.changes[0]).toEqual({ subscribe: ['AAA', 'BBB'], unsubscribe: [] });
   });
@@ -84,7 +83,7 @@ describe('Orchestrator', () => {
       expect(m.epoch).toBe(first.o.epoch);
       expect(m.prevSeq).toBe(lastSeq.get(m.list) ?? 0);
       lastSeq.set(m.list, m.seq);
-      held.set(m.list, applyListMessage(held.get(m.list) ?? [], m as ListMessage));
+      held.set(m.list, applyListMessage(held.get(m.list) ?? [], m));
     }
     expect(held.get('gappers_down')).toEqual(['AAA']);
     expect(held.get('gappers_up')).toEqual([]);
@@ -130,7 +129,7 @@ describe('Orchestrator', () => {
     source.push(snap('10:00:10', [['AAA', 10.8, 10]]));
     await waitFor(() => o.counters.scans === 1);
     expect(o.counters).toMatchObject({ events: 2, droppedSnapshots: 2 });
-    const stored = JSON.parse((await r.redis.hget(r.keys.listSnapshots, 'gappers_up'))!);
+    const stored = await storedSnapshot(r.redis, r.keys, 'gappers_up');
     // The aggregate's high survives the later snapshot.
     expect(stored.rows[0]).toMatchObject({ symbol: 'AAA', price: 10.8, high: 12 });
   });
@@ -150,7 +149,7 @@ describe('Orchestrator', () => {
     source.push(snap('10:00', [['AAA', 10.5, 10]]));
     await waitFor(() => o.counters.scans === 1);
     expect(o.counters.referenceFailures).toBe(3);
-    const stored = JSON.parse((await r.redis.hget(r.keys.listSnapshots, 'gappers_up'))!);
+    const stored = await storedSnapshot(r.redis, r.keys, 'gappers_up');
     expect(stored.rows[0]).toMatchObject({ symbol: 'AAA', companyName: null, rvol: null });
   });
 });
@@ -232,7 +231,7 @@ describe('Orchestrator clock, start-up and publish failures', () => {
     await t.r.redis.set(t.r.keys.messagesStream, 'not a stream');
     t.source.push(snap('10:00:05', [['AAA', 9, 10]]));
     await waitFor(() => t.o.counters.publishFailures === 1);
-    const stored = JSON.parse((await t.r.redis.get(t.r.keys.sequencerState))!);
+    const stored = await storedSequencerState(t.r.redis, t.r.keys);
     await t.r.redis.del(t.r.keys.messagesStream);
 
     t.source.push(snap('10:00:10', [['AAA', 11.5, 10]]));

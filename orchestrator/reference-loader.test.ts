@@ -89,12 +89,14 @@ describe('Orchestrator reference data', () => {
     let today = DAY;
     const baselineDates: string[] = [];
     const { r, source, o } = running({
-      loadMetadata: async () => [metadata('AAA', { companyName: `AAA on ${today}` })],
-      loadFilters: async () => [filter(1, `filter of ${today}`)],
-      loadBaselines: async (date) => {
+      loadMetadata: () => Promise.resolve([metadata('AAA', { companyName: `AAA on ${today}` })]),
+      loadFilters: () => Promise.resolve([filter(1, `filter of ${today}`)]),
+      loadBaselines: (date) => {
         baselineDates.push(date);
         // Only the second day has a previous day on record.
-        return new VolumeHistory(date === nextDay ? historyDays('AAA', [DAY], (s) => 1000 * (s + 1)) : []);
+        return Promise.resolve(
+          new VolumeHistory(date === nextDay ? historyDays('AAA', [DAY], (s) => 1000 * (s + 1)) : []),
+        );
       },
     });
     await o.start();

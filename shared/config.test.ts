@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
+import { stringMatching } from '../test/utils/matchers.js';
 import { CONFIG_VARIABLES, ConfigError, loadConfig } from './config.js';
 
 describe('configuration', () => {
@@ -8,7 +9,7 @@ describe('configuration', () => {
     expect(c).toMatchObject({
       FEED: 'sim',
       REDIS_URL: 'redis://127.0.0.1:6379',
-      DATABASE_URL: expect.stringMatching(/^postgres:\/\/[^@]+@127\.0\.0\.1:5432\/scanner$/),
+      DATABASE_URL: stringMatching(/^postgres:\/\/[^@]+@127\.0\.0\.1:5432\/scanner$/),
       SNAPSHOT_INTERVAL_MS: 5000,
       GATEWAY_PORT: 8080,
       GATEWAY_TOKENS: [],

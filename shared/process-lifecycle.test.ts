@@ -41,8 +41,9 @@ describe('createShutdown', () => {
     const { logger, lines } = recordingLogger();
     let counter = 1;
     const shutdown = createShutdown(
-      async () => {
+      () => {
         expect(lines).toEqual([[{ signal: 'fatal', counter: 2 }, 'stopping']]);
+        return Promise.resolve();
       },
       { logger, fields: () => ({ counter }) },
     );

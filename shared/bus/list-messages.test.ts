@@ -38,7 +38,7 @@ describe('the list-messages stream contract (real Redis)', () => {
 
     const entries = await readListMessages(r.redis, r.keys, '0-0', { count: 10 });
     expect(entries.map((e) => e.ok && e.message)).toEqual([snapshot, delta]);
-    expect(entries.map((e) => e.ok && JSON.parse(e.json))).toEqual([snapshot, delta]);
+    expect(entries.map((e) => e.ok && (JSON.parse(e.json) as ListMessage))).toEqual([snapshot, delta]);
     expect(await readListMessages(r.redis, r.keys, entries[1]!.id, { count: 10 })).toEqual([]);
   });
 

@@ -16,9 +16,9 @@ describe('the persistence jobs contract (real Redis)', () => {
     const worker = createPersistWorker({
       connection,
       keys: r.keys,
-      handle: async (job) => {
+      handle: (job) => {
         received.push(job);
-        return job.rows.length;
+        return Promise.resolve(job.rows.length);
       },
     });
     onCleanup(() => worker.close());

@@ -3,6 +3,7 @@ import fc from 'fast-check';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { InvalidFilterError } from '../scan/filters-schema.js';
 import { testDatabaseUrl, withFreshSchema } from '../../test/utils/db.js';
+import { anyNumber } from '../../test/utils/matchers.js';
 import {
   closeDb,
   createDb,
@@ -136,7 +137,7 @@ describe('scanner_filters', () => {
       parameters: { minChangePercent: 4, sectors: ['Technology'] },
     });
     expect(created).toEqual({
-      id: expect.any(Number),
+      id: anyNumber(),
       name: 'Gap and go',
       description: '',
       enabled: true,

@@ -79,11 +79,11 @@ describe('migrate', () => {
 
   it('seeded filters load and pass the schema', async () => {
     const { rows } = await inSchema((c) =>
-      c.query(
+      c.query<{ name: string }>(
         'SELECT id, name, description, enabled, priority, sessions, parameters FROM scanner_filters ORDER BY id',
       ),
     );
-    const filters = rows.map((r) => parseFilter(r, `seed ${String(r.name)}`));
+    const filters = rows.map((r) => parseFilter(r, `seed ${r.name}`));
     expect(filters.map((f) => [f.name, f.enabled])).toEqual([
       ['Tradable price', true],
       ['Regular-hours liquidity', true],

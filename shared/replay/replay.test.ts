@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { ny } from '../../test/utils/market.js';
+import type { ListMessage, ScanLine } from '../protocol/messages.js';
 import { ReplayInputError } from './errors.js';
 import { parseFiltersJson, parseHistoryCsv, parseMetadataJson } from './inputs.js';
 import { runReplay } from './replay.js';
@@ -55,7 +56,7 @@ async function replay(lines: string[], extra: Partial<Parameters<typeof runRepla
 describe('replay (SPEC §10)', () => {
   it('writes the messages of every scan in publication order with ts = at and epoch "replay"', async () => {
     const { out, summary } = await replay(RECORDING);
-    const msgs = out.map((l) => JSON.parse(l));
+    const msgs = out.map((l) => JSON.parse(l) as ListMessage);
     expect(summary).toMatchObject({ events: 3, scans: 3 });
     expect(
       msgs
@@ -78,7 +79,11 @@ describe('replay (SPEC §10)', () => {
     const tickers = [ticker('AAA', 11, 10, 5000)];
     const lines = at.map((a, i) =>
       i === 1
-        ? JSON.stringify({ at: a, aggregates: JSON.parse(aggLine('08:00:30', 'AAA', 11.5, 6000)).aggregates })
+        ? JSON.stringify({
+            at: a,
+            aggregates: (JSON.parse(aggLine('08:00:30', 'AAA', 11.5, 6000)) as { aggregates: unknown[] })
+              .aggregates,
+          })
         : JSON.stringify({ at: a, snapshot: { status: 'OK', count: 1, tickers } }),
     );
     const { out } = await replay(lines, { rows: true });
@@ -95,15 +100,10 @@ describe('replay (SPEC §10)', () => {
 
   it('adds one scan line per scan with every ranked row when asked for rows', async () => {
     const { out } = await replay(RECORDING, { rows: true });
-    const scans = out.map((l) => JSON.parse(l)).filter((m) => m.type === 'scan');
+    const scans = out.map((l) => JSON.parse(l) as ListMessage | ScanLine).filter((m) => m.type === 'scan');
     expect(scans).toHaveLength(3);
     expect(scans[0]).toMatchObject({ ts: iso('08:00'), session: 'PRE_MARKET' });
-    expect(
-      scans[0].rows.map((r: { symbol: string; rank: number; scoreRank: number }) => [
-        r.symbol,
-        r.rank === r.scoreRank,
-      ]),
-    ).toEqual([
+    expect(scans[0]!.rows.map((r) => [r.symbol, r.rank === r.scoreRank])).toEqual([
       ['AAA', true],
       ['BBB', true],
       ['CCC', true],

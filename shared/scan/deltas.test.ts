@@ -10,6 +10,7 @@ import {
   ListSequencer,
   MATERIAL_THRESHOLDS,
   type SentFields,
+  type SequencerState,
 } from './deltas.js';
 import { LIST_NAMES } from './lists.js';
 import { scanRow as row } from '../../test/utils/scan-row.js';
@@ -96,8 +97,8 @@ describe('list deltas (SPEC §6)', () => {
     const sent = { price: 10, volumeToday: 10_000, changePercent: 1, rvol: 1 } satisfies SentFields;
     const base = row('A', 1, sent);
     for (const [field, threshold] of Object.entries(MATERIAL_THRESHOLDS) as [keyof SentFields, number][]) {
-      const at = { ...base, [field]: sent[field]! + threshold };
-      const above = { ...base, [field]: sent[field]! + threshold * 1.5 };
+      const at = { ...base, [field]: sent[field] + threshold };
+      const above = { ...base, [field]: sent[field] + threshold * 1.5 };
       expect(isMaterialChange(sent, at), `${field} at threshold`).toBe(false);
       expect(isMaterialChange(sent, above), `${field} above threshold`).toBe(true);
       expect(isMaterialChange(sent, { ...base, [field]: null }), `${field} to null`).toBe(true);
@@ -123,7 +124,7 @@ describe('list deltas (SPEC §6)', () => {
     const before = newSequencer();
     for (const l of LIST_NAMES) before.publish(l, rows(['A']), 't1');
     before.publish('gappers_up', rows(['B']), 't2');
-    const persisted = JSON.parse(JSON.stringify(before.state()));
+    const persisted = JSON.parse(JSON.stringify(before.state())) as SequencerState;
     const after = new ListSequencer(() => 'e2', persisted);
     expect(after.epoch).toBe('e1');
     expect(after.publish('gappers_up', rows(['B', 'C']), 't3')).toMatchObject({

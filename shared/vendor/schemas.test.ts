@@ -1,6 +1,7 @@
 import { readdirSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import type { z } from 'zod';
+import { stringMatching } from '../../test/utils/matchers.js';
 import {
   AggregatesResponseSchema,
   GroupedDailyResponseSchema,
@@ -269,8 +270,8 @@ describe('snapshot schemas', () => {
     expect(snapshot.tickers.map((t) => t.ticker)).toEqual(['AAPL', 'NVCN']);
     expect(snapshot.count).toBe(2);
     expect(rejected).toEqual([
-      { index: 1, ticker: 'BAD', reason: expect.stringMatching(/^day\.c: /) as unknown as string },
-      { index: 2, ticker: undefined, reason: expect.stringMatching(/^\(root\): /) as unknown as string },
+      { index: 1, ticker: 'BAD', reason: stringMatching(/^day\.c: /) },
+      { index: 2, ticker: undefined, reason: stringMatching(/^\(root\): /) },
     ]);
   });
 

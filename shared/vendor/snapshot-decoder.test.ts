@@ -14,7 +14,10 @@ import {
 import { parseFullMarketSnapshot, type TickerSnapshot } from './snapshot-schema.js';
 
 const fixture = (name: string): Record<string, unknown> =>
-  JSON.parse(readFileSync(new URL(`../../test/fixtures/polygon/${name}`, import.meta.url), 'utf8'));
+  JSON.parse(readFileSync(new URL(`../../test/fixtures/polygon/${name}`, import.meta.url), 'utf8')) as Record<
+    string,
+    unknown
+  >;
 
 /** One kept row as a plain record, for readable expectations (NaN compares equal in toEqual). */
 function rowOf(c: SnapshotColumns, i: number): Record<SnapshotField, number> {

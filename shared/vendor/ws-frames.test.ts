@@ -1,4 +1,5 @@
 import { describe, expect, expectTypeOf, it } from 'vitest';
+import { stringContaining } from '../../test/utils/matchers.js';
 import { parseWsEvent, parseWsFrame } from './aggregate-schema.js';
 import type { WsEvent } from './aggregate-schema.js';
 import { VendorPayloadError } from './errors.js';
@@ -48,7 +49,7 @@ describe('WebSocket frames', () => {
     );
     expect(events).toHaveLength(1);
     expect(events[0]).toMatchObject({ ev: 'AM', sym: 'X', c: 2 });
-    expect(rejected).toEqual([{ index: 1, reason: expect.stringContaining('AM c:') as unknown as string }]);
+    expect(rejected).toEqual([{ index: 1, reason: stringContaining('AM c:') }]);
   });
 
   it('parse a mixed array of trades, quotes and an aggregate, with and without trade conditions', () => {
@@ -171,10 +172,17 @@ describe('WebSocket frames', () => {
         expectTypeOf(event.c).toEqualTypeOf<number>();
         expectTypeOf(event.av).toEqualTypeOf<number | undefined>();
         break;
+      case 'status':
+        expectTypeOf(event.status).toEqualTypeOf<string>();
+        break;
+      case 'T':
+        expectTypeOf(event.p).toEqualTypeOf<number>();
+        break;
+      case 'Q':
+        expectTypeOf(event.bp).toEqualTypeOf<number>();
+        break;
       case 'unknown':
         expectTypeOf(event.vendorEv).toEqualTypeOf<string>();
-        break;
-      default:
         break;
     }
     expect(event.ev).toBe('AM');

@@ -11,6 +11,7 @@ import { FAKE_API_KEY, startFakeVendor, type FakeVendor, type FakeVendorOptions 
 import { SimMarket } from './sim-market.js';
 import { connectBare } from './testing.js';
 import { ny } from '../utils/market.js';
+import { anyString, stringMatching } from '../utils/matchers.js';
 
 const logger = createLogger('test', 'silent');
 const simulator = new Simulator({ tickers: 200 });
@@ -59,7 +60,7 @@ describe('the free plan', () => {
       expect(status).toBe(403);
       expect(body).toEqual({
         status: 'NOT_AUTHORIZED',
-        request_id: expect.stringMatching(/^[0-9a-f]{32}$/),
+        request_id: stringMatching(/^[0-9a-f]{32}$/),
         message: NOT_ENTITLED,
       });
     }
@@ -77,7 +78,7 @@ describe('the free plan', () => {
     wall += 30_000;
     expect(await get('/v1/marketstatus/upcoming')).toEqual({
       status: 429,
-      body: { status: 'ERROR', request_id: expect.any(String), error: RATE_LIMITED },
+      body: { status: 'ERROR', request_id: anyString(), error: RATE_LIMITED },
     });
     // The limit is per account.
     expect((await get('/v1/marketstatus/now', OTHER_KEY)).status).toBe(200);
@@ -95,7 +96,7 @@ describe('the free plan', () => {
       status: 403,
       body: {
         status: 'NOT_AUTHORIZED',
-        request_id: expect.any(String),
+        request_id: anyString(),
         message:
           "Attempted to request today's data before end of day. Please upgrade your plan at https://polygon.io/pricing",
       },
@@ -122,15 +123,15 @@ describe('the delayed plan', () => {
     expect(parsed.rejected).toEqual([]);
     const rows = parsed.snapshot.tickers;
     expect(rows.some((r) => r.lastTrade !== undefined || r.lastQuote !== undefined)).toBe(false);
-    const volumes = (body: { tickers?: readonly { ticker?: string; day?: { v?: number } }[] | null }) =>
-      Object.fromEntries((body.tickers ?? []).map((t) => [t.ticker, t.day?.v]));
+    const volumes = (body: { tickers?: readonly { ticker: string; day?: { v?: number } }[] | null }) =>
+      Object.fromEntries((body.tickers ?? []).map((t) => [t.ticker, t.day?.v] as const));
     expect(volumes(parsed.snapshot)).toEqual(volumes(simulator.snapshotAt(ny('10:15'))));
     expect(volumes(parsed.snapshot)).not.toEqual(volumes(simulator.snapshotAt(ny('10:30'))));
 
     // Without lastTrade the product prices each row from its minute bar: nothing is rejected.
     const columns = decodeSnapshot(Buffer.from(await rest().fullMarketSnapshotBytes()).toString('utf8'));
     expect(columns.count).toBe(200);
-    const first = rows[0]!.ticker!;
+    const first = rows[0]!.ticker;
     expect((await get(`${SNAPSHOT}/${first}`)).body.status).toBe('DELAYED');
     expect((await get('/v2/snapshot/locale/us/markets/stocks/losers')).body.status).toBe('DELAYED');
     const bars = await rest().aggregateBars('AAPL', 1, 'day', '2005-04-01', '2005-04-04');
@@ -142,7 +143,7 @@ describe('the delayed plan', () => {
     const clock = new ManualClock(ny('10:30'));
     await start({ plan: 'delayed', market: new SimMarket({ simulator, now: clock.now }) });
     const sym = (simulator.snapshotAt(ny('10:15')).tickers ?? [])
-      .map((t) => ({ s: t.ticker!, v: t.day?.v ?? 0 }))
+      .map((t) => ({ s: t.ticker, v: t.day?.v ?? 0 }))
       .sort((a, b) => b.v - a.v)[0]!.s;
     const { client, acks } = await subscribe(`Q.${sym},LULD.${sym},NOI.${sym},A.${sym}`);
     expect(acks.map((a) => `${a.status}: ${a.message}`)).toEqual([

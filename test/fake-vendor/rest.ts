@@ -231,9 +231,10 @@ export class FakeRest {
       case 'tickers':
         return pageAnswer(this.publicBaseUrl(), '/v3/reference/tickers', q, 100, 1000, (p) => {
           const search = p.get('search')?.toLowerCase();
+          // `active` is a boolean in the vendor's rows; a row without it counts as active.
           return this.data
             .tickers()
-            .filter((t) => (p.get('active') ?? 'true') === String(t.active ?? true))
+            .filter((t) => (p.get('active') ?? 'true') === String(t.active !== false))
             .filter((t) => matches(p, 'ticker', t.ticker) && matches(p, 'type', t.type))
             .filter((t) => matches(p, 'market', t.market) && matches(p, 'exchange', t.primary_exchange))
             .filter(

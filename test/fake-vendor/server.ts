@@ -99,7 +99,7 @@ export async function startFakeVendor(options: FakeVendorOptions = {}): Promise<
     {
       plan: rules,
       ...(options.wallNow ? { wallNow: options.wallNow } : {}),
-      ...(market ? { marketNow: market.now } : {}),
+      ...(market ? { marketNow: () => market.now() } : {}),
       ...(logger ? { logger } : {}),
     },
   );

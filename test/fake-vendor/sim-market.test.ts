@@ -21,7 +21,7 @@ function liquidPair(at: number): [string, string] {
   const rows = [...(simulator.snapshotAt(at).tickers ?? [])].sort(
     (a, b) => (b.day?.v ?? 0) - (a.day?.v ?? 0),
   );
-  return [rows[0]!.ticker!, rows[1]!.ticker!];
+  return [rows[0]!.ticker, rows[1]!.ticker];
 }
 
 let fake: FakeVendor | undefined;

@@ -48,7 +48,7 @@ export class SimMarket implements FakeMarket {
   }
 
   snapshotAt(atMs: number): SnapshotBody {
-    return this.simulator.snapshotAt(atMs) as SnapshotBody;
+    return this.simulator.snapshotAt(atMs);
   }
 
   aggregatesBetween(fromMs: number, toMs: number, wanted: WantedAggregates): AggregateEvent[] {

@@ -27,8 +27,9 @@ export async function connectBare(url: string, key: string): Promise<BareClient>
   const socket = new WebSocket(url);
   const aggregates: AggregateEvent[] = [];
   const statuses: StatusEvent[] = [];
-  socket.on('message', (data) => {
-    const { events, rejected } = parseWsFrame(String(data));
+  // A message arrives as one Buffer (binaryType 'nodebuffer', ws's default).
+  socket.on('message', (data: Buffer) => {
+    const { events, rejected } = parseWsFrame(data.toString('utf8'));
     if (rejected.length > 0) throw new Error(`the fake sent bad elements: ${JSON.stringify(rejected)}`);
     for (const e of events) {
       if (e.ev === 'A' || e.ev === 'AM') aggregates.push(e);

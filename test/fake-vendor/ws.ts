@@ -174,7 +174,10 @@ export class FakeWs {
       this.status(conn, 'auth_timeout', 'No authentication request received.');
       socket.close(POLICY_VIOLATION, 'auth timeout');
     }, this.options.authTimeoutMs);
-    socket.on('message', (data, isBinary) => this.onMessage(conn, isBinary ? '' : data.toString()));
+    // A message arrives as one Buffer (binaryType 'nodebuffer', ws's default), even a fragmented one.
+    socket.on('message', (data: Buffer, isBinary: boolean) =>
+      this.onMessage(conn, isBinary ? '' : data.toString('utf8')),
+    );
     socket.on('close', (code) => {
       clearTimeout(conn.authTimer);
       conn.closeCode = code;

@@ -151,8 +151,8 @@ export class GatewayFixture {
     });
     this.children.push(child);
     let out = '';
-    child.stdout!.setEncoding('utf8');
-    for await (const chunk of child.stdout!) {
+    child.stdout.setEncoding('utf8');
+    for await (const chunk of child.stdout) {
       out += chunk as string;
       const m = /listening (\d+)/.exec(out);
       if (m) return { port: Number(m[1]), child };

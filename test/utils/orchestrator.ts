@@ -24,12 +24,14 @@ export class ScriptedSource implements MarketSource {
   started = false;
   hot: readonly string[] = [];
   sink: ((e: MarketEvent) => void) | null = null;
-  async start(sink: (e: MarketEvent) => void) {
+  start(sink: (e: MarketEvent) => void): Promise<void> {
     this.started = true;
     this.sink = sink;
+    return Promise.resolve();
   }
-  async stop() {
+  stop(): Promise<void> {
     this.sink = null;
+    return Promise.resolve();
   }
   setHotSymbols(symbols: readonly string[]) {
     this.hot = symbols;
@@ -46,16 +48,19 @@ export class MemoryJobs implements JobSink {
   slots: { date: string; slot: number; count: number }[] = [];
   failSubscriptions = 0;
   failPersist = 0;
-  async persistScan(rows: readonly unknown[]) {
-    if (this.failPersist-- > 0) throw new Error('queue unavailable (test)');
+  persistScan(rows: readonly unknown[]): Promise<void> {
+    if (this.failPersist-- > 0) return Promise.reject(new Error('queue unavailable (test)'));
     this.persisted.push(rows.length);
+    return Promise.resolve();
   }
-  async persistVolumeSlots(rows: readonly { date: string; slot: number }[]) {
+  persistVolumeSlots(rows: readonly { date: string; slot: number }[]): Promise<void> {
     this.slots.push({ date: rows[0]!.date, slot: rows[0]!.slot, count: rows.length });
+    return Promise.resolve();
   }
-  async changeSubscriptions(c: SubscriptionChange) {
-    if (this.failSubscriptions-- > 0) throw new Error('queue unavailable (test)');
+  changeSubscriptions(c: SubscriptionChange): Promise<void> {
+    if (this.failSubscriptions-- > 0) return Promise.reject(new Error('queue unavailable (test)'));
     this.changes.push(c);
+    return Promise.resolve();
   }
   async close() {}
 }

@@ -1,7 +1,9 @@
 import { randomUUID } from 'node:crypto';
 import { Redis } from 'ioredis';
 import { keys, type Keys } from '../../shared/bus/keys.js';
-import type { ListMessage } from '../../shared/protocol/messages.js';
+import type { ListMessage, SnapshotMessage } from '../../shared/protocol/messages.js';
+import type { SequencerState } from '../../shared/scan/deltas.js';
+import type { ListName } from '../../shared/scan/lists.js';
 
 export const testRedisUrl = process.env.TEST_REDIS_URL ?? 'redis://127.0.0.1:6379';
 
@@ -24,4 +26,18 @@ export function freshRedis(): { redis: Redis; keys: Keys; cleanup: () => Promise
 export async function streamMessages(redis: Redis, k: Keys): Promise<ListMessage[]> {
   const entries = await redis.xrange(k.messagesStream, '-', '+');
   return entries.map(([, fields]) => JSON.parse(fields[1]!) as ListMessage);
+}
+
+/** `list`'s snapshot as stored in the list snapshots hash (the raw JSON, not read through the product's parser). */
+export async function storedSnapshot(redis: Redis, k: Keys, list: ListName): Promise<SnapshotMessage> {
+  const text = await redis.hget(k.listSnapshots, k.listField(list));
+  if (text === null) throw new Error(`no stored snapshot of ${list}`);
+  return JSON.parse(text) as SnapshotMessage;
+}
+
+/** The sequencer state as stored (the raw JSON, not read through the product's parser). */
+export async function storedSequencerState(redis: Redis, k: Keys): Promise<SequencerState> {
+  const text = await redis.get(k.sequencerState);
+  if (text === null) throw new Error('no stored sequencer state');
+  return JSON.parse(text) as SequencerState;
 }
