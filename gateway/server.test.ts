@@ -1,23 +1,22 @@
 import type { Socket } from 'node:net';
-import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import type { ListMessage, ServerMessage } from '../shared/protocol/messages.js';
-import { applyListMessage } from '../shared/scan/deltas.js';
+import { applyListMessage } from '../test/utils/list-model.js';
 import { LIST_NAMES, type ListName } from '../shared/scan/lists.js';
 import { GatewayFixture, rows, TS } from '../test/utils/gateway-fixture.js';
+import { waitFor } from '../test/utils/wait.js';
 import { LIST_FEED_CONNECTION_NAME } from './list-feed.js';
 import type { Gateway } from './server.js';
 
 class Client {
   readonly messages: ServerMessage[] = [];
   readonly closed: Promise<number>;
-  private wake: () => void = () => {};
 
   private constructor(readonly ws: WebSocket) {
     // A message arrives as one Buffer (binaryType 'nodebuffer', ws's default).
     ws.on('message', (data: Buffer) => {
       this.messages.push(JSON.parse(data.toString('utf8')) as ServerMessage);
-      this.wake();
     });
     this.closed = new Promise((resolve) => ws.on('close', (code) => resolve(code)));
   }
@@ -39,19 +38,10 @@ class Client {
   async waitFor<T extends ServerMessage>(pred: (m: ServerMessage) => m is T, timeoutMs?: number): Promise<T>;
   async waitFor(pred: (m: ServerMessage) => boolean, timeoutMs?: number): Promise<ServerMessage>;
   async waitFor(pred: (m: ServerMessage) => boolean, timeoutMs = 5000): Promise<ServerMessage> {
-    const deadline = Date.now() + timeoutMs;
-    for (;;) {
-      const found = this.messages.find(pred);
-      if (found) return found;
-      if (Date.now() > deadline) throw new Error(`no matching message in ${timeoutMs} ms`);
-      await new Promise<void>((resolve) => {
-        const t = setTimeout(resolve, 50);
-        this.wake = () => {
-          clearTimeout(t);
-          resolve();
-        };
-      });
-    }
+    return waitFor(() => this.messages.find(pred) ?? false, {
+      timeoutMs,
+      what: `a message matching ${pred.toString()}`,
+    });
   }
 
   /** Round trip: every message the server sent before the pong has arrived. */
@@ -279,7 +269,7 @@ describe('gateway', () => {
     c.send({ op: 'subscribe', lists: ['winners'] });
     await c.waitFor(isList('winners', 1));
     // The reader connects lazily: wait until it is in its blocking XREAD, then kill it there.
-    const ids = await vi.waitFor(async () => {
+    const ids = await waitFor(async () => {
       const list = (await fx.env.redis.call('CLIENT', 'LIST')) as string;
       const found = list
         .split('\n')

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { onCleanup } from '../test/utils/cleanup.js';
 import { waitFor } from '../test/utils/wait.js';
-import { applyListMessage } from '../shared/scan/deltas.js';
+import { applyListMessage } from '../test/utils/list-model.js';
 import { LIST_NAMES } from '../shared/scan/lists.js';
 import { metadata, ny } from '../test/utils/market.js';
 import { MemoryJobs, orchestratorFor, ScriptedSource, snap } from '../test/utils/orchestrator.js';

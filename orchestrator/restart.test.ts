@@ -8,7 +8,7 @@ import { waitFor } from '../test/utils/wait.js';
 import { QUEUES } from '../shared/bus/keys.js';
 import { MarketCalendar } from '../shared/market/calendar.js';
 import { marketClock } from '../shared/market/session-clock.js';
-import { applyListMessage } from '../shared/scan/deltas.js';
+import { applyListMessage } from '../test/utils/list-model.js';
 import { freshRedis, streamMessages, testRedisUrl } from '../test/utils/redis.js';
 
 const root = path.resolve(import.meta.dirname, '..');

@@ -1,11 +1,11 @@
 import fc from 'fast-check';
+import { applyListMessage } from '../../test/utils/list-model.js';
 import { describe, expect, it } from 'vitest';
 import { advanceSnapshot } from '../protocol/advance.js';
 import type { ListMessage, ScanRow, SnapshotMessage } from '../protocol/messages.js';
 import { deltaMessageSchema, snapshotMessageSchema } from '../protocol/messages.js';
 import { engine, ny, snapshotRow } from '../../test/utils/market.js';
 import {
-  applyListMessage,
   isMaterialChange,
   ListSequencer,
   MATERIAL_THRESHOLDS,

@@ -1,0 +1,26 @@
+import type { ListMessage } from '../../shared/protocol/messages.js';
+
+/**
+ * What a client holds after applying `msg` to `held` (symbols in list order): the inverse of diffList for
+ * symbols and ranks, written
+ * independently of shared/protocol/advance.ts so that tests can hold the real one against it.
+ */
+export function applyListMessage(held: readonly string[], msg: ListMessage): string[] {
+  if (msg.type === 'snapshot') return msg.rows.map((r) => r.symbol);
+  const removed = new Set(msg.deltas.filter((d) => d.action === 'remove').map((d) => d.symbol));
+  const rankOf = new Map<string, number>();
+  held.forEach((s, i) => removed.has(s) || rankOf.set(s, i + 1));
+  for (const d of msg.deltas) {
+    if (d.action === 'add') rankOf.set(d.symbol, d.rank);
+    else if (d.action === 'rerank') rankOf.set(d.symbol, d.newRank);
+  }
+  const out: string[] = [];
+  for (const [s, r] of rankOf) {
+    if (out[r - 1] !== undefined) throw new Error(`rank ${r} claimed by ${out[r - 1]} and ${s}`);
+    out[r - 1] = s;
+  }
+  if (out.length !== rankOf.size || out.includes(undefined as unknown as string)) {
+    throw new Error(`ranks are not contiguous after seq ${msg.seq}`);
+  }
+  return out;
+}
