@@ -2,8 +2,8 @@ import type { ListMessage } from '../../shared/protocol/messages.js';
 
 /**
  * What a client holds after applying `msg` to `held` (symbols in list order): the inverse of diffList for
- * symbols and ranks, written
- * independently of shared/protocol/advance.ts so that tests can hold the real one against it.
+ * symbols and ranks. A reference model written independently of shared/protocol/advance.ts (what the gateway
+ * and the SDK run), so that tests can hold the real one against it.
  */
 export function applyListMessage(held: readonly string[], msg: ListMessage): string[] {
   if (msg.type === 'snapshot') return msg.rows.map((r) => r.symbol);
