@@ -104,6 +104,33 @@ describe('the gateway HTTP API', () => {
       expect(await (await fetch(`${base}/api/filters`)).json()).toEqual({ filters: [] });
     });
 
+    it('rejects a filter whose min bound is above its max bound with 400 naming both, and stores nothing', async () => {
+      const base = await start();
+      const res = await send(`${base}/api/filters`, 'POST', {
+        name: 'impossible',
+        parameters: { minPrice: 10, maxPrice: 1 },
+      });
+      expect(res.status).toBe(400);
+      const body = (await res.json()) as { error: string; message: string; details: string[] };
+      expect(body.error).toBe('invalid_filter');
+      expect(body.details).toEqual([
+        'parameters.minPrice: minPrice 10 is above maxPrice 1: no ticker can match',
+      ]);
+      expect(body.message).toMatch(/minPrice 10 is above maxPrice 1/);
+      // A replacement is held to the same rule and leaves the stored filter as it was.
+      const created = await send(`${base}/api/filters`, 'POST', gappers);
+      const stored = (await created.json()) as { id: number };
+      const put = await send(`${base}/api/filters/${stored.id}`, 'PUT', {
+        ...gappers,
+        parameters: { minRvol: 5, maxRvol: 2 },
+      });
+      expect(put.status).toBe(400);
+      expect(((await put.json()) as { details: string[] }).details.join('\n')).toMatch(
+        /minRvol 5 is above maxRvol 2/,
+      );
+      expect(await (await fetch(`${base}/api/filters/${stored.id}`)).json()).toEqual(stored);
+    });
+
     it('answers a taken name with 409, a mismatched id with 400 and an unknown id with 404', async () => {
       const base = await start();
       const { id } = (await (await send(`${base}/api/filters`, 'POST', gappers)).json()) as { id: number };

@@ -130,6 +130,20 @@ describe('scanner_filters', () => {
     await expect(loadFilters(db)).resolves.toHaveLength(5);
   });
 
+  it('a filter row whose min bound is above its max bound makes loadFilters throw, naming it and both values', async () => {
+    const bad = await db.one<{ id: number }>(
+      `INSERT INTO scanner_filters (name, parameters) VALUES ('Impossible', '{"minFloat": 9, "maxFloat": 3}') RETURNING id`,
+    );
+    try {
+      await expect(loadFilters(db)).rejects.toThrow(
+        `id ${bad.id} ("Impossible") parameters.minFloat: minFloat 9 is above maxFloat 3: no ticker can match`,
+      );
+    } finally {
+      await db.none('DELETE FROM scanner_filters WHERE id = $1', [bad.id]);
+    }
+    await expect(loadFilters(db)).resolves.toHaveLength(5);
+  });
+
   it('saveFilter creates and replaces filters and deleteFilter removes them', async () => {
     const created = await saveFilter(db, {
       name: 'Gap and go',

@@ -198,6 +198,20 @@ describe('replay side inputs', () => {
     ).toThrow(/f\.json line 3: .*minPirce/);
   });
 
+  it('rejects a filters file whose filter has a min bound above its max bound, naming the line and both', () => {
+    const json =
+      '[\n  {"id":1,"name":"a"},\n  {"id":2,"name":"b","parameters":{"minVolume":500,"maxVolume":100}}\n]';
+    expect(() => parseFiltersJson(json, 'f.json')).toThrow(
+      /f\.json line 3: 1\.parameters\.minVolume: minVolume 500 is above maxVolume 100/,
+    );
+    const skipped: string[] = [];
+    const kept = parseFiltersJson(json, 'f.json', (e) => skipped.push(e.message));
+    expect(kept.map((f) => f.name)).toEqual(['a']);
+    expect(skipped).toEqual([
+      expect.stringMatching(/^f\.json line 3: .*minVolume 500 is above maxVolume 100/),
+    ]);
+  });
+
   describe('with --skip-bad (SPEC §10: bad input of any kind is counted and reported)', () => {
     const skipping = () => {
       const skipped: string[] = [];

@@ -9,6 +9,22 @@ import { SESSIONS } from './sessions.js';
  */
 const bound = z.number().finite();
 
+type BoundName = `min${string}` | `max${string}`;
+
+/**
+ * Every metric with both a min and a max parameter. Listed explicitly (and checked against the schema by
+ * filters.test.ts) so that a new pair added to the schema without being listed here fails a test.
+ */
+export const BOUND_PAIRS = [
+  ['minRvol', 'maxRvol'],
+  ['minPrice', 'maxPrice'],
+  ['minVolume', 'maxVolume'],
+  ['minChangePercent', 'maxChangePercent'],
+  ['minGapFromOpen', 'maxGapFromOpen'],
+  ['minMarketCap', 'maxMarketCap'],
+  ['minFloat', 'maxFloat'],
+] as const satisfies readonly (readonly [BoundName, BoundName])[];
+
 export const filterParametersSchema = z
   .object({
     minRvol: bound,
@@ -33,7 +49,22 @@ export const filterParametersSchema = z
     excludeEtf: z.boolean(),
   })
   .partial()
-  .strict();
+  .strict()
+  .superRefine((parameters, ctx) => {
+    for (const [min, max] of BOUND_PAIRS) {
+      const low = parameters[min];
+      const high = parameters[max];
+      // Bounds are inclusive (min == max selects one value), so only min > max is impossible; such a filter
+      // would match nothing and silently empty every list (SPEC §4 fix), so it is refused at the door.
+      if (low !== undefined && high !== undefined && low > high) {
+        ctx.addIssue({
+          code: 'custom',
+          message: `${min} ${low} is above ${max} ${high}: no ticker can match`,
+          path: [min],
+        });
+      }
+    }
+  });
 
 export const filterSchema = z
   .object({

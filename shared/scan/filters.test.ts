@@ -1,6 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { engine, metadata, ny, scanOne, snapshotRow } from '../../test/utils/market.js';
 import {
+  BOUND_PAIRS,
+  filterParametersSchema,
   InvalidFilterError,
   parseFilter,
   parseFilterList,
@@ -125,6 +127,41 @@ describe('filter validation', () => {
         { id: 1, name: 'b' },
       ]),
     ).toThrow(/duplicate filter id 1/);
+  });
+
+  it('rejects a min bound above its max bound on every metric, naming the metric and both values', () => {
+    for (const [min, max] of BOUND_PAIRS) {
+      const impossible = { id: 1, name: 'x', parameters: { [min]: 10, [max]: 1 } };
+      expect(() => parseFilter(impossible)).toThrow(InvalidFilterError);
+      expect(() => parseFilter(impossible)).toThrow(
+        `parameters.${min}: ${min} 10 is above ${max} 1: no ticker can match`,
+      );
+    }
+    expect(() =>
+      parseFilterList([
+        { id: 1, name: 'ok' },
+        { id: 2, name: 'x', parameters: { minPrice: 10, maxPrice: 1 } },
+      ]),
+    ).toThrow(/1\.parameters\.minPrice: minPrice 10 is above maxPrice 1/);
+  });
+
+  it('accepts a min bound equal to its max bound (bounds are inclusive) and a lone bound', () => {
+    for (const [min, max] of BOUND_PAIRS) {
+      expect(parseFilter({ id: 1, name: 'x', parameters: { [min]: 5, [max]: 5 } }).parameters).toEqual({
+        [min]: 5,
+        [max]: 5,
+      });
+      expect(() => parseFilter({ id: 1, name: 'x', parameters: { [min]: 10 } })).not.toThrow();
+      expect(() => parseFilter({ id: 1, name: 'x', parameters: { [max]: -10 } })).not.toThrow();
+    }
+  });
+
+  it('checks every min/max pair of the schema (a new pair cannot be forgotten)', () => {
+    const keys = Object.keys(filterParametersSchema.shape);
+    const pairs = keys
+      .filter((k) => k.startsWith('min') && keys.includes(`max${k.slice(3)}`))
+      .map((k) => [k, `max${k.slice(3)}`]);
+    expect(pairs).toEqual(BOUND_PAIRS.map((p) => [...p]));
   });
 
   it('fills defaults: enabled, priority 0, all sessions, no parameters', () => {

@@ -173,6 +173,20 @@ describe('PolygonRestClient', () => {
     expect(fake.rest.requests).toHaveLength(3);
   });
 
+  it('makes one attempt when the call asks for no retries (a caller that is its own retry loop)', async () => {
+    fake.rest.inject('snapshot', FAULTS.htmlError(500, 'Internal Server Error'), 10);
+    const error = await client({ maxRetries: 3 })
+      .fullMarketSnapshot({ maxRetries: 0 })
+      .catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(VendorHttpError);
+    expect((error as VendorHttpError).status).toBe(500);
+    expect(fake.rest.requests).toHaveLength(1);
+    await expect(client({ maxRetries: 3 }).fullMarketSnapshotBytes({ maxRetries: 0 })).rejects.toBeInstanceOf(
+      VendorHttpError,
+    );
+    expect(fake.rest.requests).toHaveLength(2);
+  });
+
   it('recovers when a 5xx is followed by a good answer', async () => {
     fake.rest.inject('snapshot', FAULTS.htmlError(503, 'Service Unavailable'));
     const { snapshot } = await client().fullMarketSnapshot();

@@ -26,7 +26,8 @@ import { VendorAuthError, VendorNetworkError, VendorTimeoutError } from './error
  * backoff (a 429's `Retry-After` wins over the backoff); 401/403 never are (VendorAuthError: retrying a
  * refused key only risks getting it flagged); other 4xx are final (VendorHttpError). A 2xx body that is
  * truncated or not JSON is a VendorPayloadError and is not retried here: the response did arrive, and the
- * caller's next cycle (the next poll, the job's own retry) is the natural retry.
+ * caller's next cycle (the next poll, the job's own retry) is the natural retry. A caller that retries anyway
+ * (the snapshot poller, whose backoff spans polls) asks for no retries here (`RequestOptions.maxRetries`).
  */
 
 /** Aggregate window units of `/v2/aggs`. */
@@ -40,6 +41,12 @@ export type Query = Readonly<Record<string, QueryValue>>;
 export interface RequestOptions {
   /** Cancels the request and any wait between retries; the promise rejects with the signal's reason. */
   readonly signal?: AbortSignal | undefined;
+  /**
+   * Retries of this request, instead of the client's `maxRetries`. A caller that is itself a retry loop (the
+   * snapshot poller passes 0) sets it so that the two layers do not multiply: 3 retries here inside every
+   * poll made a vendor answering 500 see ≈ 4 requests per poll period (issue 13 item 7).
+   */
+  readonly maxRetries?: number | undefined;
 }
 
 export interface PolygonRestOptions {
@@ -93,7 +100,7 @@ export class PolygonRestClient {
    * Bearer key then never leaves the configured host.
    */
   async get(pathOrNextUrl: string, query: Query = {}, options: RequestOptions = {}): Promise<unknown> {
-    return this.fetchWithRetries(this.resolve(pathOrNextUrl, query), options.signal);
+    return this.fetchWithRetries(this.resolve(pathOrNextUrl, query), options);
   }
 
   /**
@@ -134,7 +141,7 @@ export class PolygonRestClient {
    */
   async fullMarketSnapshotBytes(options: RequestOptions = {}): Promise<Uint8Array> {
     const url = this.resolve(FULL_MARKET_SNAPSHOT_PATH, {});
-    return (await this.fetchWithRetries(url, options.signal, true)) as Uint8Array;
+    return (await this.fetchWithRetries(url, options, true)) as Uint8Array;
   }
 
   async fullMarketSnapshot(
@@ -247,13 +254,15 @@ export class PolygonRestClient {
     return url;
   }
 
-  private async fetchWithRetries(url: URL, signal: AbortSignal | undefined, raw = false): Promise<unknown> {
+  private async fetchWithRetries(url: URL, options: RequestOptions, raw = false): Promise<unknown> {
+    const { signal } = options;
+    const maxRetries = options.maxRetries ?? this.maxRetries;
     const backoff = new Backoff(this.backoffOptions);
     for (let attempt = 0; ; attempt++) {
       const result = await this.attempt(url, signal, raw);
       if (result.ok) return result.body;
       const { error, retryAfterMs } = result;
-      if (!result.retryable || attempt >= this.maxRetries) throw error;
+      if (!result.retryable || attempt >= maxRetries) throw error;
       if (retryAfterMs !== undefined && retryAfterMs > this.maxRetryAfterMs) throw error;
       const waitMs = retryAfterMs ?? backoff.next();
       this.log.warn(

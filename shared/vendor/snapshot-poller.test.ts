@@ -7,7 +7,8 @@ import type { FullMarketSnapshot } from './snapshot-schema.js';
 import { FAKE_API_KEY, FAULTS, startFakeVendor, type FakeVendor } from '../../test/fake-vendor/server.js';
 import { ny } from '../../test/utils/market.js';
 import { VendorAuthError, type VendorStaleDataError } from './errors.js';
-import { PolygonRestClient } from './polygon-rest.js';
+import { Backoff, type BackoffOptions } from '../backoff.js';
+import { PolygonRestClient, type PolygonRestOptions } from './polygon-rest.js';
 import { SnapshotPoller, type SnapshotPollerOptions } from './snapshot-poller.js';
 
 const silent = createLogger('test', 'silent');
@@ -32,6 +33,7 @@ function row(ticker: string) {
 function startPoller(
   options: Partial<SnapshotPollerOptions> = {},
   restTimeoutMs = 1_000,
+  restOptions: PolygonRestOptions = {},
 ): {
   poller: SnapshotPoller;
   received: { snapshot: FullMarketSnapshot; receivedAtMs: number }[];
@@ -43,6 +45,7 @@ function startPoller(
     timeoutMs: restTimeoutMs,
     maxRetries: 0,
     logger: silent,
+    ...restOptions,
   });
   const poller = new SnapshotPoller({
     source,
@@ -66,6 +69,21 @@ beforeEach(async () => {
   });
   onCleanup(() => fake.close()); // the fake of the moment: a test may replace it
 });
+
+/**
+ * The most requests a poller may make in `windowMs` from its first one while every poll fails: one per poll,
+ * each wait at least max(period, the backoff's delay). 2 ms per gap of slack for timer and clock granularity.
+ */
+function allowedRequests(backoff: BackoffOptions, intervalMs: number, windowMs: number): number {
+  const b = new Backoff(backoff);
+  let at = 0;
+  let requests = 1;
+  for (;;) {
+    at += Math.max(intervalMs, b.next()) - 2;
+    if (at > windowMs) return requests;
+    requests++;
+  }
+}
 
 describe('SnapshotPoller', () => {
   it('polls on its period and hands over each snapshot with the time it was received', async () => {
@@ -168,6 +186,42 @@ describe('SnapshotPoller', () => {
     await waitFor(() => expect(received.length).toBeGreaterThanOrEqual(1), { timeoutMs: 2_000 });
 
     expect(poller.stats().errors).toMatchObject({ http: 1, timeout: 1, auth: 0 });
+    expect(poller.state).toBe('running');
+  });
+
+  it('backs off from a vendor answering 500, one request per poll, and resumes its period after recovery', async () => {
+    const PERIOD = 25;
+    const WINDOW = 1_100;
+    // Delays of 99 % of each cap: 24, 49, 99, 198, 396, 396… ms (the cap doubles from one period to 400 ms).
+    const backoff = { initialMs: PERIOD, maxMs: 400, random: () => 0.99 };
+    fake.rest.inject('snapshot', FAULTS.htmlError(500, 'Internal Server Error'), 10_000);
+    // The REST client as production builds it, 3 retries inside a call, with its jitter drawn at 0 (the worst
+    // case): were it to retry inside a poll, the retries would follow one another at once.
+    const { poller, received } = startPoller({ intervalMs: PERIOD, backoff }, 1_000, {
+      maxRetries: 3,
+      backoff: { random: () => 0 },
+    });
+    await waitFor(() => expect(fake.rest.requestsTo('snapshot').length).toBeGreaterThan(0));
+    const first = fake.rest.requestsTo('snapshot')[0]!.at;
+    // The window under constant 500s (a fixed wait: what is asserted is how few requests it holds).
+    await new Promise((resolve) => setTimeout(resolve, first + WINDOW + 20 - Date.now()));
+    const failed = fake.rest.requestsTo('snapshot').filter((r) => r.at <= first + WINDOW);
+
+    const allowed = allowedRequests(backoff, PERIOD, WINDOW);
+    expect(allowed).toBe(6);
+    expect(failed.length).toBeLessThanOrEqual(allowed);
+    expect(failed.length).toBeGreaterThanOrEqual(4); // still polling, only slower
+    expect(failed.every((r) => r.status === 500)).toBe(true);
+    expect(poller.stats().errors.http).toBeGreaterThanOrEqual(failed.length - 1);
+    expect(received).toHaveLength(0);
+
+    // The vendor recovers: the first good snapshot resets the backoff, and the period is back.
+    fake.rest.clearFaults();
+    await waitFor(() => expect(received.length).toBeGreaterThanOrEqual(5), { timeoutMs: 3_000 });
+    const good = fake.rest.requestsTo('snapshot').filter((r) => r.status === 200);
+    const gaps = good.slice(1, 5).map((r, i) => r.at - good[i]!.at);
+    // Well under the 396 ms the backoff had reached, a few periods at most on a busy machine.
+    for (const gap of gaps) expect(gap).toBeLessThan(200);
     expect(poller.state).toBe('running');
   });
 

@@ -6,7 +6,7 @@ import { VendorPayloadError } from './errors.js';
 import { addRejectCounts, emptyRejectCounts, type RejectCounts } from './reject-counts.js';
 import type { SnapshotColumns } from './snapshot-columns.js';
 import type { FullMarketSnapshot } from './snapshot-schema.js';
-import { sleep } from '../backoff.js';
+import { Backoff, sleep, type BackoffOptions } from '../backoff.js';
 import {
   authFailureSummary,
   VendorAuthError,
@@ -28,6 +28,12 @@ import {
  *   polls in a session → `onStale` once, then `onFresh` when it moves again.
  * - Every failure is counted by kind and logged, and the loop carries on — except VendorAuthError, which
  *   no amount of polling fixes: the poller stops and reports it through `onFatal`.
+ * - The poller is the only retry loop for the snapshot: it asks the source for one attempt per poll
+ *   (`maxRetries: 0`), and after a failed poll waits the longer of the period, a capped exponential backoff
+ *   with full jitter and a 429's `Retry-After`; the first good snapshot resets the backoff. A failing vendor
+ *   is therefore never polled faster than a healthy one, and ever more gently while it keeps failing: with
+ *   the REST client's own retries inside each poll and no backoff across polls, a vendor answering 500
+ *   saw ≈ 4 requests per period (issue 13 item 7).
  */
 
 /** A polled snapshot: the vendor body parsed row by row, or decoded into columns off the main thread. */
@@ -38,12 +44,25 @@ export type PolledSnapshot = FullMarketSnapshot | SnapshotColumns;
  * (columns decoded in a worker), and so does a test double.
  */
 export interface SnapshotSource<S extends PolledSnapshot = FullMarketSnapshot> {
-  fullMarketSnapshot(options: { readonly signal?: AbortSignal }): Promise<{
+  fullMarketSnapshot(options: SnapshotRequestOptions): Promise<{
     readonly snapshot: S;
     /** Rows the schema refused (the REST client's RejectedTicker, the decoder's samples): counted and logged. */
     readonly rejected: readonly unknown[];
   }>;
 }
+
+/** What the poller passes with each request. */
+export interface SnapshotRequestOptions {
+  readonly signal?: AbortSignal;
+  /**
+   * Always 0 from the poller: it retries across polls with its own backoff, so a source that can retry inside
+   * one call (PolygonRestClient's `maxRetries`) must not; a source that never retries may ignore it.
+   */
+  readonly maxRetries?: number;
+}
+
+/** Longest wait after failed polls, by default (the CLOSED re-check bound too). */
+const DEFAULT_MAX_BACKOFF_MS = 60_000;
 
 function isColumns(snapshot: PolledSnapshot): snapshot is SnapshotColumns {
   return (snapshot as SnapshotColumns).fields?.updatedNs instanceof Float64Array;
@@ -89,6 +108,11 @@ export interface SnapshotPollerOptions<S extends PolledSnapshot = FullMarketSnap
   readonly now?: () => number;
   /** How often a CLOSED session is re-checked. Default and maximum 60 000 ms (SPEC §1). */
   readonly closedRecheckMs?: number;
+  /**
+   * Pacing after failed polls (the wait is never shorter than the period). Default: a cap of one period that
+   * doubles per consecutive failure up to 60 s, full jitter. Tests pass `random` for exact delays.
+   */
+  readonly backoff?: BackoffOptions;
   /** Polls without progress before data counts as stale. Default 12 (one minute at 5 s). */
   readonly staleAfterPolls?: number;
   readonly onStale?: (error: VendorStaleDataError) => void;
@@ -126,6 +150,7 @@ export class SnapshotPoller<S extends PolledSnapshot = FullMarketSnapshot> {
   private readonly closedRecheckMs: number;
   private readonly staleAfterPolls: number;
   private readonly log: Logger;
+  private readonly backoff: Backoff;
   private readonly controller = new AbortController();
   private loop: Promise<void> | undefined;
   private currentState: PollerState = 'idle';
@@ -149,6 +174,11 @@ export class SnapshotPoller<S extends PolledSnapshot = FullMarketSnapshot> {
     this.closedRecheckMs = Math.min(options.closedRecheckMs ?? MAX_CLOSED_RECHECK_MS, MAX_CLOSED_RECHECK_MS);
     this.staleAfterPolls = options.staleAfterPolls ?? 12;
     this.log = options.logger ?? createLogger('snapshot-poller');
+    this.backoff = new Backoff({
+      initialMs: this.intervalMs,
+      maxMs: Math.max(DEFAULT_MAX_BACKOFF_MS, this.intervalMs),
+      ...options.backoff,
+    });
     if (!(this.intervalMs > 0) || !(this.closedRecheckMs > 0) || !(this.staleAfterPolls >= 1)) {
       throw new RangeError('intervalMs and closedRecheckMs must be > 0, staleAfterPolls ≥ 1');
     }
@@ -198,6 +228,7 @@ export class SnapshotPoller<S extends PolledSnapshot = FullMarketSnapshot> {
       if (session === 'CLOSED') {
         this.counts.closedChecks++;
         this.resetWatchdog();
+        this.backoff.reset(); // last session's failures say nothing about the next one
         await sleep(this.closedRecheckMs, signal);
         continue;
       }
@@ -213,11 +244,12 @@ export class SnapshotPoller<S extends PolledSnapshot = FullMarketSnapshot> {
     this.counts.polls++;
     let result: Awaited<ReturnType<SnapshotSource<S>['fullMarketSnapshot']>>;
     try {
-      result = await this.source.fullMarketSnapshot({ signal });
+      result = await this.source.fullMarketSnapshot({ signal, maxRetries: 0 });
     } catch (error) {
       if (signal.aborted) return { fatal: false, waitMs: 0 };
       return this.failed(error);
     }
+    this.backoff.reset();
     const receivedAtMs = this.now();
     this.counts.snapshots++;
     const byReason = emptyRejectCounts();
@@ -254,9 +286,17 @@ export class SnapshotPoller<S extends PolledSnapshot = FullMarketSnapshot> {
       this.options.onFatal?.(error);
       return { fatal: true, waitMs: 0 };
     }
-    this.log.warn({ kind, message, count: this.errors[kind] }, 'snapshot poll failed');
-    // A rate limit that outlived the client's own retries: wait at least what the vendor asked for.
-    const waitMs = error instanceof VendorRateLimitedError ? (error.retryAfterMs ?? 0) : 0;
+    // Every kind backs off, not only 5xx and 429: a timeout, a refused connection or a truncated body is as
+    // much a sign of a struggling vendor, and polling it at full rate only adds to its load.
+    const failures = this.backoff.attempts + 1;
+    const backoffMs = this.backoff.next();
+    // A rate limit: wait at least what the vendor asked for.
+    const retryAfterMs = error instanceof VendorRateLimitedError ? (error.retryAfterMs ?? 0) : 0;
+    const waitMs = Math.max(backoffMs, retryAfterMs);
+    this.log.warn(
+      { kind, message, count: this.errors[kind], failures, waitMs },
+      'snapshot poll failed, backing off',
+    );
     return { fatal: false, waitMs };
   }
 
