@@ -53,6 +53,21 @@ describe('snapshots decoded off the main thread', () => {
   const rest = (vendor: FakeVendor) =>
     new PolygonRestClient({ baseUrl: vendor.restUrl, apiKey: FAKE_API_KEY, maxRetries: 0, logger });
 
+  it("passes the poller's request options to the REST client: no retries inside one poll", async () => {
+    const { vendor, decoder } = await vendorWith(() => ({ status: 'OK', tickers: [row('AAA', 11, 10)] }));
+    vendor.rest.inject('snapshot', FAULTS.htmlError(500, 'Internal Server Error'), 10);
+    const retrying = new PolygonRestClient({
+      baseUrl: vendor.restUrl,
+      apiKey: FAKE_API_KEY,
+      maxRetries: 3,
+      backoff: { initialMs: 1, maxMs: 1 },
+      logger,
+    });
+    const source = new DecodedSnapshotSource(retrying, decoder);
+    await expect(source.fullMarketSnapshot({ maxRetries: 0 })).rejects.toThrow(/500/);
+    expect(vendor.rest.requestsTo('snapshot')).toHaveLength(1);
+  });
+
   it('hands a body on only after it decoded: a malformed 200 body fails and is not seen', async () => {
     const { vendor, decoder } = await vendorWith(() => ({ status: 'OK', tickers: [row('AAA', 11, 10)] }));
     vendor.rest.inject('snapshot', FAULTS.malformedJson());

@@ -1,10 +1,11 @@
-import type { SnapshotSource } from '../shared/vendor/snapshot-poller.js';
+import type { SnapshotRequestOptions, SnapshotSource } from '../shared/vendor/snapshot-poller.js';
 import type { SnapshotColumns } from '../shared/vendor/snapshot-columns.js';
 import type { DecodePool } from './decode-pool.js';
 
 /** The REST call this needs: PolygonRestClient fits. */
 export interface SnapshotBytesSource {
-  fullMarketSnapshotBytes(options: { readonly signal?: AbortSignal }): Promise<Uint8Array>;
+  /** `options` as the poller gave them: its `maxRetries: 0` keeps the client from retrying inside one poll. */
+  fullMarketSnapshotBytes(options: SnapshotRequestOptions): Promise<Uint8Array>;
 }
 
 /**
@@ -22,7 +23,7 @@ export class DecodedSnapshotSource implements SnapshotSource<SnapshotColumns> {
     private readonly onBody?: (bytes: Uint8Array) => void,
   ) {}
 
-  async fullMarketSnapshot(options: { readonly signal?: AbortSignal }) {
+  async fullMarketSnapshot(options: SnapshotRequestOptions) {
     const bytes = await this.rest.fullMarketSnapshotBytes(options);
     // The decoder takes the bytes (transferred to its thread, detached here), so the body is copied first —
     // only when someone wants it (≈ 1 ms for 6 MB, and only while recording).
