@@ -1,5 +1,5 @@
 import type { Redis } from 'ioredis';
-import { loadHotMembers, type SubscriptionChange } from '../shared/bus/hot-set.js';
+import { loadHotMembers } from '../shared/bus/hot-set.js';
 import type { Keys } from '../shared/bus/keys.js';
 import type { Logger } from '../shared/logger.js';
 
@@ -28,14 +28,13 @@ export class HotSetReadTimeout extends Error {
 }
 
 /**
- * Keeps the feed's vendor subscription equal to the orchestrator's hot set (SPEC §7). Two inputs: the change
- * jobs, applied in order as they come, and the stored membership (shared/bus/hot-set.ts), loaded in full at
- * start and at every vendor (re)connect — so a feed that starts after the hot set exists subscribes it at once,
- * and one that missed or mis-ordered jobs converges anyway.
+ * Keeps the feed's vendor subscription equal to the orchestrator's hot set (SPEC §7): it reconciles with the
+ * stored membership (shared/bus/hot-set.ts) at start, at every vendor (re)connect and on every "the hot set
+ * changed" notice — so a feed that starts after the hot set exists subscribes it at once, and one that missed
+ * notices while it was down converges anyway.
  *
- * Both go through one queue. A resync reads Redis before it applies; a job applied during that read would be
- * overwritten by the older membership. Serialised, the result is always right: the membership is written
- * before its job is enqueued, so jobs applied after a resync only repeat or extend what it applied.
+ * Reconciliations run one at a time, in the order asked: two interleaved ones could apply an older read after a
+ * newer one. Serialised, the last one reads a membership at least as new as every notice before it.
  */
 export class HotSetFollower {
   private chain: Promise<void> = Promise.resolve();
@@ -49,19 +48,12 @@ export class HotSetFollower {
     this.readTimeoutMs = o.readTimeoutMs ?? 5_000;
   }
 
-  /** Applies one change job, after any resync queued before it. */
-  apply(change: SubscriptionChange): Promise<void> {
-    return this.serial(() => {
-      if (change.unsubscribe.length > 0) this.o.target.unsubscribe(change.unsubscribe);
-      if (change.subscribe.length > 0) this.o.target.subscribe(change.subscribe);
-    });
-  }
-
   /**
    * Makes the subscription equal to the stored membership. Never rejects: a failure is logged and retried
    * after `retryMs`, and the subscription stays as it was meanwhile.
+   * @param level of the line logged on success: notices come with every hot-set change, so they log at debug.
    */
-  resync(reason: string): Promise<void> {
+  resync(reason: string, level: 'info' | 'debug' = 'info'): Promise<void> {
     clearTimeout(this.retryTimer);
     return this.serial(async () => {
       if (this.closed) return;
@@ -82,7 +74,7 @@ export class HotSetFollower {
       const add = members.filter((s) => !current.has(s));
       if (remove.length > 0) this.o.target.unsubscribe(remove);
       if (add.length > 0) this.o.target.subscribe(add);
-      this.o.logger.info(
+      this.o.logger[level](
         { reason, symbols: members.length, added: add.length, removed: remove.length },
         'vendor subscription reconciled with the hot set',
       );

@@ -1,31 +1,34 @@
 import type { Worker } from 'bullmq';
 import type { Redis } from 'ioredis';
-import { createSubscriptionChangeWorker, type SubscriptionChange } from '../shared/bus/hot-set.js';
+import { createHotSetChangedWorker, type HotSetChanged } from '../shared/bus/hot-set.js';
 import type { Keys } from '../shared/bus/keys.js';
 import type { Logger } from '../shared/logger.js';
 
-/** What the worker drives: HotSetFollower fits (it orders the changes with its resyncs). */
+/** What the worker drives: HotSetFollower fits (it orders the reconciliations). */
 export interface SubscriptionTarget {
-  /** Applies one change; awaited, so the next job waits for it. */
-  apply(change: SubscriptionChange): void | Promise<void>;
+  /** Reconciles the vendor subscription with the stored hot set; awaited, so the next notice waits for it. */
+  resync(reason: string, level: 'info' | 'debug'): Promise<void>;
 }
 
 /**
- * Applies the orchestrator's hot-set changes (SPEC §7) to the vendor subscription. Concurrency 1: changes must
- * apply in the order the orchestrator made them.
+ * Answers the orchestrator's "the hot set changed" notices (SPEC §7, shared/bus/hot-set.ts) by reconciling the
+ * vendor subscription with the stored membership. The notice carries no change: pending ones collapse into
+ * one, and the stored set is the whole answer.
  */
 export function startSubscriptionWorker(o: {
   readonly connection: Redis;
   readonly keys: Keys;
   readonly target: SubscriptionTarget;
   readonly logger: Logger;
-}): Worker<SubscriptionChange> {
-  const worker = createSubscriptionChangeWorker({
+}): Worker<Partial<HotSetChanged>> {
+  const worker = createHotSetChangedWorker({
     connection: o.connection,
     keys: o.keys,
-    apply: async (change) => {
-      await o.target.apply(change);
-      o.logger.debug({ ...change }, 'subscriptions changed');
+    onChanged: async (notice) => {
+      await o.target.resync('hot set changed', 'debug');
+      // A job of the previous contract (a delta) has no storedAt; it is answered the same way.
+      if (notice.storedAt !== undefined)
+        o.logger.debug({ lagMs: Date.now() - notice.storedAt }, 'hot set followed');
     },
   });
   worker.on('error', (err) => o.logger.error({ err }, 'subscription worker error'));

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { onCleanup } from '../test/utils/cleanup.js';
 import { waitFor } from '../test/utils/wait.js';
-import { saveHotMembers, SubscriptionChangeQueue, type SubscriptionChange } from '../shared/bus/hot-set.js';
+import { HotSetNotifier, saveHotMembers } from '../shared/bus/hot-set.js';
 import { createLogger } from '../shared/logger.js';
 import { MarketCalendar } from '../shared/market/calendar.js';
 import { FAKE_API_KEY, startFakeVendor, type FakeVendor } from '../test/fake-vendor/server.js';
@@ -45,7 +45,7 @@ describe('the feed’s vendor stream follows the orchestrator’s hot set', () =
 
   it('subscribes the stored hot set on the vendor WebSocket when the feed starts after it exists', async () => {
     const { vendor, r } = await setup();
-    // The hot set was built before this feed process started; its change jobs went to an earlier feed.
+    // The hot set was built before this feed process started; its notices went to an earlier feed.
     await saveHotMembers(r.redis, r.keys, ['AAPL', 'MSFT', 'NVDA']);
 
     startFeed(vendor, r, ['A', 'AM']);
@@ -55,32 +55,32 @@ describe('the feed’s vendor stream follows the orchestrator’s hot set', () =
     );
   });
 
-  it('applies the orchestrator’s change jobs while it runs', async () => {
+  it('follows the orchestrator’s hot-set notices while it runs', async () => {
     const { vendor, r } = await setup();
-    const queue = new SubscriptionChangeQueue(r.redis, r.keys);
-    onCleanup(() => queue.close());
-    // What the orchestrator's HotSetSync does for each new hot set: store the membership, then enqueue the change.
-    const deliver = async (members: string[], change: SubscriptionChange) => {
+    const notifier = new HotSetNotifier(r.redis, r.keys);
+    onCleanup(() => notifier.close());
+    // What the orchestrator's HotSetSync does for each new hot set: store the membership, then send the notice.
+    const deliver = async (members: string[]) => {
       await saveHotMembers(r.redis, r.keys, members);
-      await queue.add(change);
+      await notifier.notify();
     };
     startFeed(vendor, r);
     await waitFor(() => expect(vendor.ws.open[0]?.authed).toBe(true));
 
-    await deliver(['AAPL', 'TSLA'], { subscribe: ['AAPL', 'TSLA'], unsubscribe: [] });
+    await deliver(['AAPL', 'TSLA']);
     await waitFor(() => expect(subscribed(vendor)).toEqual(['A.AAPL', 'A.TSLA']));
-    await deliver(['TSLA', 'ZM'], { subscribe: ['ZM'], unsubscribe: ['AAPL'] });
+    await deliver(['TSLA', 'ZM']);
     await waitFor(() => expect(subscribed(vendor)).toEqual(['A.TSLA', 'A.ZM']));
     expect(vendor.ws.actions('unsubscribe')).toEqual([{ action: 'unsubscribe', params: 'A.AAPL' }]);
   });
 
-  it('converges on the stored hot set at a reconnect when a change never reached it as a job', async () => {
+  it('converges on the stored hot set at a reconnect when a change never reached it as a notice', async () => {
     const { vendor, r } = await setup();
     await saveHotMembers(r.redis, r.keys, ['AAPL']);
     const stream = startFeed(vendor, r);
     await waitFor(() => expect(subscribed(vendor)).toEqual(['A.AAPL']));
 
-    // The orchestrator moved on (e.g. it restarted and its job was lost); the feed learns it on reconnecting.
+    // The orchestrator moved on (e.g. its notice was lost); the feed learns it on reconnecting.
     await saveHotMembers(r.redis, r.keys, ['MSFT', 'NVDA']);
     vendor.ws.disconnectAll();
 

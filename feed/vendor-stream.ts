@@ -27,8 +27,8 @@ export interface VendorStream {
 
 /**
  * The feed's work (FEED=polygon): the one vendor WebSocket connection per API key, subscribed to the hot set
- * the orchestrator keeps — loaded in full at start and at each (re)connect, changes applied as BullMQ jobs
- * (hot-set-follower.ts) — and every aggregate forwarded to the orchestrator's Redis stream through a bounded
+ * the orchestrator keeps — loaded in full at start, at each (re)connect and at each "it changed" notice on
+ * BullMQ (hot-set-follower.ts) — and every aggregate forwarded to the orchestrator's Redis stream through a bounded
  * buffer (forward-queue.ts). Run as its own process (feed/main.ts) or inside `npm start`.
  */
 export function startVendorStream(o: {

@@ -1,9 +1,17 @@
 import type { Redis } from 'ioredis';
-import { SubscriptionChangeQueue, type SubscriptionChange } from '../shared/bus/hot-set.js';
+import { HotSetNotifier } from '../shared/bus/hot-set.js';
 import type { Keys } from '../shared/bus/keys.js';
 import { PersistJobQueue } from '../shared/bus/persistence-jobs.js';
 import type { ScanResultRow, VolumeSlotRow } from '../shared/db/types.js';
 import type { JobSink } from './job-sink.js';
+
+export interface BullJobSinkOptions {
+  /**
+   * Whether a feed process consumes the subscriptions queue (FEED=polygon). Without one, hot-set changes are
+   * not enqueued at all: nothing would ever take them off the queue. Default true.
+   */
+  readonly feed?: boolean;
+}
 
 /**
  * The production JobSink: BullMQ queues, whose payloads, names and job options are the contracts' own
@@ -11,11 +19,11 @@ import type { JobSink } from './job-sink.js';
  */
 export class BullJobSink implements JobSink {
   private readonly persist: PersistJobQueue;
-  private readonly subscriptions: SubscriptionChangeQueue;
+  private readonly hotSet: HotSetNotifier | undefined;
 
-  constructor(connection: Redis, keys: Keys) {
+  constructor(connection: Redis, keys: Keys, o: BullJobSinkOptions = {}) {
     this.persist = new PersistJobQueue(connection, keys);
-    this.subscriptions = new SubscriptionChangeQueue(connection, keys);
+    this.hotSet = (o.feed ?? true) ? new HotSetNotifier(connection, keys) : undefined;
   }
 
   async persistScan(rows: readonly ScanResultRow[]): Promise<void> {
@@ -28,11 +36,12 @@ export class BullJobSink implements JobSink {
     await this.persist.add({ kind: 'slots', rows });
   }
 
-  async changeSubscriptions(change: SubscriptionChange): Promise<void> {
-    await this.subscriptions.add(change);
+  /** Only the notice travels: the feed reads the membership HotSetSync stored before calling this. */
+  async changeSubscriptions(): Promise<void> {
+    await this.hotSet?.notify();
   }
 
   async close(): Promise<void> {
-    await Promise.all([this.persist.close(), this.subscriptions.close()]);
+    await Promise.all([this.persist.close(), this.hotSet?.close()]);
   }
 }

@@ -1,11 +1,13 @@
 import type { Redis } from 'ioredis';
-import { loadHotMembers, saveHotMembers, type SubscriptionChange } from '../shared/bus/hot-set.js';
+import { loadHotMembers, saveHotMembers } from '../shared/bus/hot-set.js';
 import type { Keys } from '../shared/bus/keys.js';
+import type { SubscriptionChange } from './hot-set.js';
 import type { JobSink } from './job-sink.js';
 
 /**
- * Tells the feed about the hot set: the membership goes to Redis (`keys.hotMembers`, read by the feed at start
- * and on every vendor reconnect), then the change is enqueued as a job (applied by the running feed at once).
+ * Tells the feed about the hot set: the membership goes to Redis (`keys.hotMembers`, read by the feed at start,
+ * on every vendor reconnect and on every notice), then the change goes to the job sink (a notice that makes the
+ * running feed read it at once). That order is what keeps the feed right (shared/bus/hot-set.ts).
  *
  * The change is computed against what was last delivered, not taken from one scan's diff: if Redis or the
  * queue fails, the next scan sends the accumulated difference instead of the change being lost for good.

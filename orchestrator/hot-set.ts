@@ -1,4 +1,11 @@
-import type { SubscriptionChange } from '../shared/bus/hot-set.js';
+/**
+ * What one hot-set update changed: the orchestrator's own bookkeeping (the source's hot symbols, whether the
+ * feed must be told). The feed never sees it: it reconciles with the stored membership (shared/bus/hot-set.ts).
+ */
+export interface SubscriptionChange {
+  readonly subscribe: readonly string[];
+  readonly unsubscribe: readonly string[];
+}
 
 /**
  * The hot set of SPEC §7: the union of every list's symbols. A symbol is subscribed as soon as it enters;

@@ -5,7 +5,8 @@ import { PolygonRestClient } from '../shared/vendor/polygon-rest.js';
 import { Simulator } from '../shared/sim/simulator.js';
 import type { Config } from '../shared/config.js';
 import type { Db } from '../shared/db/database.js';
-import { keys } from '../shared/bus/keys.js';
+import { discardHotSetNotices } from '../shared/bus/hot-set.js';
+import { keys, type Keys } from '../shared/bus/keys.js';
 import type { Logger } from '../shared/logger.js';
 import { MarketCalendar, overridesFromVendorUpcoming } from '../shared/market/calendar.js';
 import { scanSettingsFromConfig } from '../shared/scan/settings.js';
@@ -107,7 +108,10 @@ async function assembleOrchestrator(config: Config, o: OrchestratorDeps): Promis
       break;
     }
   }
-  const jobs = new BullJobSink(o.redis, k);
+  // Only FEED=polygon has a feed process to consume hot-set notices (shared/bus/hot-set.ts, design (a)).
+  const feed = config.FEED === 'polygon';
+  const jobs = new BullJobSink(o.redis, k, { feed });
+  if (!feed) await discardUnconsumedNotices(o.redis, k, logger);
   const threads = Math.min(config.WORKER_THREADS, Math.max(1, availableParallelism()));
   const pool = new ScanPool({ threads, logger });
   const orchestrator = new Orchestrator({
@@ -132,6 +136,19 @@ async function assembleOrchestrator(config: Config, o: OrchestratorDeps): Promis
       await Promise.allSettled([pool.close(), decoder.close(), jobs.close(), recorder?.close()]);
     },
   };
+}
+
+/**
+ * Empties the subscriptions queue when no feed will consume it: a version that enqueued hot-set changes
+ * under every FEED left them waiting for ever. A failure is logged; it costs the scanner nothing.
+ */
+async function discardUnconsumedNotices(redis: Redis, k: Keys, logger: Logger): Promise<void> {
+  try {
+    const removed = await discardHotSetNotices(redis, k);
+    if (removed > 0) logger.info({ removed }, 'discarded hot-set jobs no feed will consume');
+  } catch (err) {
+    logger.warn({ err }, 'could not empty the subscriptions queue');
+  }
 }
 
 /**

@@ -18,9 +18,9 @@ export interface Keys {
   /** JSON of the sequencer state (epoch, per-list seq, last ranking and sent rows) for restarts (sequencer-state.ts). */
   readonly sequencerState: string;
   /**
-   * Set: the hot set's current members, written by the orchestrator with each subscription change (atomically
-   * replaced). The feed loads it at start and on every vendor (re)connect, so its subscription converges to it
-   * even when change jobs were missed (feed restart) or stale (orchestrator restart). Contract: hot-set.ts.
+   * Set: the hot set's current members, written by the orchestrator at each change (atomically replaced). The
+   * feed loads it at start, on every vendor (re)connect and on every "it changed" notice: it is the whole
+   * answer, the notices only say when to read it. Contract: hot-set.ts.
    */
   readonly hotMembers: string;
   /** Hash of the orchestrator's counters and gauges (shared/bus/orchestrator-metrics.ts), read by `/metrics`. */

@@ -5,7 +5,7 @@ import type { MarketColumns } from '../../shared/scan/columns.js';
 import { scanKernel, type KernelParams } from '../../shared/scan/kernel.js';
 import type { ListName } from '../../shared/scan/lists.js';
 import { DEFAULT_SCAN_SETTINGS } from '../../shared/scan/settings.js';
-import type { SubscriptionChange } from '../../shared/bus/hot-set.js';
+import type { SubscriptionChange } from '../../orchestrator/hot-set.js';
 import type { JobSink } from '../../orchestrator/job-sink.js';
 import type { MarketEvent, MarketSource } from '../../orchestrator/market-source.js';
 import { Orchestrator, type OrchestratorOptions } from '../../orchestrator/orchestrator.js';
