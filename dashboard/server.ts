@@ -60,7 +60,8 @@ const LOOPBACK_HOSTS = new Set(['127.0.0.1', 'localhost', '[::1]']);
 /** What each queue carries, shown under its name in the UI. Keyed by QUEUES so a new queue needs a line. */
 const QUEUE_DESCRIPTIONS: Record<keyof typeof QUEUES, string> = {
   persistence: 'Scan results and live volume slots → PostgreSQL (at-least-once, idempotent writes).',
-  subscriptions: 'Hot-set changes → the feed process (vendor per-second subscriptions).',
+  subscriptions:
+    'Hot-set notices → the feed process, which syncs its vendor per-second subscriptions to the stored set (at most one waits).',
   backfill: 'Scheduled daily-history backfill from the vendor REST API.',
   metadata: 'Scheduled ticker metadata refresh (market cap, float, sector).',
 };

@@ -55,7 +55,7 @@ type Lifecycle = 'new' | 'starting' | 'running' | 'stopping' | 'stopped';
 /**
  * The orchestrator actor: the one owner of market state. Events from the source queue up; the loop applies
  * everything queued, runs one scan (kernel sharded over the pool), publishes the scan's messages and state to
- * Redis in one MULTI, and hands persistence and subscription changes to BullMQ.
+ * Redis in one MULTI, and hands persistence jobs and hot-set notices (FEED=polygon) to BullMQ.
  *
  * Coalescing (event-queue.ts): while a tick runs, at most one snapshot waits — a newer one replaces it (the
  * older is dropped and counted). Aggregates are never dropped: they are applied in order before the next scan,

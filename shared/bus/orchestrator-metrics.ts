@@ -31,7 +31,10 @@ export const ORCHESTRATOR_METRICS = {
     type: 'counter',
     help: 'Persistence jobs (scan rows, volume slots) that could not be queued.',
   },
-  subscriptionFailures: { type: 'counter', help: 'Hot-set subscription jobs that could not be queued.' },
+  subscriptionFailures: {
+    type: 'counter',
+    help: 'Hot-set notices (stored set + job) that could not be delivered.',
+  },
   ackFailures: {
     type: 'counter',
     help: 'Aggregate stream acknowledgements that failed (redelivered later).',
