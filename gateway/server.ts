@@ -4,12 +4,14 @@ import type { Keys } from '../shared/bus/keys.js';
 import type { Logger } from '../shared/logger.js';
 import type { ClientMessage, ERROR_CODES } from '../shared/protocol/messages.js';
 import type { ListName } from '../shared/scan/lists.js';
+import { Admission, type AdmissionRefusal } from './admission.js';
 import { requestToken, TokenCheck } from './auth.js';
 import { ClientPolicy, clientLimits, RATE_LIMIT_PER_SECOND } from './client-policy.js';
 import { parseClientMessage, selectedLists } from './client-protocol.js';
 import { registerHttpRoutes } from './http-routes.js';
 import { ListFeed } from './list-feed.js';
 import { GatewayMetrics } from './metrics.js';
+import { guardRefusalReply, RequestGuard, type GuardRefusal } from './request-guard.js';
 import {
   App,
   closeListenSocket,
@@ -31,6 +33,9 @@ const IDLE_TIMEOUT_S = 120;
 const CLOSE_POLICY_VIOLATION = 1008;
 const CLOSE_GOING_AWAY = 1001;
 
+const DEFAULT_MAX_CONNECTIONS_PER_IP = 200;
+const DEFAULT_MAX_UPGRADES_PER_SECOND = 20;
+
 const HEARTBEAT_TOPIC = 'heartbeat';
 /** uWS topic of a list's messages: built here only. */
 export const listTopic = (list: ListName): string => `list:${list}`;
@@ -42,6 +47,14 @@ export interface GatewayOptions {
   readonly host: string;
   /** Accepted tokens; empty = no authentication. */
   readonly tokens: readonly string[];
+  /** Host names answered (DNS rebinding); empty = loopback names, `*` = any. */
+  readonly hosts?: readonly string[];
+  /** Origins allowed on upgrades and REST writes besides the gateway's own pages. */
+  readonly origins?: readonly string[];
+  /** Open WebSocket connections per client address (default 200). */
+  readonly maxConnectionsPerIp?: number;
+  /** WebSocket upgrades per client address per second (default 20). */
+  readonly maxUpgradesPerSecond?: number;
   readonly heartbeatMs: number;
   readonly redis: Redis;
   readonly keys: Keys;
@@ -65,6 +78,8 @@ export class GatewayListenError extends Error {
 
 interface ClientState {
   readonly id: number;
+  /** The client's address, as admitted (released on close). */
+  readonly address: string;
   readonly lists: Set<ListName>;
   /** Rate limit, bad frames and conflation: the decisions, this file doing the I/O they name. */
   readonly policy: ClientPolicy;
@@ -80,6 +95,11 @@ export async function startGatewayServer(options: GatewayOptions): Promise<Gatew
   // Conflation policy: see the design note in client-policy.ts.
   const limits = clientLimits(options);
   const auth = new TokenCheck(options.tokens);
+  const guard = new RequestGuard({ hosts: options.hosts ?? [], origins: options.origins ?? [] });
+  const admission = new Admission({
+    maxConnectionsPerIp: options.maxConnectionsPerIp ?? DEFAULT_MAX_CONNECTIONS_PER_IP,
+    maxUpgradesPerSecond: options.maxUpgradesPerSecond ?? DEFAULT_MAX_UPGRADES_PER_SECOND,
+  });
   const sockets = new Set<Socket>();
   let nextId = 1;
   let checkQueued = false;
@@ -209,18 +229,59 @@ export async function startGatewayServer(options: GatewayOptions): Promise<Gatew
     }
   }
 
+  /** Answers an upgrade with an HTTP error instead of 101 (`{"type":"error",…}`, as on the socket). */
+  function refuse(res: HttpResponse, status: string, code: string, message: string): void {
+    res.cork(() => {
+      res
+        .writeStatus(status)
+        .writeHeader('content-type', 'application/json')
+        .end(JSON.stringify({ type: 'error', code, message }));
+    });
+  }
+
+  function refuseUpgrade(res: HttpResponse, reason: GuardRefusal | AdmissionRefusal): void {
+    metrics.refusedUpgrades.inc({ reason });
+    if (reason === 'host' || reason === 'origin') {
+      const r = guardRefusalReply(reason);
+      return refuse(
+        res,
+        `${r.status} ${r.status === 421 ? 'Misdirected Request' : 'Forbidden'}`,
+        r.code,
+        r.message,
+      );
+    }
+    const message =
+      reason === 'upgrade_rate'
+        ? 'too many connection attempts from this address; retry later'
+        : 'too many connections from this address';
+    refuse(res, '429 Too Many Requests', 'too_many_connections', message);
+  }
+
+  // Synchronous on purpose: uWS's request and response are only valid until the handler returns or awaits.
   function upgrade(res: HttpResponse, req: HttpRequest, context: SocketContext): void {
+    const refused = guard.check({
+      method: req.getMethod(),
+      host: req.getHeader('host'),
+      origin: req.getHeader('origin'),
+      upgrade: true,
+    });
+    if (refused !== undefined) return refuseUpgrade(res, refused);
     if (!auth.accepts(requestToken(req))) {
       metrics.unauthorized.inc({ via: 'ws' });
-      res.cork(() => {
-        res
-          .writeStatus('401 Unauthorized')
-          .writeHeader('content-type', 'application/json')
-          .end('{"type":"error","code":"unauthorized","message":"missing or wrong token"}');
-      });
-      return;
+      return refuse(res, '401 Unauthorized', 'unauthorized', 'missing or wrong token');
     }
-    const state: ClientState = { id: nextId++, lists: new Set(), policy: new ClientPolicy(limits) };
+    const address = Buffer.from(res.getRemoteAddressAsText()).toString('utf8');
+    const admitted = admission.admit(address, Date.now());
+    if (admitted !== 'admit') {
+      logger.debug({ address, reason: admitted }, 'upgrade refused');
+      return refuseUpgrade(res, admitted);
+    }
+    const state: ClientState = {
+      id: nextId++,
+      address,
+      lists: new Set(),
+      policy: new ClientPolicy(limits),
+    };
     res.upgrade(
       state,
       req.getHeader('sec-websocket-key'),
@@ -249,6 +310,7 @@ export async function startGatewayServer(options: GatewayOptions): Promise<Gatew
     },
     close: (ws, code) => {
       sockets.delete(ws);
+      admission.release(ws.getUserData().address);
       logger.debug({ client: ws.getUserData().id, code }, 'client disconnected');
     },
   });
@@ -257,6 +319,7 @@ export async function startGatewayServer(options: GatewayOptions): Promise<Gatew
     redis,
     db: options.db,
     auth,
+    guard,
     metrics,
     logger,
     clients: () => sockets.size,
@@ -285,6 +348,7 @@ export async function startGatewayServer(options: GatewayOptions): Promise<Gatew
   // The drain event is the fast path back; the sweep also catches a socket that drained without one.
   const sweep = setInterval(() => {
     const now = Date.now();
+    admission.prune(now);
     for (const ws of [...sockets]) {
       switch (ws.getUserData().policy.onSweep(now, ws.getBufferedAmount())) {
         case 'resume':
