@@ -179,3 +179,13 @@ function readBody(res: HttpResponse, limit: number): Promise<Buffer> {
     });
   });
 }
+
+/** Answers a WebSocket upgrade with an HTTP error instead of 101 (`{"type":"error",…}`, as on the socket). */
+export function refuseUpgrade(res: HttpResponse, status: string, code: string, message: string): void {
+  res.cork(() => {
+    res
+      .writeStatus(status)
+      .writeHeader('content-type', 'application/json')
+      .end(JSON.stringify({ type: 'error', code, message }));
+  });
+}

@@ -6,8 +6,9 @@ import type { ClientMessage, ERROR_CODES } from '../shared/protocol/messages.js'
 import type { ListName } from '../shared/scan/lists.js';
 import { Admission, type AdmissionRefusal } from './admission.js';
 import { requestToken, TokenCheck } from './auth.js';
-import { ClientPolicy, clientLimits, RATE_LIMIT_PER_SECOND } from './client-policy.js';
+import { ClientPolicy, clientLimits, RATE_LIMIT_PER_SECOND, type BacklogDecision } from './client-policy.js';
 import { parseClientMessage, selectedLists } from './client-protocol.js';
+import { refuseUpgrade as refuse } from './http.js';
 import { registerHttpRoutes } from './http-routes.js';
 import { ListFeed } from './list-feed.js';
 import { GatewayMetrics } from './metrics.js';
@@ -102,7 +103,6 @@ export async function startGatewayServer(options: GatewayOptions): Promise<Gatew
   });
   const sockets = new Set<Socket>();
   let nextId = 1;
-  let checkQueued = false;
   const metrics = new GatewayMetrics({
     clients: () => sockets.size,
     redisUp: () => redis.status === 'ready' && feed.healthy,
@@ -110,6 +110,7 @@ export async function startGatewayServer(options: GatewayOptions): Promise<Gatew
     keys: options.keys,
   });
 
+  let checkQueued = false;
   const feed = new ListFeed({
     redis,
     keys: options.keys,
@@ -138,6 +139,8 @@ export async function startGatewayServer(options: GatewayOptions): Promise<Gatew
   function conflate(ws: Socket): void {
     const s = ws.getUserData();
     metrics.conflations.inc();
+    // Heartbeats too: nothing but the final frames may grow the buffer of a socket that is not reading.
+    ws.unsubscribe(HEARTBEAT_TOPIC);
     for (const l of s.lists) ws.unsubscribe(listTopic(l));
     logger.info({ client: s.id, buffered: ws.getBufferedAmount() }, 'slow client: deltas paused');
   }
@@ -147,6 +150,7 @@ export async function startGatewayServer(options: GatewayOptions): Promise<Gatew
     const s = ws.getUserData();
     logger.info({ client: s.id }, 'slow client drained: sending fresh snapshots');
     ws.cork(() => {
+      ws.subscribe(HEARTBEAT_TOPIC);
       for (const l of s.lists) {
         ws.subscribe(listTopic(l));
         sendSnapshot(ws, l);
@@ -155,9 +159,12 @@ export async function startGatewayServer(options: GatewayOptions): Promise<Gatew
   }
 
   function send(ws: Socket, json: string): void {
+    const policy = ws.getUserData().policy;
+    // A conflated socket keeps the room the slow_consumer frames need (pongs to a client that pings but does
+    // not read must not use it up); what it misses here it gets again as snapshots when it drains.
+    if (policy.conflated && ws.getBufferedAmount() + json.length > limits.finalFramesFitBytes) return;
     const dropped = ws.send(json) === SEND_DROPPED;
-    if (ws.getUserData().policy.afterSend(Date.now(), ws.getBufferedAmount(), dropped) === 'conflate')
-      conflate(ws);
+    if (policy.afterSend(Date.now(), ws.getBufferedAmount(), dropped) === 'conflate') conflate(ws);
   }
 
   function sendSnapshot(ws: Socket, list: ListName): void {
@@ -166,11 +173,38 @@ export async function startGatewayServer(options: GatewayOptions): Promise<Gatew
     if (snap) send(ws, snap.json);
   }
 
+  /**
+   * The error frame and the close frame both name the reason. Neither can overtake the bytes the client has not
+   * read (one TCP stream), and uWS drops anything sent past its cap, so the policy calls this only once they fit
+   * (it waits for the client to read some, see client-policy.ts); the client finds them after its backlog.
+   */
   function closeSlowConsumer(ws: Socket): void {
+    const message = `not reading for more than ${limits.slowConsumerTimeoutMs} ms`;
     logger.warn({ client: ws.getUserData().id, buffered: ws.getBufferedAmount() }, 'closing a slow consumer');
     metrics.slowConsumerCloses.inc();
-    sendError(ws, 'slow_consumer', `not reading for more than ${limits.slowConsumerTimeoutMs} ms`);
-    ws.end(CLOSE_POLICY_VIOLATION, 'slow_consumer');
+    metrics.clientErrors.inc({ code: 'slow_consumer' });
+    ws.send(JSON.stringify({ type: 'error', code: 'slow_consumer', message }));
+    ws.end(CLOSE_POLICY_VIOLATION, `slow_consumer: ${message}`);
+  }
+
+  /** Still not reading after the grace given to learn why: cut it (it would not read the frames anyway). */
+  function terminateSlowConsumer(ws: Socket): void {
+    logger.warn({ client: ws.getUserData().id }, 'terminating a slow consumer that never read its close');
+    metrics.slowConsumerCloses.inc();
+    ws.close();
+  }
+
+  function onBacklog(ws: Socket, decision: BacklogDecision): void {
+    switch (decision) {
+      case 'resume':
+        return resume(ws);
+      case 'close_slow':
+        return closeSlowConsumer(ws);
+      case 'terminate':
+        return terminateSlowConsumer(ws);
+      case 'wait':
+        return;
+    }
   }
 
   function sendError(ws: Socket, code: ErrorCode, message: string): void {
@@ -227,16 +261,6 @@ export async function startGatewayServer(options: GatewayOptions): Promise<Gatew
       logger.info({ client: s.id }, 'closing a client after repeated bad messages');
       ws.end(CLOSE_POLICY_VIOLATION, 'too many bad messages');
     }
-  }
-
-  /** Answers an upgrade with an HTTP error instead of 101 (`{"type":"error",…}`, as on the socket). */
-  function refuse(res: HttpResponse, status: string, code: string, message: string): void {
-    res.cork(() => {
-      res
-        .writeStatus(status)
-        .writeHeader('content-type', 'application/json')
-        .end(JSON.stringify({ type: 'error', code, message }));
-    });
   }
 
   function refuseUpgrade(res: HttpResponse, reason: GuardRefusal | AdmissionRefusal): void {
@@ -305,9 +329,7 @@ export async function startGatewayServer(options: GatewayOptions): Promise<Gatew
       logger.debug({ client: ws.getUserData().id }, 'client connected');
     },
     message: onMessage,
-    drain: (ws) => {
-      if (ws.getUserData().policy.onDrain(ws.getBufferedAmount()) === 'resume') resume(ws);
-    },
+    drain: (ws) => onBacklog(ws, ws.getUserData().policy.onDrain(Date.now(), ws.getBufferedAmount())),
     close: (ws, code) => {
       sockets.delete(ws);
       admission.release(ws.getUserData().address);
@@ -349,18 +371,8 @@ export async function startGatewayServer(options: GatewayOptions): Promise<Gatew
   const sweep = setInterval(() => {
     const now = Date.now();
     admission.prune(now);
-    for (const ws of [...sockets]) {
-      switch (ws.getUserData().policy.onSweep(now, ws.getBufferedAmount())) {
-        case 'resume':
-          resume(ws);
-          break;
-        case 'close_slow':
-          closeSlowConsumer(ws);
-          break;
-        case 'wait':
-          break;
-      }
-    }
+    for (const ws of [...sockets])
+      onBacklog(ws, ws.getUserData().policy.onSweep(now, ws.getBufferedAmount()));
   }, limits.sweepIntervalMs);
   logger.info({ host: options.host, port, auth: auth.enabled }, 'gateway listening');
 
