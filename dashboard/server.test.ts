@@ -172,15 +172,20 @@ describe('job dashboard (bull-board behind basic auth, real Redis)', () => {
     const { url } = await start(r.redis, r.keys, '');
     // fetch will not override Host; a raw request can, as a browser under DNS rebinding would send it.
     const { request } = await import('node:http');
-    const status = await new Promise<number>((resolve, reject) => {
-      request(`${url}/api/queues`, { headers: { host: 'evil.example:8081' } }, (res) => {
-        res.resume();
-        resolve(res.statusCode ?? 0);
-      })
-        .on('error', reject)
-        .end();
-    });
-    expect(status).toBe(403);
+    const status = (host: string) =>
+      new Promise<number>((resolve, reject) => {
+        request(`${url}/api/queues`, { headers: { host } }, (res) => {
+          res.resume();
+          resolve(res.statusCode ?? 0);
+        })
+          .on('error', reject)
+          .end();
+      });
+    expect(await status('evil.example:8081')).toBe(403);
+    // A name an attacker can register that merely starts like a loopback address.
+    expect(await status('127.evil.example:8081')).toBe(403);
+    expect(await status('127.0.0.2:8081')).toBe(200);
+    expect(await status('localhost')).toBe(200);
   });
 
   it('refuses a cross-origin write even with valid credentials', async () => {

@@ -7,6 +7,7 @@ import { Queue } from 'bullmq';
 import express, { type NextFunction, type Request, type Response } from 'express';
 import type { Redis } from 'ioredis';
 import { QUEUES, type Keys } from '../shared/bus/keys.js';
+import { AllowedOrigins, HostNames } from '../shared/http-origin.js';
 import { matchesDigest, secretDigest } from '../shared/secret-digest.js';
 import type { Logger } from '../shared/logger.js';
 
@@ -55,7 +56,9 @@ const REALM = 'scanner jobs';
  */
 const CLOSE_GRACE_MS = 2000;
 /** Host names a no-auth (loopback-only) dashboard answers to; anything else is a DNS-rebinding attempt. */
-const LOOPBACK_HOSTS = new Set(['127.0.0.1', 'localhost', '[::1]']);
+const LOOPBACK_HOSTS = new HostNames([]);
+/** Writes only from the board's own page (or a client that sends no Origin); the same rule as the gateway's. */
+const OWN_PAGES_ONLY = new AllowedOrigins([]);
 
 /** What each queue carries, shown under its name in the UI. Keyed by QUEUES so a new queue needs a line. */
 const QUEUE_DESCRIPTIONS: Record<keyof typeof QUEUES, string> = {
@@ -98,8 +101,8 @@ export async function startDashboardServer(options: DashboardOptions): Promise<D
     res.status(up ? 200 : 503).json({ status: up ? 'ok' : 'degraded', redis: up ? 'up' : 'down' });
   });
   app.use(basicAuth(options.user, options.password));
-  if (options.password === '') app.use(loopbackHostOnly);
-  app.use(sameOriginWrites);
+  if (options.password === '') app.use(loopbackHostOnly(logger));
+  app.use(sameOriginWrites(logger));
   // Without Redis every bull-board API call would wait in ioredis's offline queue (the connection never gives
   // up on a command); answer 503 soon so the UI shows an error instead of spinning. A connection still being
   // made (just after start, or a reconnect in progress) gets a short grace before that.
@@ -186,12 +189,14 @@ function parseBasic(header: string | undefined): { user: string; password: strin
  * Without a password the loopback bind is the only protection, and a DNS-rebinding page (evil.example resolving
  * to 127.0.0.1) would get past it as a same-origin request: answer only to loopback host names.
  */
-function loopbackHostOnly(req: Request, res: Response, next: NextFunction): void {
-  const host = (req.headers.host ?? '').replace(/:\d+$/, '');
-  if (LOOPBACK_HOSTS.has(host) || host.startsWith('127.')) return next();
-  res
-    .status(403)
-    .json({ error: 'forbidden', message: 'a dashboard without a password answers on loopback names only' });
+function loopbackHostOnly(logger: Logger) {
+  return (req: Request, res: Response, next: NextFunction): void => {
+    if (LOOPBACK_HOSTS.accepts(req.headers.host)) return next();
+    logger.info({ host: req.headers.host }, 'refused a request for a non-loopback Host name');
+    res
+      .status(403)
+      .json({ error: 'forbidden', message: 'a dashboard without a password answers on loopback names only' });
+  };
 }
 
 /**
@@ -199,17 +204,13 @@ function loopbackHostOnly(req: Request, res: Response, next: NextFunction): void
  * cross-site form could retry or clean jobs. Browsers always send Origin on cross-origin writes: reject a write
  * whose Origin is not this server.
  */
-function sameOriginWrites(req: Request, res: Response, next: NextFunction): void {
-  const origin = req.headers.origin;
-  if (req.method === 'GET' || req.method === 'HEAD' || origin === undefined) return next();
-  let originHost: string | undefined;
-  try {
-    originHost = new URL(origin).host;
-  } catch {
-    originHost = undefined;
-  }
-  if (originHost !== undefined && originHost === req.headers.host) return next();
-  res.status(403).json({ error: 'forbidden', message: 'cross-origin writes are not accepted' });
+function sameOriginWrites(logger: Logger) {
+  return (req: Request, res: Response, next: NextFunction): void => {
+    if (req.method === 'GET' || req.method === 'HEAD') return next();
+    if (OWN_PAGES_ONLY.accepts(req.headers.origin, req.headers.host)) return next();
+    logger.info({ origin: req.headers.origin, method: req.method }, 'refused a cross-origin write');
+    res.status(403).json({ error: 'forbidden', message: 'cross-origin writes are not accepted' });
+  };
 }
 
 /** How long an API request waits for a Redis connection that is not ready before answering 503. */

@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import {
   ClientPolicy,
   clientLimits,
+  FINAL_FRAMES_BYTES,
   MAX_BAD_MESSAGES,
   RATE_LIMIT_PER_SECOND,
   type MessageDecision,
@@ -34,6 +35,7 @@ describe('clientLimits', () => {
       conflateAtBytes: 512 * 1024,
       resumeAtBytes: 64 * 1024,
       slowConsumerTimeoutMs: 30_000,
+      finalFramesFitBytes: 1024 * 1024 - FINAL_FRAMES_BYTES,
       sweepIntervalMs: 1000,
     });
   });
@@ -122,9 +124,9 @@ describe('ClientPolicy conflation', () => {
 
   it('resumes on drain at exactly cap / 16 buffered, not one byte above', () => {
     const policy = conflatedAt(T0);
-    expect(policy.onDrain(RESUME_AT + 1)).toBe('wait');
+    expect(policy.onDrain(T0, RESUME_AT + 1)).toBe('wait');
     expect(policy.conflated).toBe(true);
-    expect(policy.onDrain(RESUME_AT)).toBe('resume');
+    expect(policy.onDrain(T0, RESUME_AT)).toBe('resume');
     expect(policy.conflated).toBe(false);
   });
 
@@ -137,22 +139,45 @@ describe('ClientPolicy conflation', () => {
 
   it('has nothing to do on drain or sweep for a live socket, however much is buffered', () => {
     const policy = new ClientPolicy(limits);
-    expect(policy.onDrain(0)).toBe('wait');
+    expect(policy.onDrain(T0, 0)).toBe('wait');
     expect(policy.onSweep(T0 + 10 * TIMEOUT_MS, CONFLATE_AT)).toBe('wait');
   });
 
   it('closes a slow consumer 1 ms after the timeout, not at it', () => {
     const policy = conflatedAt(T0);
-    expect(policy.onSweep(T0 + TIMEOUT_MS, CAP)).toBe('wait');
-    expect(policy.onSweep(T0 + TIMEOUT_MS + 1, CAP)).toBe('close_slow');
+    expect(policy.onSweep(T0 + TIMEOUT_MS, CONFLATE_AT)).toBe('wait');
+    expect(policy.onSweep(T0 + TIMEOUT_MS + 1, CONFLATE_AT)).toBe('close_slow');
+    // Once: later sweeps and drains (its close is under way) have nothing to do, not even resume.
+    expect(policy.onSweep(T0 + TIMEOUT_MS + 2, 0)).toBe('wait');
+    expect(policy.onDrain(T0 + TIMEOUT_MS + 3, 0)).toBe('wait');
+  });
+
+  it('sends a slow consumer its final frames only once they fit below the cap, on drain or sweep', () => {
+    const fit = CAP - FINAL_FRAMES_BYTES;
+    const policy = conflatedAt(T0);
+    // Past the cap (a publish burst crossed it): uWS would drop the error and the close frame.
+    expect(policy.onSweep(T0 + TIMEOUT_MS + 1, CAP + 5000)).toBe('wait');
+    expect(policy.onSweep(T0 + TIMEOUT_MS + 500, fit + 1)).toBe('wait');
+    // The client read a little: room for them, but it is still a slow consumer (no resume).
+    expect(policy.onDrain(T0 + TIMEOUT_MS + 600, fit)).toBe('close_slow');
+    expect(policy.onSweep(T0 + TIMEOUT_MS + 700, 0)).toBe('wait');
+  });
+
+  it('cuts a slow consumer that never makes room for its final frames, another timeout later', () => {
+    const policy = conflatedAt(T0);
+    const judged = T0 + TIMEOUT_MS + 1;
+    expect(policy.onSweep(judged, CAP)).toBe('wait');
+    expect(policy.onSweep(judged + TIMEOUT_MS, CAP)).toBe('wait');
+    expect(policy.onSweep(judged + TIMEOUT_MS + 1, CAP)).toBe('terminate');
+    expect(policy.onSweep(judged + TIMEOUT_MS + 2, 0)).toBe('wait');
   });
 
   it('counts the timeout from the latest conflation after a resume', () => {
     const policy = conflatedAt(T0);
-    expect(policy.onDrain(0)).toBe('resume');
+    expect(policy.onDrain(T0, 0)).toBe('resume');
     expect(policy.afterSend(T0 + 40_000, CONFLATE_AT + 1)).toBe('conflate');
-    expect(policy.onSweep(T0 + 40_000 + TIMEOUT_MS, CAP)).toBe('wait');
-    expect(policy.onSweep(T0 + 40_000 + TIMEOUT_MS + 1, CAP)).toBe('close_slow');
+    expect(policy.onSweep(T0 + 40_000 + TIMEOUT_MS, CONFLATE_AT)).toBe('wait');
+    expect(policy.onSweep(T0 + 40_000 + TIMEOUT_MS + 1, CONFLATE_AT)).toBe('close_slow');
   });
 
   it('scales its thresholds with the configured cap', () => {
@@ -162,7 +187,9 @@ describe('ClientPolicy conflation', () => {
     expect(small.afterSend(T0, 128 * 1024)).toBe('ok');
     expect(small.afterSend(T0, 128 * 1024 + 1)).toBe('conflate');
     expect(small.onSweep(T0 + 200, 16 * 1024 + 1)).toBe('wait');
-    expect(small.onSweep(T0 + 201, 16 * 1024 + 1)).toBe('close_slow');
-    expect(small.onDrain(16 * 1024)).toBe('resume');
+    expect(small.onDrain(T0, 16 * 1024)).toBe('resume');
+    expect(small.afterSend(T0 + 1000, 128 * 1024 + 1)).toBe('conflate');
+    expect(small.onSweep(T0 + 1201, 256 * 1024 - FINAL_FRAMES_BYTES + 1)).toBe('wait');
+    expect(small.onSweep(T0 + 1202, 256 * 1024 - FINAL_FRAMES_BYTES)).toBe('close_slow');
   });
 });

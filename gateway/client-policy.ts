@@ -12,8 +12,13 @@
  * - Once drained to RESUME_AT = cap / 16 (64 KiB) (uWS `drain` event, or the 1 s sweep) it rejoins its topics
  *   and gets the current snapshot of each of its lists: it skipped the deltas in between, not their effect.
  * - Still above RESUME_AT `slowConsumerTimeoutMs` (default 30 s) after conflation began → `slow_consumer`
- *   error and close (uWS then waits ≈ 15 s for a close reply it will not get): a stuck client costs at most
- *   the cap in memory, for at most that long.
+ *   error frame and close frame (1008, reason `slow_consumer: …`). They queue behind the unread backlog (one TCP
+ *   stream) and uWS drops whatever is sent past its cap, which a publish burst may already have crossed
+ *   (uWS delivers topic messages after our check): so they are sent only once they fit below the cap
+ *   (FINAL_FRAMES_BYTES of room), at once or as soon as the client reads some. A client that has not made
+ *   that room another `slowConsumerTimeoutMs` later is cut without them (it would not read them anyway):
+ *   a stuck client costs at most the cap in memory, for at most twice the timeout (plus uWS's ≈ 16 s wait
+ *   for a close reply).
  *
  * This module only decides; server.ts does the I/O (uWS send/subscribe/end, metrics, logs) each decision
  * names, so the policy is tested with plain numbers for time and buffered bytes.
@@ -21,6 +26,8 @@
 
 const DEFAULT_MAX_BACKPRESSURE = 1024 * 1024;
 const DEFAULT_SLOW_CONSUMER_TIMEOUT_MS = 30_000;
+/** Room a slow consumer's last frames need below the cap: the error (≈ 100 B) and the close frame (≤ 127 B). */
+export const FINAL_FRAMES_BYTES = 1024;
 /** Client messages per socket per second; more get `rate_limited` and are ignored. */
 export const RATE_LIMIT_PER_SECOND = 50;
 const RATE_WINDOW_MS = 1000;
@@ -37,6 +44,8 @@ export interface ClientLimits {
   readonly resumeAtBytes: number;
   /** How long a socket may stay conflated above `resumeAtBytes` before it is closed. */
   readonly slowConsumerTimeoutMs: number;
+  /** Buffered bytes at or below which the slow_consumer frames fit (cap − FINAL_FRAMES_BYTES). */
+  readonly finalFramesFitBytes: number;
   /** Period of the sweep: often enough to honour a short timeout (tests), at most 1 s. */
   readonly sweepIntervalMs: number;
 }
@@ -52,6 +61,7 @@ export function clientLimits(options: {
     conflateAtBytes: cap / 2,
     resumeAtBytes: cap / 16,
     slowConsumerTimeoutMs,
+    finalFramesFitBytes: cap - FINAL_FRAMES_BYTES,
     sweepIntervalMs: Math.min(1000, Math.max(50, slowConsumerTimeoutMs / 4)),
   };
 }
@@ -67,9 +77,10 @@ export type BadMessageDecision = 'continue' | 'close';
 export type BackpressureDecision = 'conflate' | 'ok';
 /**
  * For a socket's backlog on drain or sweep: it drained (rejoin topics, send snapshots); it stayed stuck too
- * long (`slow_consumer`, close); or nothing to do yet (live, or still draining).
+ * long and its final frames fit (`slow_consumer` error, close); it never made room for them (cut it); or nothing
+ * to do yet (live, still draining, or waiting for room for the final frames).
  */
-export type BacklogDecision = 'resume' | 'close_slow' | 'wait';
+export type BacklogDecision = 'resume' | 'close_slow' | 'terminate' | 'wait';
 
 /**
  * One socket's policy state: its rate-limit window, its bad-frame count and whether it is conflated. Methods
@@ -81,6 +92,9 @@ export class ClientPolicy {
   private badMessages = 0;
   /** ms when the socket was taken off its topics for backpressure; undefined when live. */
   private conflatedSince: number | undefined = undefined;
+  /** ms when the socket was judged a slow consumer; undefined before. */
+  private closingSince: number | undefined = undefined;
+  private closed = false;
 
   constructor(private readonly limits: ClientLimits) {}
 
@@ -118,17 +132,33 @@ export class ClientPolicy {
     return 'conflate';
   }
 
-  /** uWS `drain`: the fast path back. It never closes, the sweep does. */
-  onDrain(bufferedBytes: number): BacklogDecision {
+  /** uWS `drain`: the fast path back, or room made for the final frames of a slow consumer. */
+  onDrain(now: number, bufferedBytes: number): BacklogDecision {
+    if (this.closingSince !== undefined) return this.closeStep(now, bufferedBytes);
     return this.resumeIfDrained(bufferedBytes) ? 'resume' : 'wait';
   }
 
   /** The periodic sweep: also catches a socket that drained without a `drain` event, and a stuck one. */
   onSweep(now: number, bufferedBytes: number): BacklogDecision {
+    if (this.closingSince !== undefined) return this.closeStep(now, bufferedBytes);
     const since = this.conflatedSince;
     if (since === undefined) return 'wait';
     if (this.resumeIfDrained(bufferedBytes)) return 'resume';
-    return now - since > this.limits.slowConsumerTimeoutMs ? 'close_slow' : 'wait';
+    if (now - since <= this.limits.slowConsumerTimeoutMs) return 'wait';
+    this.closingSince = now;
+    return this.closeStep(now, bufferedBytes);
+  }
+
+  /** A slow consumer: its final frames once they fit, once; cut after another timeout without room. */
+  private closeStep(now: number, bufferedBytes: number): BacklogDecision {
+    if (this.closed) return 'wait';
+    if (bufferedBytes <= this.limits.finalFramesFitBytes) {
+      this.closed = true;
+      return 'close_slow';
+    }
+    if (now - (this.closingSince ?? now) <= this.limits.slowConsumerTimeoutMs) return 'wait';
+    this.closed = true;
+    return 'terminate';
   }
 
   private resumeIfDrained(bufferedBytes: number): boolean {

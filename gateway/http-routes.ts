@@ -7,6 +7,7 @@ import type { TokenCheck } from './auth.js';
 import { FILTER_BODY_LIMIT, filtersApi } from './filters-api.js';
 import { HttpError, route, type Handler, type RouteOptions } from './http.js';
 import type { ListFeed } from './list-feed.js';
+import type { RequestGuard } from './request-guard.js';
 import type { GatewayMetrics } from './metrics.js';
 import { tickersApi } from './tickers-api.js';
 import type { TemplatedApp } from './uws.js';
@@ -16,6 +17,8 @@ export interface HttpRoutesOptions {
   readonly redis: Redis;
   readonly db: Queryable;
   readonly auth: TokenCheck;
+  /** Host and Origin rules for every route but /health. */
+  readonly guard: RequestGuard;
   readonly metrics: GatewayMetrics;
   readonly logger: Logger;
   /** Open WebSocket connections, for /health. */
@@ -24,8 +27,9 @@ export interface HttpRoutesOptions {
 
 /**
  * The HTTP side of the gateway (SPEC §11):
- * - `/health` (no token: load balancers and pm2 probes carry none);
- * - `/metrics` and everything under `/api/` (token required when GATEWAY_TOKENS is set):
+ * - `/health` (no token, any Host name: load balancers and pm2 probes carry none and use addresses);
+ * - `/metrics` and everything under `/api/` (token required when GATEWAY_TOKENS is set; Host and, on writes,
+ *   Origin checked by the RequestGuard):
  *   `/api/lists[/:name]` from the in-memory snapshots (the stored JSON spliced in, not re-serialised),
  *   `/api/filters` CRUD and `/api/tickers` lookups against PostgreSQL.
  */
@@ -36,6 +40,8 @@ export function registerHttpRoutes(app: TemplatedApp, o: HttpRoutesOptions): voi
   const guarded = (extra: Partial<RouteOptions> = {}): RouteOptions => ({
     ...open,
     auth,
+    guard: o.guard,
+    onRefused: (reason) => metrics.refusedRequests.inc({ reason }),
     onReply: (status) => {
       if (status === 401) metrics.unauthorized.inc({ via: 'http' });
       onReply(status);

@@ -1,5 +1,6 @@
 import type { Logger } from '../shared/logger.js';
 import { requestToken, type TokenCheck } from './auth.js';
+import { guardRefusalReply, type GuardRefusal, type RequestGuard } from './request-guard.js';
 import type { HttpRequest, HttpResponse } from './uws.js';
 
 /**
@@ -48,6 +49,10 @@ export interface RouteOptions {
   readonly params?: number;
   /** Largest accepted body in bytes; routes without one never read a body. */
   readonly maxBodyBytes?: number;
+  /** Host and Origin rules (DNS rebinding), checked before the token. */
+  readonly guard?: RequestGuard;
+  /** Called with each request the guard refused (metrics). */
+  readonly onRefused?: (reason: GuardRefusal) => void;
   /** Called with each answered request (metrics). */
   readonly onReply?: (status: number) => void;
 }
@@ -58,10 +63,13 @@ const STATUS_TEXT: Record<number, string> = {
   204: 'No Content',
   400: 'Bad Request',
   401: 'Unauthorized',
+  403: 'Forbidden',
   404: 'Not Found',
   409: 'Conflict',
   413: 'Payload Too Large',
   415: 'Unsupported Media Type',
+  421: 'Misdirected Request',
+  429: 'Too Many Requests',
   500: 'Internal Server Error',
   503: 'Service Unavailable',
 };
@@ -81,6 +89,17 @@ export function route(
       options.onReply?.(reply.status);
       write(res, reply);
     };
+    const refused = options.guard?.check({
+      method: uwsReq.getMethod(),
+      host: uwsReq.getHeader('host'),
+      origin: uwsReq.getHeader('origin'),
+      upgrade: false,
+    });
+    if (refused !== undefined) {
+      options.onRefused?.(refused);
+      const r = guardRefusalReply(refused);
+      return send(errorReply(new HttpError(r.status, r.code, r.message)));
+    }
     if (options.auth?.enabled && !options.auth.accepts(requestToken(uwsReq))) {
       return send(errorReply(new HttpError(401, 'unauthorized', 'missing or wrong token')));
     }
@@ -158,5 +177,15 @@ function readBody(res: HttpResponse, limit: number): Promise<Buffer> {
       chunks.push(Buffer.from(new Uint8Array(chunk)));
       if (isLast) resolve(Buffer.concat(chunks));
     });
+  });
+}
+
+/** Answers a WebSocket upgrade with an HTTP error instead of 101 (`{"type":"error",…}`, as on the socket). */
+export function refuseUpgrade(res: HttpResponse, status: string, code: string, message: string): void {
+  res.cork(() => {
+    res
+      .writeStatus(status)
+      .writeHeader('content-type', 'application/json')
+      .end(JSON.stringify({ type: 'error', code, message }));
   });
 }

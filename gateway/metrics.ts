@@ -22,6 +22,8 @@ export class GatewayMetrics {
   readonly clientErrors: Counter<'code'>;
   readonly unauthorized: Counter<'via'>;
   readonly httpRequests: Counter<'status'>;
+  readonly refusedUpgrades: Counter<'reason'>;
+  readonly refusedRequests: Counter<'reason'>;
 
   constructor(
     private readonly source: {
@@ -64,6 +66,18 @@ export class GatewayMetrics {
       name: 'scanner_gateway_http_responses_total',
       help: 'HTTP responses, by status.',
       labelNames: ['status'],
+      registers,
+    });
+    this.refusedUpgrades = new Counter({
+      name: 'scanner_gateway_refused_upgrades_total',
+      help: 'WebSocket upgrades refused, by reason (host, origin, connections_per_ip, upgrade_rate).',
+      labelNames: ['reason'],
+      registers,
+    });
+    this.refusedRequests = new Counter({
+      name: 'scanner_gateway_refused_requests_total',
+      help: 'REST requests refused for their Host or Origin (DNS-rebinding defence), by reason.',
+      labelNames: ['reason'],
       registers,
     });
     new Gauge({

@@ -4,12 +4,15 @@ import type { Keys } from '../shared/bus/keys.js';
 import type { Logger } from '../shared/logger.js';
 import type { ClientMessage, ERROR_CODES } from '../shared/protocol/messages.js';
 import type { ListName } from '../shared/scan/lists.js';
+import { Admission, type AdmissionRefusal } from './admission.js';
 import { requestToken, TokenCheck } from './auth.js';
-import { ClientPolicy, clientLimits, RATE_LIMIT_PER_SECOND } from './client-policy.js';
+import { ClientPolicy, clientLimits, RATE_LIMIT_PER_SECOND, type BacklogDecision } from './client-policy.js';
 import { parseClientMessage, selectedLists } from './client-protocol.js';
+import { refuseUpgrade as refuse } from './http.js';
 import { registerHttpRoutes } from './http-routes.js';
 import { ListFeed } from './list-feed.js';
 import { GatewayMetrics } from './metrics.js';
+import { guardRefusalReply, RequestGuard, type GuardRefusal } from './request-guard.js';
 import {
   App,
   closeListenSocket,
@@ -31,6 +34,9 @@ const IDLE_TIMEOUT_S = 120;
 const CLOSE_POLICY_VIOLATION = 1008;
 const CLOSE_GOING_AWAY = 1001;
 
+const DEFAULT_MAX_CONNECTIONS_PER_IP = 200;
+const DEFAULT_MAX_UPGRADES_PER_SECOND = 20;
+
 const HEARTBEAT_TOPIC = 'heartbeat';
 /** uWS topic of a list's messages: built here only. */
 export const listTopic = (list: ListName): string => `list:${list}`;
@@ -42,6 +48,14 @@ export interface GatewayOptions {
   readonly host: string;
   /** Accepted tokens; empty = no authentication. */
   readonly tokens: readonly string[];
+  /** Host names answered (DNS rebinding); empty = loopback names, `*` = any. */
+  readonly hosts?: readonly string[];
+  /** Origins allowed on upgrades and REST writes besides the gateway's own pages. */
+  readonly origins?: readonly string[];
+  /** Open WebSocket connections per client address (default 200). */
+  readonly maxConnectionsPerIp?: number;
+  /** WebSocket upgrades per client address per second (default 20). */
+  readonly maxUpgradesPerSecond?: number;
   readonly heartbeatMs: number;
   readonly redis: Redis;
   readonly keys: Keys;
@@ -65,6 +79,8 @@ export class GatewayListenError extends Error {
 
 interface ClientState {
   readonly id: number;
+  /** The client's address, as admitted (released on close). */
+  readonly address: string;
   readonly lists: Set<ListName>;
   /** Rate limit, bad frames and conflation: the decisions, this file doing the I/O they name. */
   readonly policy: ClientPolicy;
@@ -80,9 +96,13 @@ export async function startGatewayServer(options: GatewayOptions): Promise<Gatew
   // Conflation policy: see the design note in client-policy.ts.
   const limits = clientLimits(options);
   const auth = new TokenCheck(options.tokens);
+  const guard = new RequestGuard({ hosts: options.hosts ?? [], origins: options.origins ?? [] });
+  const admission = new Admission({
+    maxConnectionsPerIp: options.maxConnectionsPerIp ?? DEFAULT_MAX_CONNECTIONS_PER_IP,
+    maxUpgradesPerSecond: options.maxUpgradesPerSecond ?? DEFAULT_MAX_UPGRADES_PER_SECOND,
+  });
   const sockets = new Set<Socket>();
   let nextId = 1;
-  let checkQueued = false;
   const metrics = new GatewayMetrics({
     clients: () => sockets.size,
     redisUp: () => redis.status === 'ready' && feed.healthy,
@@ -90,6 +110,7 @@ export async function startGatewayServer(options: GatewayOptions): Promise<Gatew
     keys: options.keys,
   });
 
+  let checkQueued = false;
   const feed = new ListFeed({
     redis,
     keys: options.keys,
@@ -118,6 +139,8 @@ export async function startGatewayServer(options: GatewayOptions): Promise<Gatew
   function conflate(ws: Socket): void {
     const s = ws.getUserData();
     metrics.conflations.inc();
+    // Heartbeats too: nothing but the final frames may grow the buffer of a socket that is not reading.
+    ws.unsubscribe(HEARTBEAT_TOPIC);
     for (const l of s.lists) ws.unsubscribe(listTopic(l));
     logger.info({ client: s.id, buffered: ws.getBufferedAmount() }, 'slow client: deltas paused');
   }
@@ -127,6 +150,7 @@ export async function startGatewayServer(options: GatewayOptions): Promise<Gatew
     const s = ws.getUserData();
     logger.info({ client: s.id }, 'slow client drained: sending fresh snapshots');
     ws.cork(() => {
+      ws.subscribe(HEARTBEAT_TOPIC);
       for (const l of s.lists) {
         ws.subscribe(listTopic(l));
         sendSnapshot(ws, l);
@@ -135,9 +159,12 @@ export async function startGatewayServer(options: GatewayOptions): Promise<Gatew
   }
 
   function send(ws: Socket, json: string): void {
+    const policy = ws.getUserData().policy;
+    // A conflated socket keeps the room the slow_consumer frames need (pongs to a client that pings but does
+    // not read must not use it up); what it misses here it gets again as snapshots when it drains.
+    if (policy.conflated && ws.getBufferedAmount() + json.length > limits.finalFramesFitBytes) return;
     const dropped = ws.send(json) === SEND_DROPPED;
-    if (ws.getUserData().policy.afterSend(Date.now(), ws.getBufferedAmount(), dropped) === 'conflate')
-      conflate(ws);
+    if (policy.afterSend(Date.now(), ws.getBufferedAmount(), dropped) === 'conflate') conflate(ws);
   }
 
   function sendSnapshot(ws: Socket, list: ListName): void {
@@ -146,11 +173,38 @@ export async function startGatewayServer(options: GatewayOptions): Promise<Gatew
     if (snap) send(ws, snap.json);
   }
 
+  /**
+   * The error frame and the close frame both name the reason. Neither can overtake the bytes the client has not
+   * read (one TCP stream), and uWS drops anything sent past its cap, so the policy calls this only once they fit
+   * (it waits for the client to read some, see client-policy.ts); the client finds them after its backlog.
+   */
   function closeSlowConsumer(ws: Socket): void {
+    const message = `not reading for more than ${limits.slowConsumerTimeoutMs} ms`;
     logger.warn({ client: ws.getUserData().id, buffered: ws.getBufferedAmount() }, 'closing a slow consumer');
     metrics.slowConsumerCloses.inc();
-    sendError(ws, 'slow_consumer', `not reading for more than ${limits.slowConsumerTimeoutMs} ms`);
-    ws.end(CLOSE_POLICY_VIOLATION, 'slow_consumer');
+    metrics.clientErrors.inc({ code: 'slow_consumer' });
+    ws.send(JSON.stringify({ type: 'error', code: 'slow_consumer', message }));
+    ws.end(CLOSE_POLICY_VIOLATION, `slow_consumer: ${message}`);
+  }
+
+  /** Still not reading after the grace given to learn why: cut it (it would not read the frames anyway). */
+  function terminateSlowConsumer(ws: Socket): void {
+    logger.warn({ client: ws.getUserData().id }, 'terminating a slow consumer that never read its close');
+    metrics.slowConsumerCloses.inc();
+    ws.close();
+  }
+
+  function onBacklog(ws: Socket, decision: BacklogDecision): void {
+    switch (decision) {
+      case 'resume':
+        return resume(ws);
+      case 'close_slow':
+        return closeSlowConsumer(ws);
+      case 'terminate':
+        return terminateSlowConsumer(ws);
+      case 'wait':
+        return;
+    }
   }
 
   function sendError(ws: Socket, code: ErrorCode, message: string): void {
@@ -209,18 +263,49 @@ export async function startGatewayServer(options: GatewayOptions): Promise<Gatew
     }
   }
 
+  function refuseUpgrade(res: HttpResponse, reason: GuardRefusal | AdmissionRefusal): void {
+    metrics.refusedUpgrades.inc({ reason });
+    if (reason === 'host' || reason === 'origin') {
+      const r = guardRefusalReply(reason);
+      return refuse(
+        res,
+        `${r.status} ${r.status === 421 ? 'Misdirected Request' : 'Forbidden'}`,
+        r.code,
+        r.message,
+      );
+    }
+    const message =
+      reason === 'upgrade_rate'
+        ? 'too many connection attempts from this address; retry later'
+        : 'too many connections from this address';
+    refuse(res, '429 Too Many Requests', 'too_many_connections', message);
+  }
+
+  // Synchronous on purpose: uWS's request and response are only valid until the handler returns or awaits.
   function upgrade(res: HttpResponse, req: HttpRequest, context: SocketContext): void {
+    const refused = guard.check({
+      method: req.getMethod(),
+      host: req.getHeader('host'),
+      origin: req.getHeader('origin'),
+      upgrade: true,
+    });
+    if (refused !== undefined) return refuseUpgrade(res, refused);
     if (!auth.accepts(requestToken(req))) {
       metrics.unauthorized.inc({ via: 'ws' });
-      res.cork(() => {
-        res
-          .writeStatus('401 Unauthorized')
-          .writeHeader('content-type', 'application/json')
-          .end('{"type":"error","code":"unauthorized","message":"missing or wrong token"}');
-      });
-      return;
+      return refuse(res, '401 Unauthorized', 'unauthorized', 'missing or wrong token');
     }
-    const state: ClientState = { id: nextId++, lists: new Set(), policy: new ClientPolicy(limits) };
+    const address = Buffer.from(res.getRemoteAddressAsText()).toString('utf8');
+    const admitted = admission.admit(address, Date.now());
+    if (admitted !== 'admit') {
+      logger.debug({ address, reason: admitted }, 'upgrade refused');
+      return refuseUpgrade(res, admitted);
+    }
+    const state: ClientState = {
+      id: nextId++,
+      address,
+      lists: new Set(),
+      policy: new ClientPolicy(limits),
+    };
     res.upgrade(
       state,
       req.getHeader('sec-websocket-key'),
@@ -244,11 +329,10 @@ export async function startGatewayServer(options: GatewayOptions): Promise<Gatew
       logger.debug({ client: ws.getUserData().id }, 'client connected');
     },
     message: onMessage,
-    drain: (ws) => {
-      if (ws.getUserData().policy.onDrain(ws.getBufferedAmount()) === 'resume') resume(ws);
-    },
+    drain: (ws) => onBacklog(ws, ws.getUserData().policy.onDrain(Date.now(), ws.getBufferedAmount())),
     close: (ws, code) => {
       sockets.delete(ws);
+      admission.release(ws.getUserData().address);
       logger.debug({ client: ws.getUserData().id, code }, 'client disconnected');
     },
   });
@@ -257,6 +341,7 @@ export async function startGatewayServer(options: GatewayOptions): Promise<Gatew
     redis,
     db: options.db,
     auth,
+    guard,
     metrics,
     logger,
     clients: () => sockets.size,
@@ -285,18 +370,9 @@ export async function startGatewayServer(options: GatewayOptions): Promise<Gatew
   // The drain event is the fast path back; the sweep also catches a socket that drained without one.
   const sweep = setInterval(() => {
     const now = Date.now();
-    for (const ws of [...sockets]) {
-      switch (ws.getUserData().policy.onSweep(now, ws.getBufferedAmount())) {
-        case 'resume':
-          resume(ws);
-          break;
-        case 'close_slow':
-          closeSlowConsumer(ws);
-          break;
-        case 'wait':
-          break;
-      }
-    }
+    admission.prune(now);
+    for (const ws of [...sockets])
+      onBacklog(ws, ws.getUserData().policy.onSweep(now, ws.getBufferedAmount()));
   }, limits.sweepIntervalMs);
   logger.info({ host: options.host, port, auth: auth.enabled }, 'gateway listening');
 

@@ -27,10 +27,27 @@ function gatewayOptions(config: Config, deps: GatewayDeps): GatewayOptions {
     port: config.GATEWAY_PORT,
     host: config.GATEWAY_HOST,
     tokens: config.GATEWAY_TOKENS,
+    hosts: hostNames(config),
+    origins: config.GATEWAY_ORIGINS,
+    maxConnectionsPerIp: config.GATEWAY_MAX_CONNECTIONS_PER_IP,
+    maxUpgradesPerSecond: config.GATEWAY_MAX_UPGRADES_PER_SECOND,
     heartbeatMs: config.HEARTBEAT_MS,
     redis: deps.redis,
     keys: keys(config.REDIS_PREFIX),
     db: deps.db,
     logger: deps.logger,
   };
+}
+
+/** Wildcard binds: they name no host, so they add nothing to the accepted names. */
+const WILDCARD_BINDS = new Set(['0.0.0.0', '::', '[::]']);
+
+/**
+ * GATEWAY_HOSTS plus the bind address when it is a specific one (a client that reaches the gateway by its address
+ * sends it as Host). IPv6 literals are bracketed as in a Host header.
+ */
+function hostNames(config: Config): readonly string[] {
+  const bind = config.GATEWAY_HOST;
+  if (WILDCARD_BINDS.has(bind)) return config.GATEWAY_HOSTS;
+  return [...config.GATEWAY_HOSTS, bind.includes(':') && !bind.startsWith('[') ? `[${bind}]` : bind];
 }

@@ -43,6 +43,15 @@ describe('configuration', () => {
     ]);
   });
 
+  it('refuses GATEWAY_HOSTS=* without tokens and an Origin that is not a URL', () => {
+    expect(() => loadConfig({ GATEWAY_HOSTS: '*' })).toThrow(/GATEWAY_HOSTS=\*/);
+    expect(loadConfig({ GATEWAY_HOSTS: '*', GATEWAY_TOKENS: 't' }).GATEWAY_HOSTS).toEqual(['*']);
+    expect(() => loadConfig({ GATEWAY_ORIGINS: 'app.example' })).toThrow(/GATEWAY_ORIGINS/);
+    expect(
+      loadConfig({ GATEWAY_ORIGINS: 'https://a.example, http://b.example:3000' }).GATEWAY_ORIGINS,
+    ).toEqual(['https://a.example', 'http://b.example:3000']);
+  });
+
   it('reads POLYGON_WS_CHANNELS as a list of aggregate channels, A by default, and refuses other channels', () => {
     expect(loadConfig({}).POLYGON_WS_CHANNELS).toEqual(['A']);
     expect(loadConfig({ POLYGON_WS_CHANNELS: 'AM' }).POLYGON_WS_CHANNELS).toEqual(['AM']);

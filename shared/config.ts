@@ -16,6 +16,17 @@ const optionalString = z
   .optional()
   .transform((v) => (v === undefined || v === '' ? undefined : v));
 
+/** A comma-separated list; blanks dropped. */
+const commaList = z
+  .string()
+  .default('')
+  .transform((s) =>
+    s
+      .split(',')
+      .map((t) => t.trim())
+      .filter(Boolean),
+  );
+
 export const configSchema = z.object({
   /** Market data source: `sim` (built-in simulated market), `polygon` (vendor REST + WebSocket) or `replay`. */
   FEED: z.enum(['sim', 'polygon', 'replay']).default('sim'),
@@ -54,15 +65,20 @@ export const configSchema = z.object({
   GATEWAY_PORT: int(0, 65535).default(8080),
   GATEWAY_HOST: z.string().min(1).default('127.0.0.1'),
   /** Accepted client tokens, comma-separated; empty = no auth, allowed only on a loopback bind. */
-  GATEWAY_TOKENS: z
-    .string()
-    .default('')
-    .transform((s) =>
-      s
-        .split(',')
-        .map((t) => t.trim())
-        .filter(Boolean),
-    ),
+  GATEWAY_TOKENS: commaList,
+  /**
+   * Host names the gateway answers to (DNS-rebinding defence), comma-separated; empty = the loopback names plus
+   * GATEWAY_HOST when it is a specific address; `*` = any name (only with GATEWAY_TOKENS).
+   */
+  GATEWAY_HOSTS: commaList,
+  /** Browser Origins (scheme://host[:port]) allowed on WebSocket upgrades and REST writes besides the gateway's own pages. */
+  GATEWAY_ORIGINS: commaList.pipe(
+    z.array(z.string().url({ message: 'each origin must be a URL such as https://app.example' })),
+  ),
+  /** Open WebSocket connections per client address; more upgrades are refused (429). */
+  GATEWAY_MAX_CONNECTIONS_PER_IP: int(1).default(200),
+  /** WebSocket upgrades per client address per second; more are refused (429). */
+  GATEWAY_MAX_UPGRADES_PER_SECOND: int(1).default(20),
   /** Port and bind address of the job dashboard (bull-board). */
   DASHBOARD_PORT: int(0, 65535).default(8081),
   DASHBOARD_HOST: z.string().min(1).default('127.0.0.1'),
@@ -151,6 +167,12 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     throw new ConfigError(
       `invalid configuration:\n  GATEWAY_TOKENS is empty but GATEWAY_HOST=${c.GATEWAY_HOST} is not a loopback address; ` +
         'set tokens or bind to 127.0.0.1',
+    );
+  }
+  if (c.GATEWAY_TOKENS.length === 0 && c.GATEWAY_HOSTS.includes('*')) {
+    throw new ConfigError(
+      'invalid configuration:\n  GATEWAY_HOSTS=* accepts any Host name, which without GATEWAY_TOKENS opens the ' +
+        'gateway to DNS rebinding; list the names or set tokens',
     );
   }
   if (c.DASHBOARD_PASSWORD === '' && !isLoopback(c.DASHBOARD_HOST)) {
