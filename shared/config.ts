@@ -2,6 +2,7 @@ import os from 'node:os';
 import { z } from 'zod';
 import { DEFAULT_STREAM_MAXLEN } from './bus/list-messages.js';
 import { EnvFileError, loadDefaultEnvFileOnce } from './env-file.js';
+import { isLoopbackName } from './http-origin.js';
 
 /**
  * The one place configuration is read. Every variable is typed, defaulted and documented here; the README
@@ -194,8 +195,9 @@ function withDefaultUser(url: string): string {
   return u.toString();
 }
 
+/** A bind address on loopback, by the same rule as the Host names the servers accept (an IPv6 one unbracketed). */
 function isLoopback(host: string): boolean {
-  return host === 'localhost' || host === '::1' || host.startsWith('127.');
+  return isLoopbackName(host.includes(':') && !host.startsWith('[') ? `[${host}]` : host);
 }
 
 /** The names of every configuration variable, for docs checks. */
