@@ -1,6 +1,6 @@
 import type { Redis } from 'ioredis';
 import { keys } from '../shared/bus/keys.js';
-import { ConfigError, type Config } from '../shared/config.js';
+import { requireVendorKey, type Config } from '../shared/config.js';
 import type { Logger } from '../shared/logger.js';
 import { MarketCalendar } from '../shared/market/calendar.js';
 import type { VendorAuthError } from '../shared/vendor/errors.js';
@@ -20,9 +20,8 @@ export interface FeedDeps {
  * @throws ConfigError when no vendor API key is set: a restart cannot help.
  */
 export function startFeed(config: Config, deps: FeedDeps): VendorStream {
-  if (!config.apiKey) throw new ConfigError('FEED=polygon needs POLYGON_API_KEY (or MASSIVE_API_KEY)');
   return startVendorStream({
-    apiKey: config.apiKey,
+    apiKey: requireVendorKey(config),
     url: config.POLYGON_WS_URL,
     channels: config.POLYGON_WS_CHANNELS,
     redis: deps.redis,

@@ -3,7 +3,7 @@ import type { Redis } from 'ioredis';
 import { VendorAuthError } from '../shared/vendor/errors.js';
 import { PolygonRestClient } from '../shared/vendor/polygon-rest.js';
 import { Simulator } from '../shared/sim/simulator.js';
-import type { Config } from '../shared/config.js';
+import { requireVendorKey, type Config } from '../shared/config.js';
 import type { Db } from '../shared/db/database.js';
 import { discardHotSetNotices } from '../shared/bus/hot-set.js';
 import { keys, type Keys } from '../shared/bus/keys.js';
@@ -91,8 +91,11 @@ async function assembleOrchestrator(config: Config, o: OrchestratorDeps): Promis
       });
       break;
     case 'polygon': {
-      if (!config.apiKey) throw new Error('FEED=polygon needs POLYGON_API_KEY (or MASSIVE_API_KEY)');
-      const rest = new PolygonRestClient({ apiKey: config.apiKey, baseUrl: config.POLYGON_REST_URL, logger });
+      const rest = new PolygonRestClient({
+        apiKey: requireVendorKey(config),
+        baseUrl: config.POLYGON_REST_URL,
+        logger,
+      });
       calendar = await withVendorHolidays(calendar, rest, logger);
       source = new PolygonSource({
         rest,

@@ -132,6 +132,15 @@ export class ConfigError extends Error {
 }
 
 /**
+ * The vendor key a FEED=polygon process cannot run without.
+ * @throws ConfigError when none is set: a restart cannot help (exit 2, pm2 leaves the app stopped).
+ */
+export function requireVendorKey(config: Pick<Config, 'apiKey'>): string {
+  if (!config.apiKey) throw new ConfigError('FEED=polygon needs POLYGON_API_KEY (or MASSIVE_API_KEY)');
+  return config.apiKey;
+}
+
+/**
  * Validates the variables of `schema` (configSchema, or a pick of it for a tool that needs only some) in `env`;
  * the error names every bad variable. Reading `process.env` first loads `.env` (shared/env-file.ts): this is
  * the one place every entry point goes through.

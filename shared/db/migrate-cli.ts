@@ -22,6 +22,9 @@ try {
   log.error({ err }, 'migration failed');
   process.exitCode = 1;
 }
+// Exit explicitly: under pm2 the IPC channel to the daemon keeps an idle process alive, so a finished
+// migration would sit "online" forever instead of showing "stopped" with its exit code.
+process.exit();
 
 /** The URL without its password, for logs. */
 function redact(url: string): string {
