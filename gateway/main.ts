@@ -1,3 +1,4 @@
+import './runtime-guard.js';
 import { closeDb, createDb } from '../shared/db/database.js';
 import { runProcess } from '../shared/process-lifecycle.js';
 import { connectRedis } from '../shared/redis-connection.js';

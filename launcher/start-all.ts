@@ -1,3 +1,4 @@
+import '../gateway/runtime-guard.js';
 import { parseArgs } from 'node:util';
 import { loadConfig } from '../shared/config.js';
 import { closeDb, createDb } from '../shared/db/database.js';
