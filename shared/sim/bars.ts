@@ -14,8 +14,11 @@ import { roundVwap } from './ticks.js';
  * never simulates the whole market.
  */
 
-/** A bar in the vendor's aggregate format (`t` = window start, epoch ms). */
-export interface SimBar {
+/**
+ * A bar in the vendor's aggregate format (`t` = window start, epoch ms). A type alias, not an interface, so it
+ * fits the open object types of the vendor schemas.
+ */
+export type SimBar = {
   readonly t: number;
   readonly o: number;
   readonly h: number;
@@ -24,7 +27,7 @@ export interface SimBar {
   readonly v: number;
   readonly vw: number;
   readonly n: number;
-}
+};
 
 export interface SimDay {
   /** The minutes with at least one trade, in time order (empty unless asked for). */

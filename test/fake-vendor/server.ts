@@ -91,7 +91,12 @@ export async function startFakeVendor(options: FakeVendorOptions = {}): Promise<
   const { market, logger } = options;
   let restUrl = '';
   const marketData: Partial<FakeRestData> =
-    market === undefined ? {} : { snapshot: () => market.snapshotAt(market.now() - rules.dataDelayMs) };
+    market === undefined
+      ? {}
+      : {
+          ...market.restData?.(() => market.now() - rules.dataDelayMs),
+          snapshot: () => market.snapshotAt(market.now() - rules.dataDelayMs),
+        };
   const rest = new FakeRest(
     apiKeys,
     { ...fixtureData(), ...marketData, ...options.data },

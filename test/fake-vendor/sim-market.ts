@@ -2,6 +2,8 @@ import { SimClock, type SimStart } from '../../shared/sim/clock.js';
 import { Simulator } from '../../shared/sim/simulator.js';
 import type { AggregateEvent } from '../../shared/vendor/aggregate-schema.js';
 import type { AggregateKind, FakeMarket, SnapshotBody, WantedAggregates } from './market.js';
+import type { FakeRestData } from './rest-data.js';
+import { SimRestData } from './sim-rest-data.js';
 
 /*
  * The simulated market (shared/sim) behind the fake vendor: the same seeded universe, snapshot bodies and
@@ -49,6 +51,11 @@ export class SimMarket implements FakeMarket {
 
   snapshotAt(atMs: number): SnapshotBody {
     return this.simulator.snapshotAt(atMs);
+  }
+
+  /** The whole universe on every REST route: tickers, details, float, minute and daily bars, market status. */
+  restData(now: () => number = this.now): Partial<FakeRestData> {
+    return new SimRestData(this.simulator, now);
   }
 
   aggregatesBetween(fromMs: number, toMs: number, wanted: WantedAggregates): AggregateEvent[] {
