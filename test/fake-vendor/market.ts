@@ -1,4 +1,5 @@
 import type { AggregateEvent } from '../../shared/vendor/aggregate-schema.js';
+import type { FakeFlatFiles, FakeFlatFilesOptions } from './flat-files.js';
 import type { FakeRestData, Json } from './rest-data.js';
 
 /*
@@ -32,6 +33,8 @@ export interface FakeMarket {
    * (the plan's delay applied); default the market's.
    */
   restData?(now?: () => number): Partial<FakeRestData>;
+  /** The flat files (S3) of this market's history, when it has one (flat-files.ts). */
+  flatFiles?(options: Omit<FakeFlatFilesOptions, 'simulator'>): FakeFlatFiles;
   /** Releases what the market holds (a recording's file). Its creator calls it; the server does not. */
   close?(): void;
 }
