@@ -110,9 +110,7 @@ export function signedHeaders(
 }
 
 /** The parts of an `Authorization: AWS4-HMAC-SHA256 …` header; undefined when it is not one. */
-export function parseAuthorization(
-  header: string | undefined,
-):
+export function parseAuthorization(header: string | undefined):
   | {
       accessKey: string;
       day: string;
