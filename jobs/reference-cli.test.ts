@@ -3,7 +3,16 @@ import path from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { nyWallClockToUtcMs } from '../shared/market/ny-time.js';
-import { FAKE_API_KEY, startFakeVendor, type FakeVendor } from '../test/fake-vendor/server.js';
+import { Simulator } from '../shared/sim/simulator.js';
+import { ManualClock } from '../test/fake-vendor/market.js';
+import {
+  FAKE_API_KEY,
+  FAKE_FLATFILES_ACCESS_KEY,
+  FAKE_FLATFILES_SECRET_KEY,
+  startFakeVendor,
+  type FakeVendor,
+} from '../test/fake-vendor/server.js';
+import { SimMarket } from '../test/fake-vendor/sim-market.js';
 import { testDatabaseUrl, withClient, withFreshSchema } from '../test/utils/db.js';
 
 /*
@@ -102,5 +111,40 @@ describe('the backfill and metadata command-line tools', () => {
       schema.name,
     );
     expect(Number(rows[0]!.n)).toBe(384);
+  });
+  it('reads the flat files first when their keys are configured, and needs no REST request for published days', async () => {
+    const simulator = new Simulator({ seed: 4, tickers: 20 });
+    const clock = new ManualClock(nyWallClockToUtcMs('2026-03-11', 12 * 60));
+    const sim = await startFakeVendor({
+      market: new SimMarket({ simulator, now: clock.now }),
+      streamEveryMs: 0,
+    });
+    try {
+      const out = await cli('backfill-cli.ts', ['--all', '--days', '2', '--before', '2026-03-11'], {
+        POLYGON_API_KEY: FAKE_API_KEY,
+        POLYGON_REST_URL: sim.restUrl,
+        FLATFILES_URL: sim.restUrl,
+        FLATFILES_ACCESS_KEY: FAKE_FLATFILES_ACCESS_KEY,
+        FLATFILES_SECRET_KEY: FAKE_FLATFILES_SECRET_KEY,
+      });
+      expect(out.stderr).toBe('');
+      expect(out.code).toBe(0);
+      expect(out.stdout).toMatch(
+        /flat files: 2 trading days \(2026-03-09\.\.2026-03-10\): 2 read, 0 already complete, 0 not published yet, 0 failed; 40 symbol-days written \(7680 rows\), 3 requests\n/,
+      );
+      expect(sim.rest.requests).toEqual([]);
+      const rows = await withClient(
+        async (c) =>
+          (
+            await c.query<{ n: string }>('SELECT count(*) AS n FROM volume_slots WHERE symbol = ANY($1)', [
+              simulator.metadata().map((m) => m.symbol),
+            ])
+          ).rows,
+        schema.name,
+      );
+      expect(Number(rows[0]!.n)).toBe(20 * 2 * 192);
+    } finally {
+      await sim.close();
+    }
   });
 });

@@ -45,6 +45,15 @@ export const configSchema = z.object({
     .transform((s) => s.replace(/\s+/g, ''))
     .pipe(z.enum(['A', 'AM', 'A,AM']))
     .transform((s) => s.split(',') as ('A' | 'AM')[]),
+  /**
+   * The vendor's flat files (S3, reference §11): endpoint, bucket and the S3 keys of the vendor's dashboard
+   * (not the API key). With both keys set, history backfills read one file per day instead of a request per
+   * ticker.
+   */
+  FLATFILES_URL: z.string().url().default('https://files.massive.com'),
+  FLATFILES_BUCKET: z.string().min(1).default('flatfiles'),
+  FLATFILES_ACCESS_KEY: optionalString,
+  FLATFILES_SECRET_KEY: optionalString,
   /** FEED=sim: universe size, seed, speed (simulated ms per wall ms) and where the simulated clock starts. */
   SIM_TICKERS: int(20, 50_000).default(12_000),
   SIM_SEED: int(0).default(42),

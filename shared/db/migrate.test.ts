@@ -5,7 +5,12 @@ import { parseFilter } from '../scan/filters-schema.js';
 import { randomSchemaName, testDatabaseUrl, withClient, withFreshSchema } from '../../test/utils/db.js';
 import { ensureDatabase, InvalidSchemaNameError, migrate, migrationsDir } from './migrate.js';
 
-const ALL_MIGRATIONS = ['0001_create-tables', '0002_timescaledb', '0003_seed-default-filters'];
+const ALL_MIGRATIONS = [
+  '0001_create-tables',
+  '0002_timescaledb',
+  '0003_seed-default-filters',
+  '0004_flat-file-days',
+];
 
 describe('migrate', () => {
   const schema = withFreshSchema({ migrate: false });
@@ -18,7 +23,7 @@ describe('migrate', () => {
 
   const inSchema = <T>(fn: Parameters<typeof withClient<T>>[0]) => withClient(fn, schema.name);
 
-  it('migrations create the four tables', async () => {
+  it('migrations create the five tables', async () => {
     expect(firstRun).toEqual(ALL_MIGRATIONS);
     const { rows } = await inSchema((c) =>
       c.query<{ table_name: string }>(
@@ -27,6 +32,7 @@ describe('migrate', () => {
       ),
     );
     expect(rows.map((r) => r.table_name)).toEqual([
+      'flat_file_days',
       'pgmigrations',
       'scan_results',
       'scanner_filters',
@@ -139,7 +145,7 @@ describe('migrate concurrency', () => {
       (c) => c.query('SELECT count(*)::int AS n FROM pgmigrations'),
       schema.name,
     );
-    expect(rows[0]).toEqual({ n: 3 });
+    expect(rows[0]).toEqual({ n: ALL_MIGRATIONS.length });
   });
 });
 

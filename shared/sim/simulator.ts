@@ -7,6 +7,7 @@ import type { TickerMetadata } from '../scan/metadata.js';
 import type { AggregateEvent } from '../vendor/aggregate-schema.js';
 import type { FullMarketSnapshotInput } from '../vendor/snapshot-schema.js';
 import { aggregateEvents, type AggregateKind } from './aggregates.js';
+import { simulateTickerDay, type SimDay } from './bars.js';
 import { SimClock, type SimClockOptions } from './clock.js';
 import { DAY_MINUTES } from './day-shape.js';
 import { historyRows } from './history.js';
@@ -189,6 +190,21 @@ export class Simulator {
   historyRows(days: number, beforeDate: string, symbols?: Iterable<string>): Iterable<VolumeSlot> {
     const indices = symbols === undefined ? this.bySymbol : this.indicesOf(symbols);
     return historyRows(this.model, days, beforeDate, indices);
+  }
+
+  /**
+   * One ticker's bars of trading day `date` as the vendor's history serves them (bars.ts): the day bar, and the
+   * minute bars when `minutes` is set, over the minutes that ended by `untilMs` (default the whole day).
+   * Undefined for an unknown symbol or a day without a session.
+   */
+  barsOf(
+    symbol: string,
+    date: string,
+    options: { readonly untilMs?: number; readonly minutes?: boolean } = {},
+  ): SimDay | undefined {
+    const i = this.universe.indexBySymbol.get(symbol);
+    if (i === undefined || !this.calendar.isTradingDay(date)) return undefined;
+    return simulateTickerDay(this.model, i, date, options);
   }
 
   /** Adds symbols to the aggregate stream (unknown symbols are ignored, as the vendor does). */

@@ -15,13 +15,17 @@ import { SimMarket } from './sim-market.js';
 
 const USAGE = `usage: npm run fake-vendor -- [--port 8765] [--host 127.0.0.1] [--market sim|recording]
   [--recording FILE] [--speed 1] [--plan free|delayed|realtime] [--tickers 12000] [--seed 42]
-  [--start INSTANT] [--api-key test]... [--log-level info]
+  [--start INSTANT] [--api-key test]... [--flatfiles-access-key test] [--flatfiles-secret-key test-secret]
+  [--log-level info]
   --start: sim: now (default), PRE_MARKET, MARKET_OPEN, POST_MARKET or an ISO instant;
            recording: an ISO instant inside it (default its first line)`;
 
 const DEFAULT_PORT = 8765;
 /** The key README's example passes; any number of --api-key replace it. */
 const DEFAULT_API_KEY = 'test';
+/** The S3 keys of the flat files (sim market only), as README's example passes them. */
+const DEFAULT_FLATFILES_ACCESS_KEY = 'test';
+const DEFAULT_FLATFILES_SECRET_KEY = 'test-secret';
 
 function options() {
   let parsed;
@@ -57,6 +61,8 @@ function options() {
     seed: number('seed', values.seed, 0),
     start: values.start,
     apiKeys: values['api-key'] ?? [DEFAULT_API_KEY],
+    flatFilesAccessKey: values['flatfiles-access-key'],
+    flatFilesSecretKey: values['flatfiles-secret-key'],
     logLevel: values['log-level'],
   };
 }
@@ -74,6 +80,8 @@ function parseOptions() {
       seed: { type: 'string' },
       start: { type: 'string' },
       'api-key': { type: 'string', multiple: true },
+      'flatfiles-access-key': { type: 'string', default: DEFAULT_FLATFILES_ACCESS_KEY },
+      'flatfiles-secret-key': { type: 'string', default: DEFAULT_FLATFILES_SECRET_KEY },
       'log-level': { type: 'string', default: 'info' },
       help: { type: 'boolean', short: 'h', default: false },
     },
@@ -130,6 +138,7 @@ async function main(): Promise<void> {
     apiKeys: o.apiKeys,
     port: o.port,
     host: o.host,
+    flatFilesKeys: { [o.flatFilesAccessKey]: o.flatFilesSecretKey },
     logger,
   });
   logger.info(
@@ -140,6 +149,11 @@ async function main(): Promise<void> {
       market: o.market,
       speed: o.speed,
       product: `FEED=polygon POLYGON_API_KEY=${o.apiKeys[0]} POLYGON_REST_URL=${fake.restUrl} POLYGON_WS_URL=${fake.wsUrl} npm start`,
+      ...(fake.flatFiles === undefined
+        ? {}
+        : {
+            flatFiles: `FLATFILES_URL=${fake.restUrl} FLATFILES_BUCKET=${fake.flatFiles.bucket} FLATFILES_ACCESS_KEY=${o.flatFilesAccessKey} FLATFILES_SECRET_KEY=${o.flatFilesSecretKey}`,
+          }),
     },
     'fake vendor listening',
   );

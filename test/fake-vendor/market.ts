@@ -1,5 +1,6 @@
 import type { AggregateEvent } from '../../shared/vendor/aggregate-schema.js';
-import type { Json } from './rest-data.js';
+import type { FakeFlatFiles, FakeFlatFilesOptions } from './flat-files.js';
+import type { FakeRestData, Json } from './rest-data.js';
 
 /*
  * What feeds the fake vendor a living market: a clock, the full-market snapshot at any instant the clock has
@@ -26,6 +27,14 @@ export interface FakeMarket {
    * (simulator: window order; recording: as recorded). Adjacent ranges never repeat or skip an event.
    */
   aggregatesBetween(fromMs: number, toMs: number, wanted: WantedAggregates): AggregateEvent[];
+  /**
+   * What else of the REST API this market serves (reference data, history, market status), consistent with
+   * its snapshots; the routes it leaves out keep the recorded fixtures. `now` is the instant the data shows
+   * (the plan's delay applied); default the market's.
+   */
+  restData?(now?: () => number): Partial<FakeRestData>;
+  /** The flat files (S3) of this market's history, when it has one (flat-files.ts). */
+  flatFiles?(options: Omit<FakeFlatFilesOptions, 'simulator'>): FakeFlatFiles;
   /** Releases what the market holds (a recording's file). Its creator calls it; the server does not. */
   close?(): void;
 }

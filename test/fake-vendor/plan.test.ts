@@ -134,9 +134,14 @@ describe('the delayed plan', () => {
     const first = rows[0]!.ticker;
     expect((await get(`${SNAPSHOT}/${first}`)).body.status).toBe('DELAYED');
     expect((await get('/v2/snapshot/locale/us/markets/stocks/losers')).body.status).toBe('DELAYED');
-    const bars = await rest().aggregateBars('AAPL', 1, 'day', '2005-04-01', '2005-04-04');
-    expect(bars).toHaveLength(2);
-    expect((await get('/v2/aggs/ticker/AAPL/range/1/day/2005-04-01/2005-04-04')).body.status).toBe('DELAYED');
+    // History too: today's minute bars end fifteen minutes ago.
+    const bars = await rest().aggregateBars(first, 1, 'minute', ny('00:00'), ny('23:59'));
+    expect(bars.at(-1)!.t).toBeLessThan(ny('10:15'));
+    expect(bars.at(-1)!.t).toBeGreaterThanOrEqual(ny('10:14') - 10 * 60_000);
+    expect((await get(`/v2/aggs/ticker/${first}/range/1/day/2026-02-26/2026-02-27`)).body).toMatchObject({
+      status: 'DELAYED',
+      resultsCount: 2,
+    });
   });
 
   it('refuses the real-time-only channels and streams the aggregates fifteen minutes late', async () => {

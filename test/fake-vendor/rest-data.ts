@@ -12,8 +12,18 @@ export type Json = Record<string, unknown>;
 export interface FakeRestData {
   /** Body of the full-market snapshot before the `tickers` filter (vendor format). */
   snapshot(): { readonly tickers?: readonly Json[] | null } & Json;
-  /** Bars of a ticker for `range/{multiplier}/{timespan}`, any order; `t` in epoch ms. */
-  bars(ticker: string, multiplier: number, timespan: string): readonly ({ readonly t: number } & Json)[];
+  /**
+   * Bars of a ticker for `range/{multiplier}/{timespan}`, any order; `t` in epoch ms. The requested range
+   * [fromMs, toMs] is a hint (a source may return more; the route filters): a simulated market computes only
+   * the days asked for.
+   */
+  bars(
+    ticker: string,
+    multiplier: number,
+    timespan: string,
+    fromMs?: number,
+    toMs?: number,
+  ): readonly ({ readonly t: number } & Json)[];
   /** Reference tickers (`/v3/reference/tickers`). */
   tickers(): readonly ({ readonly ticker: string } & Json)[];
   /** `results` of `/v3/reference/tickers/{ticker}`; undefined → 404 "Ticker not found.". */

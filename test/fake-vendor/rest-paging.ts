@@ -38,7 +38,7 @@ export function aggregatesAnswer(
   const sort = p.get('sort') === 'desc' ? 'desc' : 'asc';
   const adjusted = p.get('adjusted') !== 'false';
   const bars = data
-    .bars(ticker, Number(multiplierText), timespan)
+    .bars(ticker, Number(multiplierText), timespan, from, to)
     .filter((b) => b.t >= from && b.t <= to)
     .sort((a, b) => (sort === 'asc' ? a.t - b.t : b.t - a.t));
   const results = bars.slice(0, limit);

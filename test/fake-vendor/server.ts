@@ -1,6 +1,7 @@
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Logger } from '../../shared/logger.js';
+import type { FakeFlatFiles } from './flat-files.js';
 import type { FakeMarket } from './market.js';
 import { MarketStream } from './market-stream.js';
 import { PLAN_RULES, type Plan } from './plan.js';
@@ -34,6 +35,12 @@ export { FAULTS, fixtureData, type FakeRestData, type RestFault } from './rest-d
 export type { RestRoute } from './rest.js';
 export { POLICY_VIOLATION, type PushedEvent } from './ws.js';
 export { ManualClock, type FakeMarket } from './market.js';
+export {
+  FAKE_FLATFILES_ACCESS_KEY,
+  FAKE_FLATFILES_BUCKET,
+  FAKE_FLATFILES_SECRET_KEY,
+  type FakeFlatFiles,
+} from './flat-files.js';
 export { PLANS, type Plan } from './plan.js';
 
 /** The key the fake accepts unless told otherwise. */
@@ -64,6 +71,13 @@ export interface FakeVendorOptions {
   readonly wallNow?: () => number;
   /** Requests, connections and subscriptions are logged here when given. */
   readonly logger?: Logger;
+  /**
+   * With a market that has history (the simulator): its S3 flat files on the same server, path-style under
+   * `/{bucket}`. Access key → secret key; default {FAKE_FLATFILES_ACCESS_KEY: FAKE_FLATFILES_SECRET_KEY}.
+   */
+  readonly flatFilesKeys?: Readonly<Record<string, string>>;
+  /** Default `flatfiles`, the vendor's. */
+  readonly flatFilesBucket?: string;
 }
 
 export interface FakeVendor {
@@ -77,6 +91,8 @@ export interface FakeVendor {
   readonly market: FakeMarket | undefined;
   /** The market's WebSocket delivery (with a market only). */
   readonly stream: MarketStream | undefined;
+  /** The S3 flat files (simulated market only); their endpoint URL is `restUrl`, their bucket `flatFiles.bucket`. */
+  readonly flatFiles: FakeFlatFiles | undefined;
   /** Drops every connection and stops listening; pending delayed responses are cancelled. */
   close(): Promise<void>;
 }
@@ -91,7 +107,12 @@ export async function startFakeVendor(options: FakeVendorOptions = {}): Promise<
   const { market, logger } = options;
   let restUrl = '';
   const marketData: Partial<FakeRestData> =
-    market === undefined ? {} : { snapshot: () => market.snapshotAt(market.now() - rules.dataDelayMs) };
+    market === undefined
+      ? {}
+      : {
+          ...market.restData?.(() => market.now() - rules.dataDelayMs),
+          snapshot: () => market.snapshotAt(market.now() - rules.dataDelayMs),
+        };
   const rest = new FakeRest(
     apiKeys,
     { ...fixtureData(), ...marketData, ...options.data },
@@ -109,7 +130,17 @@ export async function startFakeVendor(options: FakeVendorOptions = {}): Promise<
     forbiddenChannels: new Set([...(options.forbiddenChannels ?? []), ...rules.refusedChannels]),
     ...(logger ? { logger } : {}),
   });
-  const server = createServer(rest.handle);
+  const flatFiles = market?.flatFiles?.({
+    now: () => market.now(),
+    ...(options.flatFilesKeys ? { keys: options.flatFilesKeys } : {}),
+    ...(options.flatFilesBucket ? { bucket: options.flatFilesBucket } : {}),
+    ...(logger ? { logger } : {}),
+  });
+  const server = createServer((req, res) => {
+    if (flatFiles?.owns(new URL(req.url ?? '/', 'http://fake').pathname) === true)
+      void flatFiles.handle(req, res);
+    else rest.handle(req, res);
+  });
   const stream =
     market === undefined
       ? undefined
@@ -142,6 +173,7 @@ export async function startFakeVendor(options: FakeVendorOptions = {}): Promise<
     plan,
     market,
     stream,
+    flatFiles,
     async close() {
       stream?.stop();
       rest.close();

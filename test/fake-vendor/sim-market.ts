@@ -2,6 +2,9 @@ import { SimClock, type SimStart } from '../../shared/sim/clock.js';
 import { Simulator } from '../../shared/sim/simulator.js';
 import type { AggregateEvent } from '../../shared/vendor/aggregate-schema.js';
 import type { AggregateKind, FakeMarket, SnapshotBody, WantedAggregates } from './market.js';
+import { FakeFlatFiles, type FakeFlatFilesOptions } from './flat-files.js';
+import type { FakeRestData } from './rest-data.js';
+import { SimRestData } from './sim-rest-data.js';
 
 /*
  * The simulated market (shared/sim) behind the fake vendor: the same seeded universe, snapshot bodies and
@@ -49,6 +52,16 @@ export class SimMarket implements FakeMarket {
 
   snapshotAt(atMs: number): SnapshotBody {
     return this.simulator.snapshotAt(atMs);
+  }
+
+  /** The whole universe on every REST route: tickers, details, float, minute and daily bars, market status. */
+  restData(now: () => number = this.now): Partial<FakeRestData> {
+    return new SimRestData(this.simulator, now);
+  }
+
+  /** The simulator's minute bars of every past trading day as the vendor's S3 flat files. */
+  flatFiles(options: Omit<FakeFlatFilesOptions, 'simulator'>): FakeFlatFiles {
+    return new FakeFlatFiles({ ...options, simulator: this.simulator });
   }
 
   aggregatesBetween(fromMs: number, toMs: number, wanted: WantedAggregates): AggregateEvent[] {
