@@ -237,7 +237,7 @@ function firstFailure(r: { readonly failures: readonly { symbol: string; error: 
 
 /** The result without its failure list: the job's return value stays small, the status has the first failure. */
 function withoutFailures<T extends { readonly failures: unknown }>(r: T): Omit<T, 'failures'> {
-  const rest: Partial<T> = { ...r };
+  const rest: Record<string, unknown> = { ...r };
   delete rest.failures;
   return rest as Omit<T, 'failures'>;
 }
