@@ -44,7 +44,10 @@ export interface BootstrapDeps {
   readonly lookbackDays: number;
   /** Symbols in flight at once. Default 4. */
   readonly vendorConcurrency?: number;
-  /** Epoch ms. */
+  /**
+   * Epoch ms: the market's clock, which decides the trading days to fill. The status's instants and the
+   * resume rule use the wall clock, as PostgreSQL's `updated_at` does.
+   */
   readonly now?: () => number;
 }
 
@@ -82,19 +85,24 @@ export async function runBootstrap(
     nowMs: now(),
     lookbackDays: d.lookbackDays,
   });
+  const prev = previous.ok ? previous.status : null;
+  const resumed = unfinishedRun(prev, Date.now());
+  // A stopped run's metadata phase left part of the universe stored: "not empty, fresh" does not mean done.
+  const needMetadata = check.metadata.missing || (resumed !== null && resumed.phase !== 'history');
+  // The universe was unknown at the check when the table was empty; a resumed run finishes what it began.
+  const needHistory = check.history.missing || check.metadata.activeRows === 0 || resumed !== null;
   const reporter = new BootstrapReporter(
-    { redis: d.redis, keys: d.keys, logger: log, requests, now },
-    initialStatus(previous.ok ? previous.status : null, check, now()),
+    { redis: d.redis, keys: d.keys, logger: log, requests, now: Date.now },
+    initialStatus(prev, resumed, check, Date.now()),
   );
-  if (!check.metadata.missing && !check.history.missing) {
+  if (!needMetadata && !needHistory) {
     log.info({ reason: check.reason }, 'bootstrap not needed');
-    if (!(previous.ok && previous.status.state === 'done'))
-      await reporter.set({ state: 'idle', phase: null });
+    if (prev?.state !== 'done') await reporter.set({ state: 'idle', phase: null, startedAt: null });
     return { ran: false, reason: check.reason, metadata: null, history: null, requests: 0, aborted: false };
   }
 
-  const startedAt = new Date(reporter.current.startedAt ?? now());
-  log.info({ reason: check.reason, startedAt }, 'bootstrap starting');
+  const startedAt = new Date(reporter.current.startedAt ?? Date.now());
+  log.info({ reason: check.reason, startedAt, resumed: resumed !== null }, 'bootstrap starting');
   let metadata: MetadataRefreshResult | null = null;
   let history: BackfillResult | null = null;
   const summary = (aborted: boolean): BootstrapResult => ({
@@ -116,9 +124,19 @@ export async function runBootstrap(
   };
 
   try {
-    const phase = check.metadata.missing ? 'metadata' : 'history';
-    await reporter.set({ state: 'running', phase, step: null, lastError: null, finishedAt: null });
-    if (check.metadata.missing) {
+    const phase = needMetadata ? 'metadata' : 'history';
+    await reporter.set({
+      state: 'running',
+      phase,
+      step: null,
+      lastError: null,
+      finishedAt: null,
+      reason:
+        resumed === null
+          ? check.reason
+          : `resuming the bootstrap begun ${resumed.startedAt}: ${check.reason}`,
+    });
+    if (needMetadata) {
       metadata = await refreshMetadata({
         rest: d.rest,
         db: d.db,
@@ -136,8 +154,7 @@ export async function runBootstrap(
       if (metadata.aborted) return await stopped();
       await reporter.set({ lastError: firstFailure(metadata) });
     }
-    // The universe was unknown at the check when the table was empty: fill its history now.
-    if (check.history.missing || check.metadata.activeRows === 0) {
+    if (needHistory) {
       const symbols = await activeSymbols(d.db);
       await reporter.set({ phase: 'history', step: null, done: 0, total: symbols.length, errors: 0 });
       history = await d.fillHistory({
@@ -161,7 +178,7 @@ export async function runBootstrap(
       lastError: message,
       reason:
         refused || o.willRetry !== true ? `failed: ${check.reason}` : `failed, retrying: ${check.reason}`,
-      finishedAt: refused || o.willRetry !== true ? new Date(now()).toISOString() : null,
+      finishedAt: refused || o.willRetry !== true ? new Date().toISOString() : null,
     });
     log.error({ err, refused }, 'bootstrap failed');
     // A refused key fails the same way every time: no retry.
@@ -173,25 +190,27 @@ export async function runBootstrap(
   await reporter.set({
     state: 'done',
     reason: doneReason(result),
-    finishedAt: new Date(now()).toISOString(),
+    finishedAt: new Date().toISOString(),
     etaSec: 0,
   });
   log.info({ ...result }, 'bootstrap done');
   return result;
 }
 
-/** The status this run starts from: a stopped or crashed run's start is kept, so its work is not redone. */
+/** A run that began and did not finish (stopped, crashed, or failed with retries left), recent enough to resume. */
+function unfinishedRun(previous: BootstrapStatus | null, nowMs: number): BootstrapStatus | null {
+  if (previous === null || previous.startedAt === null || previous.finishedAt !== null) return null;
+  if (previous.state === 'done') return null;
+  return nowMs - Date.parse(previous.startedAt) < RESUME_WITHIN_MS ? previous : null;
+}
+
+/** The status this run starts from: a resumed run keeps its start, so what it stored is not fetched again. */
 function initialStatus(
   previous: BootstrapStatus | null,
+  resumed: BootstrapStatus | null,
   check: ReferenceDataCheck,
   nowMs: number,
 ): BootstrapStatus {
-  const unfinished =
-    previous !== null &&
-    previous.startedAt !== null &&
-    previous.finishedAt === null &&
-    (previous.state === 'running' || previous.state === 'idle' || previous.state === 'failed') &&
-    nowMs - Date.parse(previous.startedAt) < RESUME_WITHIN_MS;
   const iso = new Date(nowMs).toISOString();
   return {
     state: previous?.state ?? 'idle',
@@ -204,7 +223,7 @@ function initialStatus(
     ratePerSec: 0,
     etaSec: null,
     requests: 0,
-    startedAt: unfinished ? previous.startedAt : check.metadata.missing || check.history.missing ? iso : null,
+    startedAt: resumed?.startedAt ?? iso,
     updatedAt: iso,
     finishedAt: null,
     lastError: null,
