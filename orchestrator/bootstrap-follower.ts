@@ -43,9 +43,12 @@ export class BootstrapReloadPolicy {
       prev.done !== status.done ||
       prev.state !== status.state;
     if (status.state === 'running' && moved && isDataPhase(status.phase)) this.dirty.add(status.phase);
-    const phaseEnded = prev !== undefined && prev.phase !== status.phase && isDataPhase(prev.phase);
+    const phaseEnded = prev?.state === 'running' && prev.phase !== status.phase && isDataPhase(prev.phase);
     const stoppedRunning = prev?.state === 'running' && status.state !== 'running';
-    if (stoppedRunning && isDataPhase(prev.phase)) this.dirty.add(prev.phase);
+    // What a phase stored last must not wait for the next period once it is over.
+    if ((phaseEnded || stoppedRunning) && isDataPhase(prev?.phase)) this.dirty.add(prev.phase);
+    // A reading may miss the last phase's whole run (two updates between polls): the end covers it too.
+    if (stoppedRunning && isDataPhase(status.phase)) this.dirty.add(status.phase);
     if (this.dirty.size === 0) return undefined;
     if (!phaseEnded && !stoppedRunning && nowMs - this.lastReloadAt < this.reloadEveryMs) return undefined;
     this.lastReloadAt = nowMs;
