@@ -5,8 +5,8 @@ import { SLOTS_PER_DAY } from '../shared/market/session-clock.js';
 import { lastCompletedTradingDay, tradingDaysBefore } from './backfill.js';
 
 /*
- * Does the first-start bootstrap have anything to do? Two cheap questions to PostgreSQL, answered in a few
- * milliseconds to ~100 ms for 12K tickers whatever the history kept:
+ * Does the first-start bootstrap have anything to do? Two cheap questions to PostgreSQL, asked once per start
+ * (measured: 0.6–1.1 s for 12K tickers with 5 full days, 11.5M slot rows, on a loaded 2-core machine):
  *
  *  - metadata is missing when `ticker_metadata` has no active row, or its newest `updated_at` is older than
  *    METADATA_MAX_AGE_HOURS. The nightly refresh runs Monday to Friday at 06:00 New York, so a healthy
