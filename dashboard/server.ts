@@ -67,6 +67,8 @@ const QUEUE_DESCRIPTIONS: Record<keyof typeof QUEUES, string> = {
     'Hot-set notices → the feed process, which syncs its vendor per-second subscriptions to the stored set (at most one waits).',
   backfill: 'Scheduled daily-history backfill from the vendor REST API.',
   metadata: 'Scheduled ticker metadata refresh (market cap, float, sector).',
+  bootstrap:
+    'First-start bootstrap: reference data, then RVOL history, when they are missing (resumable; a start with complete data finishes at once).',
 };
 
 /** Starts the dashboard; resolves once it listens. Does not wait for Redis: /health reports it instead. */

@@ -2,6 +2,7 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { onCleanup } from '../test/utils/cleanup.js';
 import { closeDb, createDb, insertScanResults, upsertMetadata, type Db } from '../shared/db/database.js';
 import type { OrchestratorMetrics } from '../shared/bus/orchestrator-metrics.js';
+import { writeBootstrapStatus } from '../shared/bus/bootstrap-status.js';
 import { metadata } from '../test/utils/market.js';
 import { testDatabaseUrl, withClient, withFreshSchema } from '../test/utils/db.js';
 import { GatewayFixture, TS } from '../test/utils/gateway-fixture.js';
@@ -307,6 +308,47 @@ describe('the gateway HTTP API', () => {
     const health = (await (await fetch(`${base}/health`)).json()) as { asOf: string; ageMs: number };
     expect(health.asOf).toBe(TS);
     expect(typeof health.ageMs).toBe('number');
+  });
+
+  it('shows the first-start bootstrap on /health and /metrics, idle until the jobs process writes one', async () => {
+    const base = await start();
+    const idle = (await (await fetch(`${base}/health`)).json()) as { bootstrap: { state: string } };
+    expect(idle.bootstrap.state).toBe('idle');
+    // No series (only HELP and TYPE) until there is a status.
+    expect(await (await fetch(`${base}/metrics`)).text()).not.toMatch(/^scanner_bootstrap_\w+\{/m);
+
+    const status = {
+      state: 'running' as const,
+      phase: 'history' as const,
+      step: 'backfill',
+      reason: 'no ticker metadata stored',
+      done: 3412,
+      total: 12_000,
+      errors: 2,
+      ratePerSec: 45,
+      etaSec: 190,
+      requests: 15_000,
+      startedAt: TS,
+      updatedAt: TS,
+      finishedAt: null,
+      lastError: null,
+    };
+    await writeBootstrapStatus(fx.env.redis, fx.env.keys, status);
+    // The gateway re-reads the status every 2 s, in the background.
+    await expect
+      .poll(
+        async () => ((await (await fetch(`${base}/health`)).json()) as { bootstrap: unknown }).bootstrap,
+        {
+          timeout: 5000,
+        },
+      )
+      .toEqual(status);
+    const text = await (await fetch(`${base}/metrics`)).text();
+    expect(text).toMatch(/^scanner_bootstrap_state\{state="running"\} 1$/m);
+    expect(text).toMatch(/^scanner_bootstrap_state\{state="done"\} 0$/m);
+    expect(text).toMatch(/^scanner_bootstrap_done\{phase="history"\} 3412$/m);
+    expect(text).toMatch(/^scanner_bootstrap_total\{phase="history"\} 12000$/m);
+    expect(text).toMatch(/^scanner_bootstrap_eta_seconds\{phase="history"\} 190$/m);
   });
 
   it('answers an unknown route with a JSON 404', async () => {

@@ -1,4 +1,5 @@
 import type { Redis } from 'ioredis';
+import { bootstrapHealth, type BootstrapStatusRead } from '../shared/bus/bootstrap-status.js';
 import type { Queryable } from '../shared/db/database.js';
 import type { Logger } from '../shared/logger.js';
 import { listNameSchema } from '../shared/protocol/messages.js';
@@ -23,6 +24,8 @@ export interface HttpRoutesOptions {
   readonly logger: Logger;
   /** Open WebSocket connections, for /health. */
   readonly clients: () => number;
+  /** The first-start bootstrap's progress, for /health (and the web page's banner, which reads /health). */
+  readonly bootstrap: () => BootstrapStatusRead;
 }
 
 /**
@@ -59,6 +62,8 @@ export function registerHttpRoutes(app: TemplatedApp, o: HttpRoutesOptions): voi
         redis: up ? 'up' : 'down',
         lists: feed.seqs(),
         clients: o.clients(),
+        // Informative only: a bootstrap in progress does not make the gateway unhealthy (SPEC §12).
+        bootstrap: bootstrapHealth(o.bootstrap()),
       };
       return { status: up ? 200 : 503, body };
     }, open),

@@ -1,5 +1,6 @@
 import type { Redis } from 'ioredis';
 import { Counter, Gauge, Registry, collectDefaultMetrics } from 'prom-client';
+import { BOOTSTRAP_STATES, type BootstrapStatusRead } from '../shared/bus/bootstrap-status.js';
 import type { Keys } from '../shared/bus/keys.js';
 import {
   loadOrchestratorMetrics,
@@ -31,6 +32,8 @@ export class GatewayMetrics {
       readonly redisUp: () => boolean;
       readonly redis: Redis;
       readonly keys: Keys;
+      /** The first-start bootstrap's status as last read (bootstrap-view.ts). */
+      readonly bootstrap?: () => BootstrapStatusRead;
     },
   ) {
     const registers = [this.registry];
@@ -96,6 +99,65 @@ export class GatewayMetrics {
         this.set(source.redisUp() ? 1 : 0);
       },
     });
+    this.bootstrapGauges(registers);
+  }
+
+  /** The bootstrap's progress: left out (no series) until a jobs process with a vendor key has written one. */
+  private bootstrapGauges(registers: Registry[]): void {
+    const status = () => {
+      const read = this.source.bootstrap?.();
+      return read?.ok === true ? read.status : undefined;
+    };
+    new Gauge({
+      name: 'scanner_bootstrap_state',
+      help: 'First-start bootstrap: 1 for its current state (idle, running, done, failed), 0 for the others.',
+      labelNames: ['state'],
+      registers,
+      collect() {
+        this.reset();
+        const s = status();
+        if (s !== undefined)
+          for (const state of BOOTSTRAP_STATES) this.set({ state }, s.state === state ? 1 : 0);
+      },
+    });
+    const figure = (
+      name: string,
+      help: string,
+      value: (s: NonNullable<ReturnType<typeof status>>) => number | null,
+    ) =>
+      new Gauge({
+        name,
+        help,
+        labelNames: ['phase'],
+        registers,
+        collect() {
+          this.reset();
+          const s = status();
+          const v = s === undefined ? null : value(s);
+          if (s !== undefined && v !== null) this.set({ phase: s.phase ?? 'none' }, v);
+        },
+      });
+    figure(
+      'scanner_bootstrap_done',
+      'Tickers the bootstrap has finished in its current step.',
+      (s) => s.done,
+    );
+    figure(
+      'scanner_bootstrap_total',
+      'Tickers the bootstrap has to fetch in its current step.',
+      (s) => s.total,
+    );
+    figure(
+      'scanner_bootstrap_errors',
+      'Tickers that failed in the current step (counted in done).',
+      (s) => s.errors,
+    );
+    figure(
+      'scanner_bootstrap_eta_seconds',
+      'Seconds left in the current step at the current rate.',
+      (s) => s.etaSec,
+    );
+    figure('scanner_bootstrap_requests', 'Vendor requests the bootstrap has made.', (s) => s.requests);
   }
 
   /**

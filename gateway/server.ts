@@ -12,6 +12,7 @@ import { refuseUpgrade as refuse } from './http.js';
 import { registerHttpRoutes } from './http-routes.js';
 import { ListFeed } from './list-feed.js';
 import { GatewayMetrics } from './metrics.js';
+import { BootstrapView } from './bootstrap-view.js';
 import { guardRefusalReply, RequestGuard, type GuardRefusal } from './request-guard.js';
 import {
   App,
@@ -103,7 +104,9 @@ export async function startGatewayServer(options: GatewayOptions): Promise<Gatew
   });
   const sockets = new Set<Socket>();
   let nextId = 1;
+  const bootstrap = new BootstrapView(redis, options.keys, logger);
   const metrics = new GatewayMetrics({
+    bootstrap: () => bootstrap.current,
     clients: () => sockets.size,
     redisUp: () => redis.status === 'ready' && feed.healthy,
     redis,
@@ -345,16 +348,19 @@ export async function startGatewayServer(options: GatewayOptions): Promise<Gatew
     metrics,
     logger,
     clients: () => sockets.size,
+    bootstrap: () => bootstrap.current,
   });
   const web = await loadWebAssets();
   registerWebRoutes(app, web);
 
   await feed.start();
+  bootstrap.start();
   const listenSocket = await new Promise<ListenSocket>((resolve, reject) => {
     app.listen(options.host, options.port, (ls) =>
       ls ? resolve(ls) : reject(new GatewayListenError(`cannot listen on ${options.host}:${options.port}`)),
     );
   }).catch(async (err: unknown) => {
+    bootstrap.stop();
     await feed.stop();
     throw err;
   });
@@ -381,6 +387,7 @@ export async function startGatewayServer(options: GatewayOptions): Promise<Gatew
     close: async () => {
       clearInterval(heartbeat);
       clearInterval(sweep);
+      bootstrap.stop();
       closeListenSocket(listenSocket);
       // end() runs the close handler at once, which edits the set: iterate a copy.
       for (const ws of [...sockets]) ws.end(CLOSE_GOING_AWAY, 'server shutting down');

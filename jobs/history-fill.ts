@@ -1,8 +1,13 @@
 import type { Config } from '../shared/config.js';
+import type { Queryable } from '../shared/db/database.js';
 import type { Logger } from '../shared/logger.js';
+import type { MarketCalendar } from '../shared/market/calendar.js';
 import { FlatFilesClient } from '../shared/vendor/flat-files.js';
+import type { PolygonRestClient } from '../shared/vendor/polygon-rest.js';
 import { backfillVolumeSlots, type BackfillOptions, type BackfillResult } from './backfill.js';
 import { backfillFromFlatFiles, type FlatFilesBackfillResult } from './flat-files-backfill.js';
+import type { ProgressListener } from './progress.js';
+import type { TokenBucket } from './rate-limiter.js';
 
 /*
  * One way to fill the RVOL history whatever the account has: the vendor's flat files when S3 keys are
@@ -68,4 +73,84 @@ export async function fillVolumeHistory(options: HistoryFillOptions): Promise<Hi
   const universe = typeof symbols === 'function' ? await symbols() : symbols;
   const restResult = await backfillVolumeSlots({ ...rest, symbols: universe });
   return { flatFiles: files, rest: restResult, aborted: restResult.aborted };
+}
+
+/*
+ * The bootstrap's view of it: "these symbols, these many trading days before that date, into volume_slots",
+ * with one result in the REST backfill's shape (a flat-files pass is folded into it: days count as symbols'
+ * work only in the REST figures, requests and rows add up).
+ */
+
+export interface FillHistoryRequest {
+  readonly symbols: readonly string[];
+  /** The `days` most recent trading days strictly before `before` ('YYYY-MM-DD', New York). */
+  readonly days: number;
+  readonly before: string;
+  readonly onProgress?: ProgressListener;
+  readonly signal?: AbortSignal;
+}
+
+/** Fills volume_slots; resumable (complete (symbol, date) pairs are not fetched again) and idempotent. */
+export type FillHistory = (request: FillHistoryRequest) => Promise<BackfillResult>;
+
+export interface HistoryFillerDeps {
+  readonly rest: Pick<PolygonRestClient, 'aggregates'>;
+  readonly db: Queryable;
+  readonly limiter: TokenBucket;
+  readonly calendar: MarketCalendar;
+  readonly logger: Logger;
+  readonly concurrency?: number;
+  readonly now?: () => number;
+}
+
+/** The history filler the configuration asks for: flat files then REST when S3 keys are set, REST otherwise. */
+export function historyFiller(config: Config, deps: HistoryFillerDeps): FillHistory {
+  return filler(flatFilesFromConfig(config, deps.logger), deps);
+}
+
+/** The REST backfill alone as a {@link FillHistory} (tests, and accounts without flat files). */
+export function restHistoryFiller(deps: HistoryFillerDeps): FillHistory {
+  return filler(undefined, deps);
+}
+
+function filler(flatFiles: FlatFilesClient | undefined, deps: HistoryFillerDeps): FillHistory {
+  return async (r) => {
+    const result = await fillVolumeHistory({
+      flatFiles,
+      rest: deps.rest,
+      db: deps.db,
+      symbols: r.symbols,
+      days: r.days,
+      before: r.before,
+      calendar: deps.calendar,
+      concurrency: deps.concurrency ?? 4,
+      rateLimit: deps.limiter,
+      logger: deps.logger,
+      ...(r.onProgress === undefined ? {} : { onProgress: r.onProgress }),
+      ...(r.signal === undefined ? {} : { signal: r.signal }),
+      ...(deps.now === undefined ? {} : { now: deps.now }),
+    });
+    return asBackfillResult(result, r.symbols.length);
+  };
+}
+
+function asBackfillResult(r: HistoryFillResult, symbols: number): BackfillResult {
+  const files = r.flatFiles;
+  const rest = r.rest;
+  const fileFailures = (files?.failures ?? []).map((f) => ({
+    symbol: `(flat file ${f.date})`,
+    error: f.error,
+  }));
+  return {
+    dates: rest?.dates ?? files?.dates ?? [],
+    total: rest?.total ?? 0,
+    skipped: rest?.skipped ?? symbols,
+    done: rest?.done ?? 0,
+    errors: (rest?.errors ?? 0) + (files?.errors ?? 0),
+    failures: [...fileFailures, ...(rest?.failures ?? [])],
+    daysWritten: (rest?.daysWritten ?? 0) + (files?.daysWritten ?? 0),
+    rowsWritten: (rest?.rowsWritten ?? 0) + (files?.rowsWritten ?? 0),
+    requests: (rest?.requests ?? 0) + (files?.requests ?? 0),
+    aborted: r.aborted,
+  };
 }

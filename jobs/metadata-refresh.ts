@@ -44,6 +44,11 @@ export interface MetadataRefreshOptions {
   readonly concurrency?: number;
   /** Rows per upsert. Default 1000. */
   readonly batchSize?: number;
+  /**
+   * Leave out tickers whose row was written at or after this instant (no request for them): a bootstrap that
+   * was stopped passes its start, so the rerun fetches only what it had not stored yet.
+   */
+  readonly skipRefreshedSince?: Date;
   readonly onProgress?: ProgressListener;
   readonly signal?: AbortSignal;
   readonly logger?: Logger;
@@ -56,8 +61,10 @@ export interface MetadataRefreshOptions {
 export type MetadataFailure = SymbolFailure;
 
 export interface MetadataRefreshResult {
-  /** Tickers in the universe. */
+  /** Tickers fetched this run (the universe minus the skipped ones). */
   readonly total: number;
+  /** Tickers left out as refreshed since `skipRefreshedSince`. */
+  readonly skipped: number;
   readonly done: number;
   /** Rows upserted. */
   readonly written: number;
@@ -77,6 +84,7 @@ const FLOAT_BATCH = 250;
 const AVERAGE_DAYS = 30;
 const EMPTY_RESULT: MetadataRefreshResult = {
   total: 0,
+  skipped: 0,
   done: 0,
   written: 0,
   errors: 0,
@@ -108,6 +116,16 @@ export async function refreshMetadata(options: MetadataRefreshOptions): Promise<
   } catch (err) {
     if (!signal?.aborted) throw err;
     return { ...EMPTY_RESULT, requests: limiter.taken - requestsBefore, aborted: true };
+  }
+
+  let skipped = 0;
+  if (options.skipRefreshedSince !== undefined) {
+    const fresh = await refreshedSince(options.db, options.skipRefreshedSince);
+    const before = symbols.length;
+    symbols = symbols.filter((s) => !fresh.has(s));
+    skipped = before - symbols.length;
+    if (skipped > 0)
+      log.info({ skipped, left: symbols.length }, 'metadata: skipping tickers already refreshed');
   }
 
   const averagesRange =
@@ -174,6 +192,7 @@ export async function refreshMetadata(options: MetadataRefreshOptions): Promise<
 
   const result: MetadataRefreshResult = {
     total: batch.total,
+    skipped,
     done: batch.done,
     written,
     errors: batch.errors,
@@ -199,6 +218,14 @@ function delistedRows(
   return [...previous.values()]
     .filter((m) => !listed.has(m.symbol) && m.isActivelyTrading !== false)
     .map((m) => ({ ...m, isActivelyTrading: false }));
+}
+
+/** Tickers whose row was written at or after `since`. */
+async function refreshedSince(db: Queryable, since: Date): Promise<Set<string>> {
+  const rows = await db.any<{ symbol: string }>('SELECT symbol FROM ticker_metadata WHERE updated_at >= $1', [
+    since,
+  ]);
+  return new Set(rows.map((r) => r.symbol));
 }
 
 /** The range of the averages: the last {@link AVERAGE_DAYS} trading days before today in New York. */

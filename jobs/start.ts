@@ -4,7 +4,10 @@ import { keys } from '../shared/bus/keys.js';
 import type { Config } from '../shared/config.js';
 import type { Queryable } from '../shared/db/database.js';
 import type { Logger } from '../shared/logger.js';
+import { MarketCalendar } from '../shared/market/calendar.js';
 import { PolygonRestClient } from '../shared/vendor/polygon-rest.js';
+import { requestBootstrap, startBootstrapWorker } from './bootstrap.js';
+import { historyFiller } from './history-fill.js';
 import { startPersistenceWorker } from './persistence-worker.js';
 import { PAID_PLAN_RATE, TokenBucket } from './rate-limiter.js';
 import { scheduleReferenceJobs, startBackfillWorker, startMetadataWorker } from './reference-workers.js';
@@ -19,9 +22,10 @@ export interface JobsDeps {
 
 export interface JobsOptions {
   /**
-   * Run and schedule the history backfill and metadata refresh when a vendor key is set. Default true. `npm
-   * start` leaves them off: a newcomer's scanner persists its scans, and the nightly jobs spend the key's
-   * request budget on every listed stock.
+   * With a vendor key: bootstrap missing reference data and history in the background (jobs/bootstrap.ts),
+   * and run and schedule the nightly history backfill and metadata refresh. Default true. `npm start` turns
+   * them on only with FEED=polygon: under the simulator they would spend the key's request budget on every
+   * listed stock for nothing.
    */
   readonly referenceJobs?: boolean;
 }
@@ -49,11 +53,31 @@ export async function startJobs(
   if (referenceJobs && config.apiKey !== undefined) {
     const rest = new PolygonRestClient({ apiKey: config.apiKey, baseUrl: config.POLYGON_REST_URL, logger });
     // One bucket for both: they spend the same key's request budget.
-    const reference = { connection, keys: k, db, rest, logger, rateLimit: new TokenBucket(PAID_PLAN_RATE) };
-    workers.push(startBackfillWorker(reference), startMetadataWorker(reference));
+    const limiter = new TokenBucket(PAID_PLAN_RATE);
+    const reference = { connection, keys: k, db, rest, logger, rateLimit: limiter };
+    const calendar = new MarketCalendar();
+    const fillHistory = historyFiller(config, { rest, db, limiter, calendar, logger });
+    workers.push(
+      startBackfillWorker(reference),
+      startMetadataWorker(reference),
+      startBootstrapWorker({
+        connection,
+        redis: connection,
+        keys: k,
+        db,
+        rest,
+        limiter,
+        fillHistory,
+        calendar,
+        logger,
+        lookbackDays: config.RVOL_LOOKBACK_DAYS,
+      }),
+    );
     await scheduleReferenceJobs({ connection, keys: k });
+    // Every start asks; the job finds out (cheaply) whether anything is missing.
+    await requestBootstrap(connection, k);
   } else if (referenceJobs) {
-    logger.info('no vendor API key: history backfill and metadata refresh are not scheduled');
+    logger.info('no vendor API key: no bootstrap, history backfill and metadata refresh are not scheduled');
   }
   return {
     queues: workers.map((w) => w.name),

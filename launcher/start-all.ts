@@ -15,7 +15,8 @@ import { DashboardListenError, type Dashboard } from '../dashboard/server.js';
 import { startDashboard } from '../dashboard/start.js';
 import { startJobs, type RunningJobs } from '../jobs/start.js';
 import { startOrchestrator, type RunningOrchestrator } from '../orchestrator/start.js';
-import { renderPublishedLists } from './terminal-view.js';
+import { readBootstrapStatus } from '../shared/bus/bootstrap-status.js';
+import { BootstrapLine, renderPublishedLists } from './terminal-view.js';
 
 /**
  * `npm start`: the whole scanner in one command for a newcomer — database created and migrated, the jobs
@@ -44,7 +45,12 @@ async function main(): Promise<void> {
       say(`created database ${new URL(config.DATABASE_URL).pathname.slice(1)}`);
     const applied = await migrate(config.DATABASE_URL);
     if (applied.length) say(`applied migrations: ${applied.join(', ')}`);
-    jobs = await startJobs(config, { connection: jobsConnection, db, logger }, { referenceJobs: false });
+    // FEED=polygon with a key: missing reference data and history are bootstrapped, then kept current nightly.
+    jobs = await startJobs(
+      config,
+      { connection: jobsConnection, db, logger },
+      { referenceJobs: config.FEED === 'polygon' },
+    );
   } catch (err) {
     say(
       `PostgreSQL is not usable at ${config.DATABASE_URL} (${(err as Error).message}); scanning without ` +
@@ -110,9 +116,14 @@ async function main(): Promise<void> {
   const k = keys(config.REDIS_PREFIX);
   const tty = process.stdout.isTTY === true;
   let last = '';
+  const bootstrapLine = new BootstrapLine(tty);
   parts.redraw = setInterval(() => {
-    renderPublishedLists(redis, k, tty ? 5 : 3)
-      .then((text) => {
+    Promise.all([renderPublishedLists(redis, k, tty ? 5 : 3), readBootstrapStatus(redis, k)])
+      .then(([lists, bootstrap]) => {
+        // On a TTY the bootstrap's progress bar heads the screen; elsewhere it is a line of its own.
+        const line = bootstrapLine.next(bootstrap, Date.now());
+        if (!tty && line !== undefined) say(line);
+        const text = tty && line ? `${line}\n\n${lists}` : lists;
         if (text === last) return;
         last = text;
         process.stdout.write(tty ? `\x1b[2J\x1b[H${text}\n` : `${text}\n`);

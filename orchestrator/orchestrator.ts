@@ -20,6 +20,7 @@ import type { MarketEvent, MarketSource } from './market-source.js';
 import { Publisher } from './publisher.js';
 import type { ReferenceData } from './reference-data.js';
 import { ReferenceLoader } from './reference-loader.js';
+import { BootstrapFollower } from './bootstrap-follower.js';
 import type { ShardRanker } from './scan-pool.js';
 import { VolumeSlotWriter } from './volume-slot-writer.js';
 
@@ -39,6 +40,9 @@ export interface OrchestratorOptions {
   readonly hotGraceMs: number;
   /** How often filters are re-read so that changes apply without a restart. */
   readonly filtersReloadMs?: number;
+  /** How often the bootstrap status is read, and the least time between two reloads it causes (bootstrap-follower.ts). */
+  readonly bootstrapPollMs?: number;
+  readonly bootstrapReloadMs?: number;
   /** Approximate cap of the messages stream (MESSAGES_STREAM_MAXLEN). */
   readonly streamMaxLen?: number;
   /** Queued aggregate bars above which they are folded (default DEFAULT_MAX_QUEUED_BARS, event-queue.ts). */
@@ -105,6 +109,7 @@ export class Orchestrator {
   /** A publish failed: reconcile the sequences with Redis before the next one. */
   private reconcile = false;
   private filtersTimer: NodeJS.Timeout | undefined;
+  private bootstrap: BootstrapFollower | undefined;
 
   constructor(private readonly o: OrchestratorOptions) {
     this.publisher = new Publisher(o.redis, o.keys, o.streamMaxLen);
@@ -168,12 +173,21 @@ export class Orchestrator {
       this.o.filtersReloadMs ?? 10_000,
     );
     this.filtersTimer.unref();
+    // A first-start bootstrap stores metadata and history while we scan: pick them up as they arrive.
+    this.bootstrap = new BootstrapFollower({
+      ...this.o,
+      reload: (what) => this.reference.refreshInBackground(what),
+      pollMs: this.o.bootstrapPollMs,
+      reloadEveryMs: this.o.bootstrapReloadMs,
+    });
+    this.bootstrap.start();
     this.accepting = true;
     this.loop = this.run();
     try {
       await this.o.source.start((e) => this.enqueue(e));
     } catch (err) {
       clearInterval(this.filtersTimer);
+      this.bootstrap.stop();
       await this.o.source.stop().catch(() => undefined); // whatever part of it did start
       await this.drain();
       this.state = 'stopped';
@@ -196,6 +210,7 @@ export class Orchestrator {
     if (this.state !== 'running') return;
     this.state = 'stopping';
     clearInterval(this.filtersTimer);
+    this.bootstrap?.stop();
     await this.o.source.stop();
     await this.drain();
     await this.slots.flush(this.engine.state);

@@ -18,6 +18,9 @@ import { freshRedis } from '../test/utils/redis.js';
 import type { Orchestrator } from './orchestrator.js';
 import { databaseReferenceData, staticReferenceData, type ReferenceData } from './reference-data.js';
 import { ReferenceLoader } from './reference-loader.js';
+import { BootstrapReloadPolicy } from './bootstrap-follower.js';
+import { writeBootstrapStatus, type BootstrapStatus } from '../shared/bus/bootstrap-status.js';
+import type { ScanRow } from '../shared/protocol/messages.js';
 
 const filter = (id: number, name: string, parameters = {}) => parseFilter({ id, name, parameters });
 
@@ -115,6 +118,136 @@ describe('Orchestrator reference data', () => {
     expect(row).toMatchObject({ companyName: `AAA on ${nextDay}`, filtersMatched: [`filter of ${nextDay}`] });
     expect(row?.rvol).toBeGreaterThan(0);
     expect(baselineDates).toEqual([DAY, nextDay]);
+  });
+});
+
+describe('Orchestrator following a first-start bootstrap', () => {
+  const status = (s: Partial<BootstrapStatus>): BootstrapStatus => ({
+    state: 'running',
+    phase: 'metadata',
+    step: 'details',
+    reason: 'no ticker metadata stored',
+    done: 0,
+    total: 1,
+    errors: 0,
+    ratePerSec: 1,
+    etaSec: 1,
+    requests: 0,
+    startedAt: '2026-03-02T14:00:00.000Z',
+    updatedAt: new Date().toISOString(),
+    finishedAt: null,
+    lastError: null,
+    ...s,
+  });
+
+  it('picks up the metadata and history the bootstrap stores while it runs, without a restart', async () => {
+    // Reference data as the database the bootstrap fills: empty, then metadata, then metadata and history.
+    let stored: 'nothing' | 'metadata' | 'history' = 'nothing';
+    const r = freshRedis();
+    onCleanup(r.cleanup);
+    const source = new ScriptedSource();
+    const o = orchestratorFor(r, source, {
+      reference: {
+        ...staticReferenceData({}),
+        loadMetadata: () => Promise.resolve(stored === 'nothing' ? [] : [metadata('AAA')]),
+        loadBaselines: () =>
+          Promise.resolve(
+            new VolumeHistory(
+              stored === 'history' ? historyDays('AAA', ['2026-02-27'], (s) => 1000 * (s + 1)) : [],
+            ),
+          ),
+      },
+      bootstrapPollMs: 10,
+      bootstrapReloadMs: 20,
+    });
+    onCleanup(() => o.stop());
+    await o.start();
+    let second = 0;
+    /** The gappers_up row of AAA after a new snapshot, once `done` holds for it. */
+    const rowOnceItHolds = (done: (row: ScanRow) => boolean) =>
+      waitFor(async () => {
+        const scans = o.counters.scans;
+        // A new price each time: a row whose figures did not move is not sent again.
+        second++;
+        source.push(
+          snap(`10:00:${String(second % 60).padStart(2, '0')}`, [['AAA', 10.5 + second / 100, 10]]),
+        );
+        await waitFor(() => o.counters.scans > scans);
+        const row = (await publishedRows(r, 'gappers_up'))[0];
+        return row !== undefined && done(row) ? row : false;
+      });
+
+    const before = await rowOnceItHolds(() => true);
+    expect(before).toMatchObject({ companyName: null, rvol: null });
+
+    stored = 'metadata';
+    await writeBootstrapStatus(r.redis, r.keys, status({ done: 1 }));
+    expect(await rowOnceItHolds((row) => row.companyName !== null)).toMatchObject({
+      companyName: 'AAA Inc.',
+      rvol: null,
+    });
+
+    stored = 'history';
+    await writeBootstrapStatus(r.redis, r.keys, status({ phase: 'history', step: 'backfill', done: 1 }));
+    await writeBootstrapStatus(r.redis, r.keys, status({ state: 'done', phase: 'history', done: 1 }));
+    const after = await rowOnceItHolds((row) => row.rvol !== null);
+    expect(after.rvol).toBeGreaterThan(0);
+  });
+});
+
+describe('BootstrapReloadPolicy', () => {
+  const at = (s: Partial<BootstrapStatus>): BootstrapStatus => ({
+    state: 'running',
+    phase: 'metadata',
+    step: 'details',
+    reason: '',
+    done: 0,
+    total: 100,
+    errors: 0,
+    ratePerSec: 1,
+    etaSec: 1,
+    requests: 0,
+    startedAt: null,
+    updatedAt: '',
+    finishedAt: null,
+    lastError: null,
+    ...s,
+  });
+
+  it('reloads the phase that moved at most once per period, at once when a phase ends, and once at the end', () => {
+    const p = new BootstrapReloadPolicy(30_000);
+    expect(p.next(undefined, 0)).toBeUndefined(); // no bootstrap (no key): nothing to follow
+    expect(p.next(at({ done: 10 }), 1000)).toEqual({ metadata: true, history: false });
+    expect(p.next(at({ done: 20 }), 6000)).toBeUndefined(); // within the period
+    expect(p.next(at({ done: 30 }), 31_000)).toEqual({ metadata: true, history: false });
+    expect(p.next(at({ done: 30 }), 70_000)).toBeUndefined(); // no progress, no reload
+    expect(p.next(at({ done: 40 }), 71_000)).toEqual({ metadata: true, history: false });
+    // The metadata phase ended: what it stored last is loaded now, with the history's first symbols.
+    expect(p.next(at({ phase: 'history', step: 'backfill', done: 1 }), 72_000)).toEqual({
+      metadata: true,
+      history: true,
+    });
+    expect(p.next(at({ phase: 'history', step: 'backfill', done: 50 }), 80_000)).toBeUndefined();
+    expect(p.next(at({ state: 'done', phase: 'history', step: 'backfill', done: 100 }), 81_000)).toEqual({
+      metadata: false,
+      history: true,
+    });
+    expect(p.next(at({ state: 'done', phase: 'history', done: 100 }), 200_000)).toBeUndefined();
+  });
+
+  it('does nothing for a bootstrap that was already over when the orchestrator started', () => {
+    const p = new BootstrapReloadPolicy(30_000);
+    expect(p.next(at({ state: 'done', phase: 'history' }), 0)).toBeUndefined();
+    expect(p.next(at({ state: 'failed', phase: 'metadata' }), 10_000)).toBeUndefined();
+  });
+
+  it('reloads both phases when it sees the end without having seen the last phase run', () => {
+    const p = new BootstrapReloadPolicy(30_000);
+    expect(p.next(at({ done: 10 }), 0)).toEqual({ metadata: true, history: false });
+    expect(p.next(at({ state: 'done', phase: 'history', step: 'backfill' }), 1000)).toEqual({
+      metadata: true,
+      history: true,
+    });
   });
 });
 

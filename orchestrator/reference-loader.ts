@@ -1,5 +1,7 @@
 import type { Logger } from '../shared/logger.js';
 import type { ScanEngine } from '../shared/scan/engine.js';
+import type { BaselineProvider } from '../shared/scan/history.js';
+import type { TickerMetadata } from '../shared/scan/metadata.js';
 import type { ScanSettings } from '../shared/scan/settings.js';
 import type { ReferenceData } from './reference-data.js';
 
@@ -18,6 +20,10 @@ export class ReferenceLoader {
   /** Bumped by every filter load: only the newest load started may apply its result. */
   private filtersGeneration = 0;
   private filtersInFlight = false;
+  /** Loaded by a background refresh, applied by the next tick (the engine is only changed between scans). */
+  private pendingMetadata: TickerMetadata[] | undefined;
+  private pendingHistory: { readonly date: string; readonly baselines: BaselineProvider } | undefined;
+  private refreshing = false;
 
   constructor(
     private readonly o: {
@@ -73,6 +79,7 @@ export class ReferenceLoader {
    * query for the whole market would hold ≈ 115 MB of raw days at 15K symbols (docs/performance.md).
    */
   async ensureHistory(date: string): Promise<void> {
+    this.applyRefreshed(date);
     if (date === this.historyDate && (this.historyLoaded || Date.now() < this.historyRetryAt)) return;
     if (this.historyDate !== null && date !== this.historyDate) await this.reloadReference();
     this.historyDate = date;
@@ -88,5 +95,48 @@ export class ReferenceLoader {
       this.historyRetryAt = Date.now() + HISTORY_RETRY_MS;
       this.o.logger.error({ err, date }, 'could not load volume history; RVOL stays null until it loads');
     }
+  }
+
+  /**
+   * Loads metadata and/or the current day's baselines again without stopping the scans (a bootstrap is
+   * storing them: orchestrator/bootstrap-follower.ts); the next tick applies them. Returns false, loading
+   * nothing, while the previous refresh is still loading.
+   */
+  refreshInBackground(what: { readonly metadata: boolean; readonly history: boolean }): boolean {
+    if (this.refreshing) return false;
+    this.refreshing = true;
+    void this.refresh(what).finally(() => (this.refreshing = false));
+    return true;
+  }
+
+  private async refresh(what: { readonly metadata: boolean; readonly history: boolean }): Promise<void> {
+    try {
+      if (what.metadata) this.pendingMetadata = await this.o.reference.loadMetadata();
+      const date = this.historyDate;
+      // Before the first event there is no day yet: its first event loads the baselines anyway.
+      if (what.history && date !== null) {
+        const { lookbackDays, minHistoryDays } = this.o.settings;
+        const baselines = await this.o.reference.loadBaselines(date, lookbackDays, minHistoryDays);
+        this.pendingHistory = { date, baselines };
+      }
+    } catch (err) {
+      this.o.onFailure();
+      this.o.logger.error({ err }, 'could not reload reference data; keeping the current one');
+    }
+  }
+
+  /** Hands what a background refresh loaded to the engine; history only if it is still the day loaded for. */
+  private applyRefreshed(date: string): void {
+    if (this.pendingMetadata !== undefined) {
+      this.o.engine.setMetadata(this.pendingMetadata);
+      this.pendingMetadata = undefined;
+    }
+    const history = this.pendingHistory;
+    if (history === undefined) return;
+    this.pendingHistory = undefined;
+    if (history.date !== date || history.date !== this.historyDate) return;
+    this.o.engine.setHistory(history.baselines, date);
+    this.historyLoaded = true;
+    this.o.logger.info({ date }, 'reloaded RVOL baselines while the bootstrap fills history');
   }
 }

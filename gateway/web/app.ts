@@ -9,6 +9,7 @@
 import type { ListMessage, ScanRow } from '../../shared/protocol/messages.js';
 import { LIST_NAMES, type ListName } from '../../shared/scan/lists.js';
 import { ListClient, type ConnectionStatus, type ListClientError } from '../../shared/sdk/list-client.js';
+import { bootstrapBanner } from './bootstrap-banner.js';
 import { COLUMNS, formatAge, formatClock, LIST_TITLES, MISSING, sessionTitle } from './format.js';
 
 const STATUS_TEXT: Readonly<Record<ConnectionStatus, string>> = {
@@ -123,6 +124,29 @@ class ListTable {
   }
 }
 
+/** How often the page asks `/health` for the bootstrap's progress (the gateway re-reads it every 2 s). */
+const BOOTSTRAP_POLL_MS = 5000;
+
+/** Shows the first-start bootstrap's progress ("Warming up: history 3,412 / 12,000 tickers · ETA 4 min"). */
+function followBootstrap(el: HTMLElement): void {
+  const poll = async () => {
+    try {
+      // /health answers 503 while the data is stale; its body carries the bootstrap either way.
+      const res = await fetch('/health', { cache: 'no-store' });
+      const banner = bootstrapBanner(((await res.json()) as { bootstrap?: unknown }).bootstrap);
+      el.hidden = banner === null;
+      if (banner !== null) {
+        el.textContent = banner.text;
+        el.dataset.tone = banner.tone;
+      }
+    } catch {
+      // The connection status already says when the gateway cannot be reached.
+    }
+  };
+  void poll();
+  setInterval(() => void poll(), BOOTSTRAP_POLL_MS);
+}
+
 /** Restarts the highlight animation even when the row is already highlighted. */
 function flash(tr: HTMLTableRowElement, cls: (typeof FLASH_CLASSES)[number]): void {
   tr.classList.remove(...FLASH_CLASSES);
@@ -137,6 +161,7 @@ function main(): void {
   const updated = byId('updated') as HTMLTimeElement;
   const age = byId('age');
   const banner = byId('error');
+  followBootstrap(byId('bootstrap'));
   const tables = new Map(LIST_NAMES.map((l) => [l, new ListTable(l)] as const));
   byId('lists').append(...[...tables.values()].map((t) => t.section));
 

@@ -25,6 +25,8 @@ export interface Keys {
   readonly hotMembers: string;
   /** Hash of the orchestrator's counters and gauges (shared/bus/orchestrator-metrics.ts), read by `/metrics`. */
   readonly orchestratorMetrics: string;
+  /** JSON of the first-start bootstrap's progress (bootstrap-status.ts): jobs → gateway, launcher, orchestrator. */
+  readonly bootstrapStatus: string;
   /** Prefix passed to BullMQ (`prefix` option) so its keys live under ours. */
   readonly bullPrefix: string;
   /** Key of one list's snapshot inside {@link listSnapshots}. */
@@ -33,13 +35,14 @@ export interface Keys {
 
 /**
  * BullMQ queue names (within {@link Keys.bullPrefix}). Contracts: persistence-jobs.ts, hot-set.ts (subscriptions);
- * backfill and metadata are the jobs process's own queues (jobs/reference-workers.ts).
+ * backfill, metadata and bootstrap are the jobs process's own queues (jobs/reference-workers.ts, jobs/bootstrap.ts).
  */
 export const QUEUES = {
   persistence: 'persist',
   subscriptions: 'subscriptions',
   backfill: 'backfill',
   metadata: 'metadata',
+  bootstrap: 'bootstrap',
 } as const;
 
 export function keys(prefix: string): Keys {
@@ -53,6 +56,7 @@ export function keys(prefix: string): Keys {
     sequencerState: `${prefix}:lists:sequencer`,
     hotMembers: `${prefix}:hot:members`,
     orchestratorMetrics: `${prefix}:metrics:orchestrator`,
+    bootstrapStatus: `${prefix}:bootstrap:status`,
     bullPrefix: `${prefix}:bull`,
     listField: (list) => list,
   };
