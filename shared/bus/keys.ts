@@ -25,6 +25,8 @@ export interface Keys {
   readonly hotMembers: string;
   /** Hash of the orchestrator's counters and gauges (shared/bus/orchestrator-metrics.ts), read by `/metrics`. */
   readonly orchestratorMetrics: string;
+  /** Hash of the orchestrator's status report and the lists' receipt time (shared/bus/orchestrator-status.ts). */
+  readonly orchestratorStatus: string;
   /** Prefix passed to BullMQ (`prefix` option) so its keys live under ours. */
   readonly bullPrefix: string;
   /** Key of one list's snapshot inside {@link listSnapshots}. */
@@ -53,6 +55,7 @@ export function keys(prefix: string): Keys {
     sequencerState: `${prefix}:lists:sequencer`,
     hotMembers: `${prefix}:hot:members`,
     orchestratorMetrics: `${prefix}:metrics:orchestrator`,
+    orchestratorStatus: `${prefix}:status:orchestrator`,
     bullPrefix: `${prefix}:bull`,
     listField: (list) => list,
   };
