@@ -2,7 +2,7 @@ import type { Redis } from 'ioredis';
 import type { Queryable } from '../shared/db/database.js';
 import type { Keys } from '../shared/bus/keys.js';
 import type { Logger } from '../shared/logger.js';
-import type { ClientMessage, ERROR_CODES } from '../shared/protocol/messages.js';
+import type { ClientMessage, ERROR_CODES, HeartbeatMessage } from '../shared/protocol/messages.js';
 import type { ListName } from '../shared/scan/lists.js';
 import { Admission, type AdmissionRefusal } from './admission.js';
 import { requestToken, TokenCheck } from './auth.js';
@@ -11,6 +11,8 @@ import { parseClientMessage, selectedLists } from './client-protocol.js';
 import { refuseUpgrade as refuse } from './http.js';
 import { registerHttpRoutes } from './http-routes.js';
 import { ListFeed } from './list-feed.js';
+import { FreshnessWatch } from './freshness.js';
+import { DatabaseProbe } from './health.js';
 import { GatewayMetrics } from './metrics.js';
 import { guardRefusalReply, RequestGuard, type GuardRefusal } from './request-guard.js';
 import {
@@ -64,6 +66,10 @@ export interface GatewayOptions {
   readonly logger: Logger;
   readonly maxBackpressureBytes?: number;
   readonly slowConsumerTimeoutMs?: number;
+  /** STALE_AFTER_MS: an orchestrator silent this long is `down` (default 15 s). */
+  readonly staleAfterMs?: number;
+  /** How often the orchestrator's status is re-read (default 1 s). */
+  readonly statusReadMs?: number;
 }
 
 export interface Gateway {
@@ -103,9 +109,19 @@ export async function startGatewayServer(options: GatewayOptions): Promise<Gatew
   });
   const sockets = new Set<Socket>();
   let nextId = 1;
+  const freshness = new FreshnessWatch({
+    redis,
+    keys: options.keys,
+    logger,
+    staleAfterMs: options.staleAfterMs ?? 15_000,
+    ...(options.statusReadMs === undefined ? {} : { readEveryMs: options.statusReadMs }),
+  });
+  const postgres = new DatabaseProbe(options.db, logger);
   const metrics = new GatewayMetrics({
     clients: () => sockets.size,
     redisUp: () => redis.status === 'ready' && feed.healthy,
+    postgresUp: () => postgres.isUp(),
+    freshness: () => freshness.current(),
     redis,
     keys: options.keys,
   });
@@ -345,16 +361,20 @@ export async function startGatewayServer(options: GatewayOptions): Promise<Gatew
     metrics,
     logger,
     clients: () => sockets.size,
+    freshness,
+    postgres,
   });
   const web = await loadWebAssets();
   registerWebRoutes(app, web);
 
   await feed.start();
+  await Promise.all([freshness.start(), postgres.check()]);
   const listenSocket = await new Promise<ListenSocket>((resolve, reject) => {
     app.listen(options.host, options.port, (ls) =>
       ls ? resolve(ls) : reject(new GatewayListenError(`cannot listen on ${options.host}:${options.port}`)),
     );
   }).catch(async (err: unknown) => {
+    freshness.stop();
     await feed.stop();
     throw err;
   });
@@ -363,7 +383,12 @@ export async function startGatewayServer(options: GatewayOptions): Promise<Gatew
   const heartbeat = setInterval(() => {
     app.publish(
       HEARTBEAT_TOPIC,
-      JSON.stringify({ type: 'heartbeat', ts: new Date().toISOString(), seqs: feed.seqs() }),
+      JSON.stringify({
+        type: 'heartbeat',
+        ts: new Date().toISOString(),
+        seqs: feed.seqs(),
+        ...freshness.current(),
+      } satisfies HeartbeatMessage),
     );
     queueBackpressureCheck();
   }, heartbeatMs);
@@ -381,6 +406,7 @@ export async function startGatewayServer(options: GatewayOptions): Promise<Gatew
     close: async () => {
       clearInterval(heartbeat);
       clearInterval(sweep);
+      freshness.stop();
       closeListenSocket(listenSocket);
       // end() runs the close handler at once, which edits the set: iterate a copy.
       for (const ws of [...sockets]) ws.end(CLOSE_GOING_AWAY, 'server shutting down');
