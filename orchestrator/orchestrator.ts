@@ -329,7 +329,7 @@ export class Orchestrator {
       : scanKernel(cols, prepared.params, 0, size);
     const outcome = this.engine.finish(prepared, ranked);
     this.lastScanAt = Date.now();
-    const report = this.reporter.report(received.snapshot);
+    const report = this.reporter.publishing(received.snapshot);
     const scan = { tickers: size, lastScanMs: performance.now() - started, lastScanAt: this.lastScanAt };
     try {
       await this.publisher.publish({
@@ -343,10 +343,11 @@ export class Orchestrator {
     } catch (err) {
       this.reconcile = true;
       this.counters.publishFailures++;
+      this.reporter.publishFailed();
       throw err;
     }
     this.counters.scans++;
-    this.reporter.published(received.snapshot, scan);
+    this.reporter.published(scan);
     await this.acknowledge();
     await this.afterPublish(outcome, hadSnapshot);
   }

@@ -74,6 +74,11 @@ export interface ScanFigures {
 export class StatusReporter {
   private timer: NodeJS.Timeout | undefined;
   private freshAtMs: number | undefined;
+  /**
+   * The snapshot receipt of the scan being published: a periodic report written while its MULTI is in flight
+   * counts it already, or it would overwrite the scan's `live` with a `stale` judged on the previous one.
+   */
+  private publishingAtMs: number | undefined;
   private expectingSinceMs: number;
   private lastSession: Session | undefined;
   private failing = false;
@@ -83,8 +88,9 @@ export class StatusReporter {
     this.expectingSinceMs = o.now();
   }
 
-  /** The report as of now; with `freshAtMs`, as if a scan holding a snapshot received then were published. */
-  report(freshAtMs = this.freshAtMs): OrchestratorReport {
+  /** The report as of now. */
+  report(): OrchestratorReport {
+    const freshAtMs = Math.max(this.freshAtMs ?? -Infinity, this.publishingAtMs ?? -Infinity);
     const nowMs = this.o.now();
     const session = marketClock(this.o.marketNow(), this.o.calendar).session;
     if (session !== 'CLOSED' && (this.lastSession === undefined || this.lastSession === 'CLOSED'))
@@ -120,10 +126,23 @@ export class StatusReporter {
     };
   }
 
-  /** A scan holding a snapshot received at `snapshotReceivedAtMs` (wall clock) was published. */
-  published(snapshotReceivedAtMs: number, scan: ScanFigures): void {
-    this.freshAtMs = Math.max(this.freshAtMs ?? -Infinity, snapshotReceivedAtMs);
+  /**
+   * A scan whose newest snapshot was received at `snapshotReceivedAtMs` (wall clock) is being published: the
+   * report to write in its MULTI. Then either published() or publishFailed().
+   */
+  publishing(snapshotReceivedAtMs: number): OrchestratorReport {
+    this.publishingAtMs = snapshotReceivedAtMs;
+    return this.report();
+  }
+
+  published(scan: ScanFigures): void {
+    this.freshAtMs = Math.max(this.freshAtMs ?? -Infinity, this.publishingAtMs ?? -Infinity);
+    this.publishingAtMs = undefined;
     this.lastScan = scan;
+  }
+
+  publishFailed(): void {
+    this.publishingAtMs = undefined;
   }
 
   /** Reports now, then every `reportEveryMs`. */
