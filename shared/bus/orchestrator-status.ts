@@ -76,12 +76,10 @@ export async function loadOrchestratorStatus(redis: Redis, keys: Keys): Promise<
  * clamped (a negative age would say the two processes' clocks disagree, which hiding would not fix).
  */
 export function servedFreshness(status: OrchestratorStatus, nowMs: number, staleAfterMs: number): Freshness {
-  const reported =
-    status.reportedAtMs !== undefined &&
-    status.state !== undefined &&
-    nowMs - status.reportedAtMs <= staleAfterMs;
+  const { reportedAtMs, state } = status;
+  const recent = reportedAtMs !== undefined && nowMs - reportedAtMs <= staleAfterMs;
   return {
-    source: reported ? status.state! : 'down',
+    source: recent && state !== undefined ? state : 'down',
     ageMs: status.receivedAtMs === undefined ? null : nowMs - status.receivedAtMs,
     session: status.session ?? null,
   };
