@@ -8,6 +8,8 @@ import type { TokenCheck } from './auth.js';
 import { FILTER_BODY_LIMIT, filtersApi } from './filters-api.js';
 import { HttpError, route, type Handler, type RouteOptions } from './http.js';
 import type { ListFeed } from './list-feed.js';
+import type { FreshnessWatch } from './freshness.js';
+import { healthReply, type DatabaseProbe } from './health.js';
 import type { RequestGuard } from './request-guard.js';
 import type { GatewayMetrics } from './metrics.js';
 import { tickersApi } from './tickers-api.js';
@@ -26,6 +28,10 @@ export interface HttpRoutesOptions {
   readonly clients: () => number;
   /** The first-start bootstrap's progress, for /health (and the web page's banner, which reads /health). */
   readonly bootstrap: () => BootstrapStatusRead;
+  /** The orchestrator's status as last read: `source`, `ageMs`, `session`. */
+  readonly freshness: FreshnessWatch;
+  /** PostgreSQL up or down, for /health (a cached ping). */
+  readonly postgres: DatabaseProbe;
 }
 
 /**
@@ -54,19 +60,19 @@ export function registerHttpRoutes(app: TemplatedApp, o: HttpRoutesOptions): voi
 
   app.get(
     '/health',
-    route(() => {
-      const up = o.redis.status === 'ready' && feed.healthy;
-      const body = {
-        ...age(feed),
-        status: up ? 'ok' : 'degraded',
-        redis: up ? 'up' : 'down',
-        lists: feed.seqs(),
-        clients: o.clients(),
-        // Informative only: a bootstrap in progress does not make the gateway unhealthy (SPEC §12).
-        bootstrap: bootstrapHealth(o.bootstrap()),
-      };
-      return { status: up ? 200 : 503, body };
-    }, open),
+    route(
+      () =>
+        healthReply({
+          freshness: o.freshness.current(),
+          redisUp: o.redis.status === 'ready' && feed.healthy,
+          postgresUp: o.postgres.isUp(),
+          asOf: feed.asOf() ?? null,
+          lists: feed.seqs(),
+          clients: o.clients(),
+          bootstrap: bootstrapHealth(o.bootstrap()),
+        }),
+      open,
+    ),
   );
   app.get(
     '/metrics',
@@ -80,11 +86,9 @@ export function registerHttpRoutes(app: TemplatedApp, o: HttpRoutesOptions): voi
     '/api/lists',
     route(() => {
       const held = LIST_NAMES.flatMap((l) => feed.snapshot(l)?.json ?? []);
-      const { asOf, ageMs } = age(feed);
-      return {
-        status: 200,
-        body: `{"asOf":${JSON.stringify(asOf)},"ageMs":${ageMs},"lists":[${held.join(',')}]}`,
-      };
+      const { source, ageMs } = o.freshness.current();
+      const head = { asOf: feed.asOf() ?? null, source, ageMs };
+      return { status: 200, body: `${JSON.stringify(head).slice(0, -1)},"lists":[${held.join(',')}]}` };
     }, guarded()),
   );
   app.get(
@@ -120,10 +124,4 @@ export function registerHttpRoutes(app: TemplatedApp, o: HttpRoutesOptions): voi
     throw new HttpError(404, 'not_found', `no route ${req.method.toUpperCase()} ${req.url}`);
   };
   app.any('/*', route(notFound, open));
-}
-
-/** When the newest list message was published (its `ts`) and how long ago, in ms; null before any. */
-function age(feed: ListFeed): { asOf: string | null; ageMs: number | null } {
-  const asOf = feed.asOf() ?? null;
-  return { asOf, ageMs: asOf === null ? null : Math.max(0, Date.now() - Date.parse(asOf)) };
 }

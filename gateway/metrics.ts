@@ -2,6 +2,7 @@ import type { Redis } from 'ioredis';
 import { Counter, Gauge, Registry, collectDefaultMetrics } from 'prom-client';
 import { BOOTSTRAP_STATES, type BootstrapStatusRead } from '../shared/bus/bootstrap-status.js';
 import type { Keys } from '../shared/bus/keys.js';
+import { SOURCE_STATES, type Freshness } from '../shared/protocol/messages.js';
 import {
   loadOrchestratorMetrics,
   ORCHESTRATOR_METRICS,
@@ -30,6 +31,8 @@ export class GatewayMetrics {
     private readonly source: {
       readonly clients: () => number;
       readonly redisUp: () => boolean;
+      readonly postgresUp: () => boolean;
+      readonly freshness: () => Freshness;
       readonly redis: Redis;
       readonly keys: Keys;
       /** The first-start bootstrap's status as last read (bootstrap-view.ts). */
@@ -97,6 +100,34 @@ export class GatewayMetrics {
       registers,
       collect() {
         this.set(source.redisUp() ? 1 : 0);
+      },
+    });
+    new Gauge({
+      name: 'scanner_gateway_postgres_up',
+      help: "1 while PostgreSQL answers a ping (cached 2 s): the REST API's filters and ticker lookups work.",
+      registers,
+      collect() {
+        this.set(source.postgresUp() ? 1 : 0);
+      },
+    });
+    new Gauge({
+      name: 'scanner_gateway_source_state',
+      help: 'Freshness of the lists served (SPEC §8): 1 for the current state (live, stale, closed, down), 0 else.',
+      labelNames: ['state'],
+      registers,
+      collect() {
+        const current = source.freshness().source;
+        for (const state of SOURCE_STATES) this.set({ state }, state === current ? 1 : 0);
+      },
+    });
+    new Gauge({
+      name: 'scanner_gateway_source_age_seconds',
+      help: 'Wall-clock seconds since the data behind the lists was received (absent before any list).',
+      registers,
+      collect() {
+        const { ageMs } = source.freshness();
+        this.reset();
+        if (ageMs !== null) this.set(ageMs / 1000);
       },
     });
     this.bootstrapGauges(registers);

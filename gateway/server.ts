@@ -2,7 +2,7 @@ import type { Redis } from 'ioredis';
 import type { Queryable } from '../shared/db/database.js';
 import type { Keys } from '../shared/bus/keys.js';
 import type { Logger } from '../shared/logger.js';
-import type { ClientMessage, ERROR_CODES } from '../shared/protocol/messages.js';
+import type { ClientMessage, ERROR_CODES, HeartbeatMessage } from '../shared/protocol/messages.js';
 import type { ListName } from '../shared/scan/lists.js';
 import { Admission, type AdmissionRefusal } from './admission.js';
 import { requestToken, TokenCheck } from './auth.js';
@@ -11,6 +11,8 @@ import { parseClientMessage, selectedLists } from './client-protocol.js';
 import { refuseUpgrade as refuse } from './http.js';
 import { registerHttpRoutes } from './http-routes.js';
 import { ListFeed } from './list-feed.js';
+import { FreshnessWatch } from './freshness.js';
+import { DatabaseProbe } from './health.js';
 import { GatewayMetrics } from './metrics.js';
 import { BootstrapView } from './bootstrap-view.js';
 import { guardRefusalReply, RequestGuard, type GuardRefusal } from './request-guard.js';
@@ -65,6 +67,10 @@ export interface GatewayOptions {
   readonly logger: Logger;
   readonly maxBackpressureBytes?: number;
   readonly slowConsumerTimeoutMs?: number;
+  /** STALE_AFTER_MS: an orchestrator silent this long is `down` (default 15 s). */
+  readonly staleAfterMs?: number;
+  /** How often the orchestrator's status is re-read (default 1 s). */
+  readonly statusReadMs?: number;
 }
 
 export interface Gateway {
@@ -105,10 +111,20 @@ export async function startGatewayServer(options: GatewayOptions): Promise<Gatew
   const sockets = new Set<Socket>();
   let nextId = 1;
   const bootstrap = new BootstrapView(redis, options.keys, logger);
+  const freshness = new FreshnessWatch({
+    redis,
+    keys: options.keys,
+    logger,
+    staleAfterMs: options.staleAfterMs ?? 15_000,
+    ...(options.statusReadMs === undefined ? {} : { readEveryMs: options.statusReadMs }),
+  });
+  const postgres = new DatabaseProbe(options.db, logger);
   const metrics = new GatewayMetrics({
     bootstrap: () => bootstrap.current,
     clients: () => sockets.size,
     redisUp: () => redis.status === 'ready' && feed.healthy,
+    postgresUp: () => postgres.isUp(),
+    freshness: () => freshness.current(),
     redis,
     keys: options.keys,
   });
@@ -349,18 +365,22 @@ export async function startGatewayServer(options: GatewayOptions): Promise<Gatew
     logger,
     clients: () => sockets.size,
     bootstrap: () => bootstrap.current,
+    freshness,
+    postgres,
   });
   const web = await loadWebAssets();
   registerWebRoutes(app, web);
 
   await feed.start();
   bootstrap.start();
+  await Promise.all([freshness.start(), postgres.check()]);
   const listenSocket = await new Promise<ListenSocket>((resolve, reject) => {
     app.listen(options.host, options.port, (ls) =>
       ls ? resolve(ls) : reject(new GatewayListenError(`cannot listen on ${options.host}:${options.port}`)),
     );
   }).catch(async (err: unknown) => {
     bootstrap.stop();
+    freshness.stop();
     await feed.stop();
     throw err;
   });
@@ -369,7 +389,12 @@ export async function startGatewayServer(options: GatewayOptions): Promise<Gatew
   const heartbeat = setInterval(() => {
     app.publish(
       HEARTBEAT_TOPIC,
-      JSON.stringify({ type: 'heartbeat', ts: new Date().toISOString(), seqs: feed.seqs() }),
+      JSON.stringify({
+        type: 'heartbeat',
+        ts: new Date().toISOString(),
+        seqs: feed.seqs(),
+        ...freshness.current(),
+      } satisfies HeartbeatMessage),
     );
     queueBackpressureCheck();
   }, heartbeatMs);
@@ -388,6 +413,7 @@ export async function startGatewayServer(options: GatewayOptions): Promise<Gatew
       clearInterval(heartbeat);
       clearInterval(sweep);
       bootstrap.stop();
+      freshness.stop();
       closeListenSocket(listenSocket);
       // end() runs the close handler at once, which edits the set: iterate a copy.
       for (const ws of [...sockets]) ws.end(CLOSE_GOING_AWAY, 'server shutting down');

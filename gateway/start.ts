@@ -32,6 +32,7 @@ function gatewayOptions(config: Config, deps: GatewayDeps): GatewayOptions {
     maxConnectionsPerIp: config.GATEWAY_MAX_CONNECTIONS_PER_IP,
     maxUpgradesPerSecond: config.GATEWAY_MAX_UPGRADES_PER_SECOND,
     heartbeatMs: config.HEARTBEAT_MS,
+    staleAfterMs: config.STALE_AFTER_MS,
     redis: deps.redis,
     keys: keys(config.REDIS_PREFIX),
     db: deps.db,

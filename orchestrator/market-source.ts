@@ -40,6 +40,12 @@ export interface MarketSource {
    * must outlive stop() until then (the stream consumer's registration in its group).
    */
   release?(): Promise<void>;
+  /**
+   * The instant the source's market is at (epoch ms): the wall clock for the vendor, the simulator's clock under
+   * FEED=sim. It decides the session the orchestrator reports (SPEC §8 `closed`). Without it (or undefined), the
+   * instant of the newest event applied (the wall clock before the first).
+   */
+  clock?(): number | undefined;
   /** The source's own health, published with each scan's metrics (`/metrics`). */
   stats?(): SourceStats;
   /** Symbols whose per-second aggregates the orchestrator wants (the hot set); sources without a stream ignore it. */

@@ -9,7 +9,6 @@ import { VolumeHistory } from '../shared/scan/history.js';
 import { scanKernel } from '../shared/scan/kernel.js';
 import { LIST_NAMES } from '../shared/scan/lists.js';
 import type { ScanSettings } from '../shared/scan/settings.js';
-import type { OrchestratorMetrics } from '../shared/bus/orchestrator-metrics.js';
 import { loadSequencerState } from '../shared/bus/sequencer-state.js';
 import { HotSet } from './hot-set.js';
 import { HotSetSync } from './hot-set-sync.js';
@@ -23,6 +22,7 @@ import { ReferenceLoader } from './reference-loader.js';
 import { BootstrapFollower } from './bootstrap-follower.js';
 import type { ShardRanker } from './scan-pool.js';
 import { VolumeSlotWriter } from './volume-slot-writer.js';
+import { StatusReporter } from './status-reporter.js';
 
 export interface OrchestratorOptions {
   readonly source: MarketSource;
@@ -47,6 +47,12 @@ export interface OrchestratorOptions {
   readonly streamMaxLen?: number;
   /** Queued aggregate bars above which they are folded (default DEFAULT_MAX_QUEUED_BARS, event-queue.ts). */
   readonly maxQueuedBars?: number;
+  /** No fresh snapshot published for this long during a session → `stale` (STALE_AFTER_MS; default 15 s). */
+  readonly staleAfterMs?: number;
+  /** How often the status report is written (default once a second, SPEC §8). */
+  readonly reportEveryMs?: number;
+  /** Wall clock (epoch ms): stamps when data is received, for the lists' age. Default Date.now. */
+  readonly now?: () => number;
 }
 
 /** Wrong lifecycle use, e.g. start() twice. */
@@ -110,8 +116,20 @@ export class Orchestrator {
   private reconcile = false;
   private filtersTimer: NodeJS.Timeout | undefined;
   private bootstrap: BootstrapFollower | undefined;
+  private readonly now: () => number;
+  private readonly reporter: StatusReporter;
+  /** Wall clock when the newest event, and the newest snapshot, were queued (the lists' age, staleness). */
+  private readonly received = { any: -Infinity, snapshot: -Infinity };
 
   constructor(private readonly o: OrchestratorOptions) {
+    this.now = o.now ?? Date.now;
+    this.reporter = new StatusReporter({
+      ...o,
+      staleAfterMs: o.staleAfterMs ?? 15_000,
+      now: this.now,
+      marketNow: () => o.source.clock?.() ?? (Number.isFinite(this.lastAt) ? this.lastAt : this.now()),
+      counters: this.counters,
+    });
     this.publisher = new Publisher(o.redis, o.keys, o.streamMaxLen);
     this.hot = new HotSet(o.hotGraceMs);
     this.hotSync = new HotSetSync(o.redis, o.keys, o.jobs);
@@ -194,6 +212,7 @@ export class Orchestrator {
       throw err;
     }
     this.state = 'running';
+    this.reporter.start();
     if (this.hot.symbols.length > 0) this.o.source.setHotSymbols?.(this.hot.symbols);
   }
 
@@ -219,6 +238,8 @@ export class Orchestrator {
     } catch (err) {
       this.o.logger.warn({ err }, 'could not release the source');
     }
+    // Last: the final tick's publish wrote a report too, and this one must say that nothing more will come.
+    await this.reporter.stop();
     this.state = 'stopped';
   }
 
@@ -250,6 +271,9 @@ export class Orchestrator {
       this.counters.lateEvents++;
       return;
     }
+    const now = this.now();
+    this.received.any = now;
+    if (e.kind !== 'aggregates') this.received.snapshot = now;
     this.queue.push(e);
     this.wake?.();
   }
@@ -265,9 +289,11 @@ export class Orchestrator {
       }
       const wait = this.lastScanAt + minInterval - Date.now();
       if (wait > 0 && this.state !== 'stopping') await new Promise((r) => setTimeout(r, wait));
+      // Events are queued synchronously, so what was received until now is exactly what this batch holds.
+      const received = { ...this.received };
       const batch = this.queue.takeAll();
       try {
-        await this.tick(batch);
+        await this.tick(batch, received);
       } catch (err) {
         this.counters.failedScans++;
         this.o.logger.error({ err }, 'scan failed; skipped');
@@ -275,7 +301,10 @@ export class Orchestrator {
     }
   }
 
-  private async tick(batch: readonly QueuedEvent[]): Promise<void> {
+  private async tick(
+    batch: readonly QueuedEvent[],
+    received: { readonly any: number; readonly snapshot: number },
+  ): Promise<void> {
     let hadSnapshot = false;
     for (const { event: e, acks } of batch) {
       // The engine's clock never goes back: a snapshot decoded after a newer aggregate arrived is applied at the
@@ -315,28 +344,25 @@ export class Orchestrator {
       : scanKernel(cols, prepared.params, 0, size);
     const outcome = this.engine.finish(prepared, ranked);
     this.lastScanAt = Date.now();
+    const report = this.reporter.publishing(received.snapshot);
+    const scan = { tickers: size, lastScanMs: performance.now() - started, lastScanAt: this.lastScanAt };
     try {
       await this.publisher.publish({
         ts: outcome.ts,
         messages: outcome.messages,
         lists: outcome.lists,
         state: this.engine.sequencerState()!,
-        metrics: {
-          ...this.counters,
-          scans: this.counters.scans + 1,
-          tickers: size,
-          lastScanMs: performance.now() - started,
-          lastScanTimestampSeconds: this.lastScanAt / 1000,
-          ...processMemory(),
-          ...sourceHealth(this.o.source),
-        },
+        metrics: { ...this.reporter.metrics(report, scan), scans: this.counters.scans + 1 },
+        status: { receivedAtMs: received.any, report },
       });
     } catch (err) {
       this.reconcile = true;
       this.counters.publishFailures++;
+      this.reporter.publishFailed();
       throw err;
     }
     this.counters.scans++;
+    this.reporter.published(scan);
     await this.acknowledge();
     await this.afterPublish(outcome, hadSnapshot);
   }
@@ -382,19 +408,4 @@ export class Orchestrator {
 
 function seqsOf(state: { lists: Record<string, { seq: number }> }): Record<string, number> {
   return Object.fromEntries(Object.entries(state.lists).map(([l, s]) => [l, s.seq]));
-}
-
-/** The source's health for /metrics: 0/1 for stale data, and the decoder's rejected rows in total. */
-function sourceHealth(source: MarketSource): Pick<OrchestratorMetrics, 'sourceStale' | 'rejectedRows'> {
-  const s = source.stats?.();
-  let rejected = 0;
-  for (const n of Object.values(s?.rejectedByReason ?? {})) rejected += n ?? 0;
-  return { sourceStale: s?.stale ? 1 : 0, rejectedRows: rejected };
-}
-
-/** The process's memory figures for /metrics (process.memoryUsage() costs microseconds, once per scan). */
-function processMemory(): Pick<OrchestratorMetrics, 'rssBytes' | 'heapUsedBytes' | 'externalBytes'> {
-  const m = process.memoryUsage();
-  // `external` already includes `arrayBuffers` (Node docs): adding both would count the columns twice.
-  return { rssBytes: m.rss, heapUsedBytes: m.heapUsed, externalBytes: m.external };
 }

@@ -2,6 +2,7 @@ import type { Redis } from 'ioredis';
 import { AggregateConsumer } from './aggregate-consumer.js';
 import type { VendorAuthError } from '../shared/vendor/errors.js';
 import { SnapshotPoller } from '../shared/vendor/snapshot-poller.js';
+import type { BackoffOptions } from '../shared/backoff.js';
 import type { SnapshotColumns } from '../shared/vendor/snapshot-columns.js';
 import type { DecodePool } from './decode-pool.js';
 import type { Recorder } from './recorder.js';
@@ -31,6 +32,8 @@ export interface PolygonSourceOptions {
   readonly consumer?: string;
   /** Pending aggregates idle this long are taken over from a dead consumer (default: the consumer's, 30 s). */
   readonly reclaimIdleMs?: number;
+  /** The poller's pacing after failed polls (default: its own). */
+  readonly backoff?: BackoffOptions;
 }
 
 /**
@@ -59,6 +62,7 @@ export class PolygonSource implements MarketSource {
       logger: this.o.logger,
       onFatal: this.o.onFatal,
       ...(this.o.now ? { now: this.o.now } : {}),
+      ...(this.o.backoff ? { backoff: this.o.backoff } : {}),
       onSnapshot: (columns, at) => sink({ kind: 'snapshot', at, columns }),
     });
     const consumer = new AggregateConsumer({
@@ -86,6 +90,11 @@ export class PolygonSource implements MarketSource {
 
   async stop(): Promise<void> {
     await Promise.all([this.poller?.stop(), this.consumer?.stop()]);
+  }
+
+  /** The vendor's market runs on the wall clock. */
+  clock(): number {
+    return (this.o.now ?? Date.now)();
   }
 
   stats(): SourceStats {

@@ -3,6 +3,11 @@ import type { Keys } from '../shared/bus/keys.js';
 import { appendListMessage, DEFAULT_STREAM_MAXLEN } from '../shared/bus/list-messages.js';
 import { putListSnapshot } from '../shared/bus/list-snapshots.js';
 import { putOrchestratorMetrics, type OrchestratorMetrics } from '../shared/bus/orchestrator-metrics.js';
+import {
+  putOrchestratorReport,
+  putReceivedAt,
+  type OrchestratorReport,
+} from '../shared/bus/orchestrator-status.js';
 import { putSequencerState } from '../shared/bus/sequencer-state.js';
 import type { ListMessage, ScanRow } from '../shared/protocol/messages.js';
 import type { SequencerState } from '../shared/scan/deltas.js';
@@ -14,7 +19,12 @@ export interface PublishInput {
   readonly lists: Readonly<Record<ListName, readonly ScanRow[]>>;
   readonly state: SequencerState;
   /** Written into the metrics hash in the same MULTI; omitted by callers that have none (tests, replay). */
-  readonly metrics?: OrchestratorMetrics;
+  readonly metrics?: Partial<OrchestratorMetrics>;
+  /**
+   * The orchestrator's status (orchestrator-status.ts), written in the same MULTI: when the data behind this scan
+   * was received (wall clock) and the report as of this scan. Omitted by callers that have none.
+   */
+  readonly status?: { readonly receivedAtMs: number; readonly report: OrchestratorReport };
 }
 
 /**
@@ -36,7 +46,7 @@ export class Publisher {
     private readonly streamMaxLen = DEFAULT_STREAM_MAXLEN,
   ) {}
 
-  async publish({ ts, messages, lists, state, metrics }: PublishInput): Promise<void> {
+  async publish({ ts, messages, lists, state, metrics, status }: PublishInput): Promise<void> {
     const multi = this.redis.multi();
     for (const m of messages) {
       appendListMessage(multi, this.keys, m, this.streamMaxLen);
@@ -52,6 +62,10 @@ export class Publisher {
     }
     putSequencerState(multi, this.keys, state);
     if (metrics) putOrchestratorMetrics(multi, this.keys, metrics);
+    if (status) {
+      putReceivedAt(multi, this.keys, status.receivedAtMs);
+      putOrchestratorReport(multi, this.keys, status.report);
+    }
     const results = await multi.exec();
     const failed = results?.find(([err]) => err);
     if (!results || failed) throw new Error(`publish MULTI failed: ${failed?.[0]?.message ?? 'aborted'}`);

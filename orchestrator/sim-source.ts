@@ -1,4 +1,9 @@
+import type { Redis } from 'ioredis';
 import type { Simulator } from '../shared/sim/simulator.js';
+import { resolveStart, type SimStart } from '../shared/sim/clock.js';
+import type { Keys } from '../shared/bus/keys.js';
+import { newestPublishedTs } from '../shared/bus/list-snapshots.js';
+import type { MarketCalendar } from '../shared/market/calendar.js';
 import type { ScannerFilter } from '../shared/scan/filters-schema.js';
 import { DayBaselines, type VolumeDay } from '../shared/scan/history.js';
 import type { Logger } from '../shared/logger.js';
@@ -10,7 +15,8 @@ import type { MarketEvent, MarketSource } from './market-source.js';
 import type { ReferenceData } from './reference-data.js';
 
 /** What the source drives: the Simulator, or a stand-in that emits chosen vendor bodies in tests. */
-export type SimulatedFeed = Pick<Simulator, 'start' | 'stop' | 'subscribe' | 'unsubscribe'>;
+export type SimulatedFeed = Pick<Simulator, 'start' | 'stop' | 'subscribe' | 'unsubscribe'> &
+  Partial<Pick<Simulator, 'clock'>>;
 
 /**
  * The built-in simulated market as a source (FEED=sim): snapshots every SNAPSHOT_INTERVAL_MS of wall time and
@@ -74,6 +80,11 @@ export class SimSource implements MarketSource {
     return Promise.resolve();
   }
 
+  /** The simulated market's instant (its session is the one reported); undefined while stopped. */
+  clock(): number | undefined {
+    return this.sim.clock?.now();
+  }
+
   /** Snapshot rows the decoder rejected so far, by reason (none, unless the simulator has a bug). */
   stats(): { readonly rejectedByReason: Readonly<RejectCounts> } {
     return { rejectedByReason: { ...this.rejected } };
@@ -119,4 +130,29 @@ function* historyDays(sim: Simulator, days: number, before: string): Iterable<Vo
     current.volumes[r.slot] = r.cumVolume;
   }
   if (current) yield current;
+}
+
+/**
+ * Where a simulator started by this process begins: SIM_START, unless the lists already published are newer —
+ * then just after the newest of them. A restart within an epoch therefore continues the simulated clock instead
+ * of replaying the day from SIM_START, and no list message's `ts` goes back (SPEC §6: one epoch, one timeline).
+ */
+export async function simStart(
+  configured: SimStart,
+  o: {
+    readonly redis: Redis;
+    readonly keys: Keys;
+    readonly calendar: MarketCalendar;
+    readonly logger?: Logger;
+    readonly wallNow?: number;
+  },
+): Promise<SimStart> {
+  const start = resolveStart(configured, o.calendar, o.wallNow ?? Date.now());
+  const published = await newestPublishedTs(o.redis, o.keys);
+  if (published === undefined || published < start) return configured;
+  o.logger?.info(
+    { simStart: configured, lastPublished: new Date(published).toISOString() },
+    'continuing the simulated clock after the last published lists',
+  );
+  return published + 1;
 }

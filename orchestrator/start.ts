@@ -19,7 +19,7 @@ import { PolygonSource } from './polygon-source.js';
 import { databaseReferenceData, type ReferenceData } from './reference-data.js';
 import { ReplaySource } from './replay-source.js';
 import { ScanPool } from './scan-pool.js';
-import { SimSource, simReferenceData } from './sim-source.js';
+import { SimSource, simReferenceData, simStart } from './sim-source.js';
 
 export interface RunningOrchestrator {
   readonly orchestrator: Orchestrator;
@@ -74,7 +74,7 @@ async function assembleOrchestrator(config: Config, o: OrchestratorDeps): Promis
         seed: config.SIM_SEED,
         tickers: config.SIM_TICKERS,
         speed: config.SIM_SPEED,
-        start: config.SIM_START,
+        start: await simStart(config.SIM_START, { redis: o.redis, keys: k, calendar, logger }),
         snapshotEveryMs: config.SNAPSHOT_INTERVAL_MS,
         calendar,
       });
@@ -131,6 +131,7 @@ async function assembleOrchestrator(config: Config, o: OrchestratorDeps): Promis
     hotGraceMs: config.HOT_GRACE_MS,
     filtersReloadMs: config.FILTERS_RELOAD_MS,
     streamMaxLen: config.MESSAGES_STREAM_MAXLEN,
+    staleAfterMs: config.STALE_AFTER_MS,
   });
   return {
     orchestrator,

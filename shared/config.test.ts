@@ -59,6 +59,13 @@ describe('configuration', () => {
     expect(() => loadConfig({ POLYGON_WS_CHANNELS: 'T' })).toThrow(/POLYGON_WS_CHANNELS="T"/);
   });
 
+  it('defaults STALE_AFTER_MS to three snapshot periods and takes an explicit value as is', () => {
+    expect(loadConfig({}).STALE_AFTER_MS).toBe(15_000);
+    expect(loadConfig({ SNAPSHOT_INTERVAL_MS: '2000' }).STALE_AFTER_MS).toBe(6_000);
+    expect(loadConfig({ SNAPSHOT_INTERVAL_MS: '2000', STALE_AFTER_MS: '4500' }).STALE_AFTER_MS).toBe(4_500);
+    expect(() => loadConfig({ STALE_AFTER_MS: '10' })).toThrow(/STALE_AFTER_MS/);
+  });
+
   it('treats an empty variable as unset', () => {
     expect(loadConfig({ GATEWAY_PORT: '' }).GATEWAY_PORT).toBe(8080);
   });

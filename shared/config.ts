@@ -66,6 +66,11 @@ export const configSchema = z.object({
   REPLAY_SPEED: num().min(0).default(1),
   /** Full-market snapshot period in milliseconds. */
   SNAPSHOT_INTERVAL_MS: int(250).default(5000),
+  /**
+   * No fresh vendor data for this long during a session → `stale`; no orchestrator report for this long →
+   * `down` (SPEC §8). Default 3 × SNAPSHOT_INTERVAL_MS (filled in by loadConfig).
+   */
+  STALE_AFTER_MS: int(1000).optional(),
   REDIS_URL: z.string().url().default('redis://127.0.0.1:6379'),
   /** Prefix of every Redis key, stream and BullMQ queue the product owns. */
   REDIS_PREFIX: z.string().min(1).default('scanner'),
@@ -130,9 +135,11 @@ export const configSchema = z.object({
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
 });
 
-export type Config = z.infer<typeof configSchema> & {
+export type Config = Omit<z.infer<typeof configSchema>, 'STALE_AFTER_MS'> & {
   /** POLYGON_API_KEY, else MASSIVE_API_KEY. */
   readonly apiKey: string | undefined;
+  /** As set, else 3 × SNAPSHOT_INTERVAL_MS. */
+  readonly STALE_AFTER_MS: number;
 };
 
 /** Start-up stops with this when a variable is invalid; the message names every bad variable. */
@@ -200,7 +207,11 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
         'set a password or bind to 127.0.0.1',
     );
   }
-  return { ...c, apiKey: c.POLYGON_API_KEY ?? c.MASSIVE_API_KEY };
+  return {
+    ...c,
+    apiKey: c.POLYGON_API_KEY ?? c.MASSIVE_API_KEY,
+    STALE_AFTER_MS: c.STALE_AFTER_MS ?? 3 * c.SNAPSHOT_INTERVAL_MS,
+  };
 }
 
 /**

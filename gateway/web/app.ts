@@ -6,15 +6,24 @@
  * Rows are keyed by symbol and their <tr> reused, so a symbol that moves keeps its element: the highlight of
  * a row just added (blue) or moved up (green) survives the next update instead of restarting.
  */
-import type { ListMessage, ScanRow } from '../../shared/protocol/messages.js';
+import type { Freshness, ListMessage, ScanRow } from '../../shared/protocol/messages.js';
 import { LIST_NAMES, type ListName } from '../../shared/scan/lists.js';
 import { ListClient, type ConnectionStatus, type ListClientError } from '../../shared/sdk/list-client.js';
 import { bootstrapBanner } from './bootstrap-banner.js';
-import { COLUMNS, formatAge, formatClock, LIST_TITLES, MISSING, sessionTitle } from './format.js';
+import {
+  COLUMNS,
+  formatClock,
+  freshnessAge,
+  LIST_TITLES,
+  MISSING,
+  sessionTitle,
+  sourceTitle,
+} from './format.js';
 
+/** While connected, the pill says how fresh the lists are (sourceTitle), never merely "Live". */
 const STATUS_TEXT: Readonly<Record<ConnectionStatus, string>> = {
   connecting: 'Connecting…',
-  open: 'Live',
+  open: 'Connected',
   closed: 'Disconnected — retrying',
 };
 const FLASH_CLASSES = ['flash-new', 'flash-up'] as const;
@@ -166,10 +175,30 @@ function main(): void {
   byId('lists').append(...[...tables.values()].map((t) => t.section));
 
   let lastTs: string | undefined;
-  const showAge = () => {
-    if (lastTs !== undefined) age.textContent = `(${formatAge(Date.now() - Date.parse(lastTs))})`;
+  let connection: ConnectionStatus = 'connecting';
+  /** The gateway's last word on freshness, and when (this page's clock) it came: the age grows from there. */
+  let fresh: { readonly f: Freshness; readonly at: number } | undefined;
+  const showStatus = () => {
+    const source = connection === 'open' ? fresh?.f.source : undefined;
+    status.dataset.status = connection;
+    if (source) status.dataset.source = source;
+    else delete status.dataset.source;
+    statusText.textContent = source ? sourceTitle(source) : STATUS_TEXT[connection];
+    if (!fresh) return;
+    const { source: s, ageMs, session: sessionNow } = fresh.f;
+    age.textContent = freshnessAge(s, ageMs === null ? null : ageMs + Date.now() - fresh.at);
+    if (sessionNow) session.textContent = sessionTitle(sessionNow);
   };
-  setInterval(showAge, 1000);
+  const onFreshness = (f: Freshness) => {
+    fresh = { f, at: Date.now() };
+    showStatus();
+  };
+  setInterval(showStatus, 1000);
+  // Heartbeats come every few seconds: /health says it at once (it needs no token).
+  fetch('/health')
+    .then((res) => res.json() as Promise<Freshness>)
+    .then((f) => fresh ?? onFreshness({ source: f.source, ageMs: f.ageMs, session: f.session }))
+    .catch(() => undefined);
 
   const token = new URLSearchParams(location.search).get('token') ?? undefined;
   const client = new ListClient({
@@ -178,10 +207,11 @@ function main(): void {
     ...(token === undefined ? {} : { token }),
   });
   client.onStatus((s) => {
-    status.dataset.status = s;
-    statusText.textContent = STATUS_TEXT[s];
+    connection = s;
+    showStatus();
     if (s === 'open') banner.hidden = true;
   });
+  client.onFreshness(onFreshness);
   client.onError((e: ListClientError) => {
     // A browser says nothing about a refused upgrade (a wrong token looks like a network error).
     banner.textContent =
@@ -197,9 +227,8 @@ function main(): void {
     if (lastTs === undefined || msg.ts > lastTs) lastTs = msg.ts;
     updated.textContent = formatClock(lastTs);
     updated.dateTime = lastTs;
-    showAge();
     const s = rows[0]?.session;
-    if (s) session.textContent = sessionTitle(s);
+    if (s && !fresh?.f.session) session.textContent = sessionTitle(s);
   });
   client.start();
 }

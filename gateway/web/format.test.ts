@@ -3,12 +3,14 @@ import { scanRow } from '../../test/utils/scan-row.js';
 import {
   formatAge,
   formatClock,
+  freshnessAge,
   formatPercent,
   formatPrice,
   formatRatio,
   formatVolume,
   gapPercent,
   MISSING,
+  sourceTitle,
 } from './format.js';
 
 describe('web page formatting', () => {
@@ -69,5 +71,13 @@ describe('web page formatting', () => {
       '3h ago',
       '2d ago',
     ]);
+  });
+
+  it('says the lists are live only when they are, and how old they are otherwise', () => {
+    expect(sourceTitle('live')).toBe('Live');
+    for (const s of ['stale', 'closed', 'down'] as const) expect(sourceTitle(s)).not.toMatch(/live/i);
+    expect(freshnessAge('live', 4_200)).toBe('(4s ago)');
+    expect(freshnessAge('closed', 3 * 3_600_000)).toBe('(data 3h old)');
+    expect(freshnessAge('down', null)).toBe('');
   });
 });

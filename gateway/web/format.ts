@@ -1,4 +1,4 @@
-import type { ScanRow } from '../../shared/protocol/messages.js';
+import type { ScanRow, SourceState } from '../../shared/protocol/messages.js';
 import type { ListName } from '../../shared/scan/lists.js';
 
 /**
@@ -141,3 +141,19 @@ export const COLUMNS: readonly Column[] = [
   { label: 'Volume', title: 'Volume today', numeric: true, text: (r) => formatVolume(r.volumeToday) },
   { label: 'Score', title: 'Scanner score', numeric: true, text: (r) => ONE_DECIMAL.format(r.score) },
 ];
+
+const SOURCE_TITLES: Readonly<Record<SourceState, string>> = {
+  live: 'Live',
+  stale: 'Stale: no fresh market data',
+  closed: 'Market closed',
+  down: 'Scanner down',
+};
+
+/** The freshness of the lists in words (SPEC §8): only `live` ever says "Live". */
+export const sourceTitle = (source: SourceState): string => SOURCE_TITLES[source];
+
+/** The header's age: `(4s ago)`, or `(data 3m old)` when the lists are not live, so it reads as a warning. */
+export function freshnessAge(source: SourceState, ageMs: number | null): string {
+  if (ageMs === null) return '';
+  return source === 'live' ? `(${formatAge(ageMs)})` : `(data ${formatAge(ageMs).replace(' ago', ' old')})`;
+}

@@ -6,6 +6,7 @@ import type { ScanRow } from '../../shared/protocol/messages.js';
 import { LIST_NAMES, type ListName } from '../../shared/scan/lists.js';
 import type { Gateway } from '../server.js';
 import { GatewayFixture, row } from '../../test/utils/gateway-fixture.js';
+import { putOrchestratorReport, putReceivedAt } from '../../shared/bus/orchestrator-status.js';
 
 /*
  * The page in a real browser (Debian's Chromium, driven by playwright-core) against a real gateway on real
@@ -92,6 +93,29 @@ describe('web page in Chromium', () => {
     await waitFor(async () => expect(await symbols(page, list)).toEqual(expected), { timeoutMs: 5000 });
   }
 
+  it('never says Live once the lists are not: closed with their age, then scanner down', async () => {
+    const g = await fx.start({ heartbeatMs: 100, staleAfterMs: 1_500 });
+    const { page, problems } = await openPage(g);
+    const pill = () => page.locator('#status').textContent();
+    await waitFor(async () => expect(await pill()).toBe('Live'));
+    // The orchestrator reports a closed market; the lists it serves were received 3 minutes ago.
+    const multi = fx.env.redis.multi();
+    putOrchestratorReport(multi, fx.env.keys, {
+      reportedAtMs: Date.now(),
+      session: 'CLOSED',
+      state: 'closed',
+    });
+    putReceivedAt(multi, fx.env.keys, Date.now() - 180_000);
+    await multi.exec();
+    await waitFor(async () => expect(await pill()).toBe('Market closed'));
+    expect(await page.locator('#session').textContent()).toBe('Market closed');
+    expect(await page.locator('#age').textContent()).toBe('(data 3m old)');
+    // It stops reporting (dead or stuck): the gateway says down, and so does the page, in red.
+    await waitFor(async () => expect(await pill()).toBe('Scanner down'), { timeoutMs: 5_000 });
+    expect(await page.locator('#status').getAttribute('data-source')).toBe('down');
+    expect(problems).toEqual([]);
+  });
+
   it('shows the 11 lists with the published symbols formatted for traders, and a connected status', async () => {
     const g = await fx.start();
     const { page, problems } = await openPage(g);
@@ -99,7 +123,8 @@ describe('web page in Chromium', () => {
     await shows(page, 'winners', ['WIN']);
     await shows(page, 'losers', []);
     await waitFor(async () => expect(await status(page)).toBe('open'));
-    expect(await page.locator('#status').textContent()).toBe('Live');
+    await waitFor(async () => expect(await page.locator('#status').textContent()).toBe('Live'));
+    expect(await page.locator('#status').getAttribute('data-source')).toBe('live');
 
     expect(await page.locator('section[data-list]').count()).toBe(LIST_NAMES.length);
     expect(await page.locator('section[data-list="gappers_up"] th').allTextContents()).toEqual([

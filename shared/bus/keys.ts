@@ -27,6 +27,8 @@ export interface Keys {
   readonly orchestratorMetrics: string;
   /** JSON of the first-start bootstrap's progress (bootstrap-status.ts): jobs → gateway, launcher, orchestrator. */
   readonly bootstrapStatus: string;
+  /** Hash of the orchestrator's status report and the lists' receipt time (shared/bus/orchestrator-status.ts). */
+  readonly orchestratorStatus: string;
   /** Prefix passed to BullMQ (`prefix` option) so its keys live under ours. */
   readonly bullPrefix: string;
   /** Key of one list's snapshot inside {@link listSnapshots}. */
@@ -57,6 +59,7 @@ export function keys(prefix: string): Keys {
     hotMembers: `${prefix}:hot:members`,
     orchestratorMetrics: `${prefix}:metrics:orchestrator`,
     bootstrapStatus: `${prefix}:bootstrap:status`,
+    orchestratorStatus: `${prefix}:status:orchestrator`,
     bullPrefix: `${prefix}:bull`,
     listField: (list) => list,
   };

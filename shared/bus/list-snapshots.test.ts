@@ -4,6 +4,7 @@ import { scanRow } from '../../test/utils/scan-row.js';
 import type { SnapshotMessage } from '../protocol/messages.js';
 import { appendListMessage, BadListMessage } from './list-messages.js';
 import {
+  newestPublishedTs,
   putListSnapshot,
   readListSnapshot,
   readListSnapshots,
@@ -56,5 +57,15 @@ describe('the list snapshots hash contract (real Redis)', () => {
       expect(s?.ok).toBe(false);
       expect(!s?.ok && s?.error).toBeInstanceOf(BadListMessage);
     }
+  });
+
+  it('finds the newest ts among the stored snapshots, skipping unreadable ones', async () => {
+    expect(await newestPublishedTs(r.redis, r.keys)).toBeUndefined();
+    const multi = r.redis.multi();
+    putListSnapshot(multi, r.keys, snap('winners', 3));
+    putListSnapshot(multi, r.keys, { ...snap('losers', 1), ts: '2026-03-02T15:00:07.500Z' });
+    await multi.exec();
+    await r.redis.hset(r.keys.listSnapshots, r.keys.listField('anomalies'), '{not json');
+    expect(await newestPublishedTs(r.redis, r.keys)).toBe(Date.parse('2026-03-02T15:00:07.500Z'));
   });
 });

@@ -89,3 +89,16 @@ export async function readListSnapshot(
   const text = await redis.hget(keys.listSnapshots, keys.listField(list));
   return text === null ? undefined : parseListSnapshot(list, text);
 }
+
+/**
+ * The newest `ts` among the stored snapshots (epoch ms), or undefined when none is readable: the last instant a
+ * client was shown, which a restarted simulator must not go back before within the epoch.
+ */
+export async function newestPublishedTs(redis: Redis, keys: Keys): Promise<number | undefined> {
+  let newest: number | undefined;
+  for (const stored of Object.values(await readListSnapshots(redis, keys))) {
+    const ms = stored.ok ? Date.parse(stored.msg.ts) : NaN;
+    if (Number.isFinite(ms) && (newest === undefined || ms > newest)) newest = ms;
+  }
+  return newest;
+}

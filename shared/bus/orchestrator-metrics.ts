@@ -3,8 +3,8 @@ import type { Keys } from './keys.js';
 
 /**
  * The orchestrator's figures that the gateway exposes on `/metrics`. The orchestrator has no HTTP side: it
- * writes these fields into one Redis hash in the same MULTI as each scan it publishes (no extra round trip),
- * and a gateway reads the hash when it is scraped. The names here, the writer and the reader are the contract between the two
+ * writes these fields into one Redis hash in the same MULTI as each scan it publishes (no extra round trip) and
+ * with its once-a-second status report (orchestrator-status.ts), and a gateway reads the hash when it is scraped. The names here, the writer and the reader are the contract between the two
  * (hash `keys.orchestratorMetrics`).
  */
 export const ORCHESTRATOR_METRICS = {
@@ -43,7 +43,10 @@ export const ORCHESTRATOR_METRICS = {
     type: 'counter',
     help: 'Snapshot rows the decoder rejected (bad symbol, number, duplicate…).',
   },
-  sourceStale: { type: 'gauge', help: "1 while the vendor's data has stopped moving during a session." },
+  sourceStale: {
+    type: 'gauge',
+    help: '1 while the source is stale: no fresh snapshot for STALE_AFTER_MS in a session (failed polls count).',
+  },
   tickers: { type: 'gauge', help: 'Symbols in the market state.' },
   lastScanMs: {
     type: 'gauge',
@@ -58,11 +61,15 @@ export const ORCHESTRATOR_METRICS = {
 export type OrchestratorMetricName = keyof typeof ORCHESTRATOR_METRICS;
 export type OrchestratorMetrics = Readonly<Record<OrchestratorMetricName, number>>;
 
-/** Queues the write of `metrics` on `multi` (the scan's own MULTI, so the figures land with the scan). */
+/**
+ * Queues the write of `metrics` on `multi`: the scan's own MULTI (the figures land with the scan) or the
+ * once-a-second status report's. Fields left out keep their stored value (the last scan's figures stay while
+ * nothing is scanned).
+ */
 export function putOrchestratorMetrics(
   multi: ChainableCommander,
   keys: Keys,
-  metrics: OrchestratorMetrics,
+  metrics: Partial<OrchestratorMetrics>,
 ): void {
   multi.hset(keys.orchestratorMetrics, metrics);
 }

@@ -103,11 +103,34 @@ export type DeltaMessage = z.infer<typeof deltaMessageSchema>;
 /** A message of one list: what is sequenced. */
 export type ListMessage = SnapshotMessage | DeltaMessage;
 
+/**
+ * Freshness of what is served (SPEC §8): `live` (the feed delivers and the last scan is recent), `stale` (no fresh
+ * vendor data for STALE_AFTER_MS during a session; failed polls count), `closed` (no session: the last lists are
+ * kept), `down` (the orchestrator has not reported for STALE_AFTER_MS: dead or stuck).
+ */
+export const SOURCE_STATES = ['live', 'stale', 'closed', 'down'] as const;
+export type SourceState = (typeof SOURCE_STATES)[number];
+
+/** What heartbeats and `/health` say about the lists served. */
+export const freshnessSchema = z.object({
+  source: z.enum(SOURCE_STATES),
+  /**
+   * Wall-clock ms since the data behind the lists was received (never clamped; a simulated or recorded market
+   * clock plays no part), or null before any list was published.
+   */
+  ageMs: z.number().nullable(),
+  /** The session of the market's clock as the orchestrator last reported it; null when it never did. */
+  session: z.enum(SESSIONS).nullable(),
+});
+export type Freshness = z.infer<typeof freshnessSchema>;
+
 export const heartbeatMessageSchema = z.object({
   type: z.literal('heartbeat'),
   ts: z.string(),
   seqs: z.record(z.string(), z.number().int().nonnegative()),
+  ...freshnessSchema.shape,
 });
+export type HeartbeatMessage = z.infer<typeof heartbeatMessageSchema>;
 export const pongMessageSchema = z.object({ type: z.literal('pong'), id: z.union([z.number(), z.string()]) });
 export const ERROR_CODES = [
   'bad_request',

@@ -165,6 +165,19 @@ describe('ListClient against a real gateway', () => {
     expect(c.resyncs).toEqual([['winners', 'behind']]);
   });
 
+  it("tells how fresh the lists are from the heartbeats: live, then down once the orchestrator's report ages", async () => {
+    const g = await fx.start({ heartbeatMs: 50, staleAfterMs: 400 });
+    const c = open({ url: url(g), lists: ['winners'] });
+    const seen: string[] = [];
+    c.client.onFreshness((f) => seen.push(f.source));
+    await waitFor(() => c.client.freshness?.source === 'live');
+    expect(c.client.freshness).toMatchObject({ session: 'MARKET_OPEN' });
+    expect(c.client.freshness?.ageMs).toBeGreaterThanOrEqual(0);
+    // Nobody reports any more (the fixture's report was the scan's): the gateway says down.
+    await waitFor(() => c.client.freshness?.source === 'down');
+    expect(seen).toContain('live');
+  });
+
   it('follows the snapshot the gateway substitutes when the stream skips seqs', async () => {
     const g = await fx.start();
     const c = open({ url: url(g), lists: ['winners'] });

@@ -2,6 +2,7 @@ import { Backoff, type BackoffOptions } from '../backoff.js';
 import type {
   ClientMessage,
   ERROR_CODES,
+  Freshness,
   ListMessage,
   ScanRow,
   ServerMessage,
@@ -52,6 +53,11 @@ export interface ListClientEvents {
   readonly error: (error: ListClientError) => void;
   /** The client asked for a list's snapshot because it was out of step. */
   readonly resync: (list: ListName, reason: ResyncReason) => void;
+  /**
+   * A heartbeat told how fresh the lists are (SPEC §8): `live`, `stale`, `closed` or `down`, their age in ms on
+   * the wall clock (at the heartbeat's `ts`), and the session.
+   */
+  readonly freshness: (freshness: Freshness, ts: string) => void;
 }
 
 export interface ListClientOptions {
@@ -90,7 +96,9 @@ export class ListClient {
     status: new Set(),
     error: new Set(),
     resync: new Set(),
+    freshness: new Set(),
   };
+  private lastFreshness: Freshness | undefined;
   private socket: SocketLike | undefined;
   private currentStatus: ConnectionStatus = 'closed';
   private running = false;
@@ -145,6 +153,14 @@ export class ListClient {
   }
   onResync(listener: ListClientEvents['resync']): () => void {
     return this.on('resync', listener);
+  }
+  onFreshness(listener: ListClientEvents['freshness']): () => void {
+    return this.on('freshness', listener);
+  }
+
+  /** What the last heartbeat said about the lists' freshness; undefined before the first (or from an old gateway). */
+  get freshness(): Freshness | undefined {
+    return this.lastFreshness;
   }
 
   /** Connects (and keeps reconnecting until {@link stop}). */
@@ -290,7 +306,10 @@ export class ListClient {
           const tracker = this.trackers.get(list as ListName);
           if (tracker) this.act(list as ListName, tracker.checkSeq(seq, Date.now()));
         }
-        return;
+        // A gateway older than the freshness fields sends heartbeats without them.
+        if (typeof msg.source !== 'string') return;
+        this.lastFreshness = { source: msg.source, ageMs: msg.ageMs ?? null, session: msg.session ?? null };
+        return this.emit('freshness', this.lastFreshness, msg.ts);
       case 'error':
         return this.emit('error', { source: 'server', code: msg.code, message: msg.message });
       case 'pong':

@@ -9,7 +9,8 @@ import { ny } from '../../test/utils/market.js';
 import { VendorAuthError, type VendorStaleDataError } from './errors.js';
 import { Backoff, type BackoffOptions } from '../backoff.js';
 import { PolygonRestClient, type PolygonRestOptions } from './polygon-rest.js';
-import { SnapshotPoller, type SnapshotPollerOptions } from './snapshot-poller.js';
+import { msUntilNextSession, SnapshotPoller, type SnapshotPollerOptions } from './snapshot-poller.js';
+import { MarketCalendar } from '../market/calendar.js';
 
 const silent = createLogger('test', 'silent');
 /** Monday 2026-03-02 10:00 New York: regular session. */
@@ -110,6 +111,23 @@ describe('SnapshotPoller', () => {
     expect(fake.rest.maxInFlight).toBe(1);
     const starts = fake.rest.requestsTo('snapshot').map((r) => r.at);
     for (let i = 1; i < 4; i++) expect(starts[i]! - starts[i - 1]!).toBeGreaterThanOrEqual(110);
+  });
+
+  it('wakes at the session opening rather than at its next minute re-check', async () => {
+    // 200 ms of wall time before 04:00 on a trading day; the clock runs with the wall clock.
+    const wallStart = Date.now();
+    const now = () => ny('04:00', '2026-03-02') - 200 + (Date.now() - wallStart);
+    const { poller, received } = startPoller({ now });
+    await waitFor(() => expect(poller.stats().closedChecks).toBe(1));
+    await waitFor(() => expect(received.length).toBeGreaterThanOrEqual(1), { timeoutMs: 3_000 });
+  });
+
+  it('counts the wait until the next session across a weekend and the night', () => {
+    const calendar = new MarketCalendar();
+    expect(msUntilNextSession(ny('03:59', '2026-03-02'), calendar)).toBe(60_000);
+    expect(msUntilNextSession(ny('20:00', '2026-02-27'), calendar)).toBe(
+      ny('04:00', '2026-03-02') - ny('20:00', '2026-02-27'),
+    );
   });
 
   it('does not poll while the session is CLOSED, and starts within a re-check once it opens', async () => {

@@ -1,6 +1,7 @@
 import { createLogger, type Logger } from '../logger.js';
 import { MarketCalendar } from '../market/calendar.js';
-import { marketClock } from '../market/session-clock.js';
+import { FIRST_SLOT_MINUTE, marketClock } from '../market/session-clock.js';
+import { nyTime, nyWallClockToUtcMs } from '../market/ny-time.js';
 import type { Session } from '../scan/sessions.js';
 import { VendorPayloadError } from './errors.js';
 import { addRejectCounts, emptyRejectCounts, type RejectCounts } from './reject-counts.js';
@@ -229,7 +230,9 @@ export class SnapshotPoller<S extends PolledSnapshot = FullMarketSnapshot> {
         this.counts.closedChecks++;
         this.resetWatchdog();
         this.backoff.reset(); // last session's failures say nothing about the next one
-        await sleep(this.closedRecheckMs, signal);
+        // Wake at the session's opening too: a minute late would be a minute reported stale (SPEC §8).
+        const untilOpen = msUntilNextSession(this.now(), this.calendar);
+        await sleep(Math.max(1, Math.min(this.closedRecheckMs, untilOpen)), signal);
         continue;
       }
       const started = performance.now();
@@ -343,6 +346,14 @@ export function errorKind(error: unknown): PollErrorKind {
   if (error instanceof VendorNetworkError) return 'network';
   if (error instanceof VendorPayloadError) return 'payload';
   return 'other';
+}
+
+/** Wall ms from `nowMs` (in a CLOSED period) to the next 04:00 New York of a trading day. */
+export function msUntilNextSession(nowMs: number, calendar: MarketCalendar): number {
+  const { date, minuteOfDay } = nyTime(nowMs);
+  const day =
+    calendar.isTradingDay(date) && minuteOfDay < FIRST_SLOT_MINUTE ? date : calendar.nextTradingDay(date);
+  return nyWallClockToUtcMs(day, FIRST_SLOT_MINUTE) - nowMs;
 }
 
 function nsToMs(ns: number): number {

@@ -54,7 +54,10 @@ export class PublishedMarket {
     this.sequencer = new ListSequencer(() => epoch);
   }
 
-  /** Publishes the lists in `changes` (the others as they were) at `ts`, with the orchestrator's `metrics`. */
+  /**
+   * Publishes the lists in `changes` (the others as they were) at `ts`, with the orchestrator's `metrics` and, as
+   * the orchestrator does, its status: data received now, a `live` report (so gateways serve `source: live`).
+   */
   async scan(
     changes: Partial<Record<ListName, ScanRow[]>>,
     ts = TS,
@@ -68,6 +71,10 @@ export class PublishedMarket {
       lists: this.current,
       state: this.sequencer.state()!,
       metrics,
+      status: {
+        receivedAtMs: Date.now(),
+        report: { reportedAtMs: Date.now(), session: 'MARKET_OPEN', state: 'live' },
+      },
     });
     return messages;
   }
@@ -95,6 +102,8 @@ export class GatewayFixture {
       host: '127.0.0.1',
       tokens: [],
       heartbeatMs: 60_000,
+      // The orchestrator's status is re-read often, so a test sees a report it just wrote within a few ms.
+      statusReadMs: 20,
       redis: this.env.redis,
       keys: this.env.keys,
       logger: createLogger('gateway-test', 'silent'),
