@@ -1,12 +1,15 @@
 import { SLOTS, type MarketColumns } from './columns.js';
 import { percentChange, priceDifference } from './decimal.js';
+import { LIST_COUNT, listKeys, ListTops } from './categories.js';
 import type { CompiledFilters } from './filters.js';
-import { TopK } from './ranking-order.js';
+import { TopK, type ScanCandidates } from './ranking-order.js';
 import type { Session } from './sessions.js';
+import type { ListThresholds } from './settings.js';
 
 /**
  * The per-ticker scan (SPEC §3–§5) over a row range of the market table: derived metrics, RVOL, filters and
- * score are written into the output columns in place, and the range's best `topK` passing rows are returned.
+ * score are written into the output columns in place, and the range's best `topK` passing rows are returned,
+ * with each list's best `listLimit` passing members (SPEC §5: the lists are drawn from every passing ticker).
  *
  * The same function runs single-threaded (replay) and in piscina workers over SharedArrayBuffer columns, each
  * worker on its own `[from, to)`; merging the shards' candidates gives the single-threaded ranking exactly,
@@ -23,6 +26,8 @@ export interface KernelParams {
   readonly volumeRatioWeight: number;
   readonly filters: CompiledFilters;
   readonly topK: number;
+  readonly thresholds: ListThresholds;
+  readonly listLimit: number;
 }
 
 /** Mean history cumulative volume at the end of slot s (0 before the first slot: nothing traded yet). */
@@ -44,10 +49,14 @@ function ratio(a: number, b: number): number {
   return b > 0 ? a / b : NaN;
 }
 
-export function scanKernel(cols: MarketColumns, p: KernelParams, from: number, to: number): Int32Array {
+export function scanKernel(cols: MarketColumns, p: KernelParams, from: number, to: number): ScanCandidates {
   const n = cols.num;
   const { price, volumeToday, prevClose, open, dayClose, high, low, volumeAgo } = n;
   const top = new TopK(cols, p.topK);
+  const lists = new ListTops(cols.symbolOrder, p.listLimit);
+  const keys = new Float64Array(LIST_COUNT);
+  const marketOpen = p.session === 'MARKET_OPEN';
+  const thresholds = p.thresholds;
   const premarket = p.session === 'PRE_MARKET';
   const postmarket = p.session === 'POST_MARKET';
   const { bounds, sets, excludeEtf } = p.filters;
@@ -67,13 +76,16 @@ export function scanKernel(cols: MarketColumns, p: KernelParams, from: number, t
     const changePct = percentChange(px, pc);
     n.changePercent[i] = changePct;
     n.change[i] = pc > 0 ? priceDifference(px, pc) : NaN;
-    n.gapFromOpen[i] = percentChange(px, op);
+    const fromOpen = percentChange(px, op);
+    n.gapFromOpen[i] = fromOpen;
     n.gapFromOpenDollars[i] = op > 0 ? priceDifference(px, op) : NaN;
     n.gapAtOpen[i] = p.afterOpen ? percentChange(op, pc) : NaN;
     n.gapPremarket[i] = premarket ? changePct : NaN;
     n.gapPostmarket[i] = postmarket ? percentChange(px, dayClose[i]!) : NaN;
-    n.priceFromHigh[i] = percentChange(px, high[i]!);
-    n.priceFromLow[i] = percentChange(px, low[i]!);
+    const fromHigh = percentChange(px, high[i]!);
+    n.priceFromHigh[i] = fromHigh;
+    const fromLow = percentChange(px, low[i]!);
+    n.priceFromLow[i] = fromLow;
     const volumeRatio = ratio(vol, n.avgVolume30d[i]!);
     n.volumeRatio[i] = volumeRatio;
     n.floatRotation[i] = ratio(vol, n.floatShares[i]!);
@@ -103,7 +115,13 @@ export function scanKernel(cols: MarketColumns, p: KernelParams, from: number, t
     }
     for (let s = 0; pass && s < sets.length; s++) pass = sets[s]!.allowed[setCols[s]![i]!] === 1;
     cols.passed[i] = pass ? 1 : 0;
-    if (pass) top.offer(i);
+    if (!pass) continue;
+    top.offer(i);
+    listKeys(keys, changePct, fromOpen, rvol, rvolSlot, vol, fromHigh, fromLow, thresholds, marketOpen);
+    for (let l = 0; l < LIST_COUNT; l++) {
+      const key = keys[l]!;
+      if (!Number.isNaN(key)) lists.offer(l, i, key);
+    }
   }
-  return top.sorted();
+  return { ranked: top.sorted(), lists: lists.sorted() };
 }

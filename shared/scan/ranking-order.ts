@@ -1,3 +1,4 @@
+import { ListTops, type ListCandidates } from './categories.js';
 import type { MarketColumns } from './columns.js';
 
 /**
@@ -79,9 +80,70 @@ export class TopK {
   }
 }
 
-/** Merges per-shard candidates into the global top `k`: the same rows a single pass would keep. */
-export function mergeCandidates(cols: MarketColumns, shards: readonly Int32Array[], k: number): Int32Array {
+/**
+ * What one kernel pass (a shard, or the whole table) yields: its best rows by score and each list's best rows.
+ * Only these indices (and the lists' keys) cross the thread boundary; the per-row outputs are in the columns.
+ */
+export interface ScanCandidates {
+  /** The best `topK` passing rows in score order, best first. */
+  readonly ranked: Int32Array;
+  /** Each list's best `listLimit` passing members, best first (SPEC §5: drawn from all passing tickers). */
+  readonly lists: ListCandidates;
+}
+
+/**
+ * Merges per-shard candidates into the global top `k` by score and the global top `listLimit` of every list:
+ * the same rows a single pass would keep, since each shard kept its best under the same strict total orders.
+ */
+export function mergeCandidates(
+  cols: MarketColumns,
+  shards: readonly ScanCandidates[],
+  k: number,
+  listLimit: number,
+): ScanCandidates {
   const top = new TopK(cols, k);
-  for (const rows of shards) for (const r of rows) top.offer(r);
-  return top.sorted();
+  const lists = new ListTops(cols.symbolOrder, listLimit);
+  for (const shard of shards) {
+    for (const r of shard.ranked) top.offer(r);
+    lists.offerAll(shard.lists);
+  }
+  return { ranked: top.sorted(), lists: lists.sorted() };
+}
+
+/**
+ * The scoreRank (1-based place in the score order of ALL passing rows, SPEC §5) of `rows`, passing rows that may
+ * lie beyond the top MAX_FILTERED: 1 + the number of passing rows that rank before each. Exact, in one pass over
+ * the table that costs a passing row a binary search among `rows` (sorted by rank first: a row that ranks
+ * before one of them ranks before every later one), so a list member at place 9,000 costs no sort of the market.
+ */
+export function scoreRanksOf(
+  cols: MarketColumns,
+  size: number,
+  rows: readonly number[],
+): Map<number, number> {
+  const sorted = [...rows].sort(compareByRank(cols));
+  const m = sorted.length;
+  const out = new Map<number, number>();
+  if (m === 0) return out;
+  /** before[j] = passing rows whose first later-ranked member of `sorted` is sorted[j]. */
+  const before = new Int32Array(m);
+  const worst = sorted[m - 1]!;
+  const passed = cols.passed;
+  for (let i = 0; i < size; i++) {
+    if (passed[i] !== 1 || !ranksBefore(cols, i, worst)) continue;
+    let lo = 0;
+    let hi = m - 1;
+    while (lo < hi) {
+      const mid = (lo + hi) >> 1;
+      if (ranksBefore(cols, i, sorted[mid]!)) hi = mid;
+      else lo = mid + 1;
+    }
+    before[lo]!++;
+  }
+  let count = 0;
+  for (let j = 0; j < m; j++) {
+    count += before[j]!;
+    out.set(sorted[j]!, count + 1);
+  }
+  return out;
 }
