@@ -1,9 +1,10 @@
+import type { MarketColumns } from './columns.js';
 import { LIST_NAMES } from './lists.js';
 import type { ListThresholds } from './settings.js';
 
 /**
- * The 11 top lists of SPEC §5: who is a member and what each list sorts by, written once, as one function the
- * scan kernel calls for every passing ticker. Categories are drawn from ALL passing tickers, not from the score
+ * The 11 top lists of SPEC §5: who is a member and what each list sorts by, written once, as the loop the scan
+ * kernel runs over its rows. Categories are drawn from ALL passing tickers, not from the score
  * ranking's top MAX_FILTERED (SPEC §5 fix: a stock up 47 % without RVOL history has score 0 and must still lead
  * `gappers_up`), so this runs per ticker inside the kernel and must not allocate.
  */
@@ -11,49 +12,83 @@ import type { ListThresholds } from './settings.js';
 export const LIST_COUNT = LIST_NAMES.length;
 
 /**
- * Each list's sort key for one row, written into `out` in LIST_NAMES order; NaN where the row is not a member (a
- * null sort key excludes the ticker, SPEC §5). Keys are oriented so that a larger key is better in every list:
- * the key of an ascending list is negated (exact for doubles), so one comparator (key desc, symbol asc) serves
- * all 11. NaN inputs fail every comparison, so a null metric never makes a member.
+ * Offers every passing row of [from, to) to each list it is a member of, with the list's sort key (SPEC §5
+ * table). Keys are oriented so that a larger key is better in every list: the key of an ascending list is
+ * negated (exact for doubles), so one comparator (key desc, symbol asc) serves all 11. NaN inputs fail every
+ * comparison, so a null metric never makes a member and a null sort key never enters a list.
+ *
+ * Written as one flat loop on purpose (measured, docs/performance.md): a per-row helper writing 11 keys to a
+ * scratch array cost ≈ 2× this, and a row that is a member but cannot beat a full list's worst kept row is
+ * skipped with one comparison, against the larger of the list's threshold and its floor.
  */
-export function listKeys(
-  out: Float64Array,
-  changePercent: number,
-  gapFromOpen: number,
-  rvol: number,
-  rvolSlot: number,
-  volumeToday: number,
-  priceFromHigh: number,
-  priceFromLow: number,
+export function offerListMembers(
+  cols: MarketColumns,
+  from: number,
+  to: number,
   t: ListThresholds,
   marketOpen: boolean,
+  tops: ListTops,
 ): void {
-  const cp = changePercent;
-  out[0] = cp >= t.gapperPct ? cp : NaN; // gappers_up: changePercent desc
-  out[1] = cp <= -t.gapperPct ? -cp : NaN; // gappers_down: changePercent asc
-  out[2] = marketOpen && cp >= t.momentumPct ? cp : NaN; // momentum_up
-  out[3] = marketOpen && cp <= -t.momentumPct ? -cp : NaN; // momentum_down
-  out[4] = cp >= t.winnerPct ? cp : NaN; // winners
-  out[5] = cp <= -t.winnerPct ? -cp : NaN; // losers
-  // anomalies: (rvolSlot ?? rvol) desc
-  const anomaly = Number.isNaN(rvolSlot) ? rvol : rvolSlot;
-  out[6] = anomaly >= t.anomalyRvol ? anomaly : NaN;
-  // high_volume: rvol ≥ 2, sorted by volumeToday desc
-  out[7] = rvol >= t.highVolumeRvol ? volumeToday : NaN;
-  // new_highs / new_lows: abs(priceFromHigh / priceFromLow) asc
-  const fromHigh = Math.abs(priceFromHigh);
-  out[8] = fromHigh <= t.nearExtremePct ? -fromHigh : NaN;
-  const fromLow = Math.abs(priceFromLow);
-  out[9] = fromLow <= t.nearExtremePct ? -fromLow : NaN;
-  // reversals: abs(gapFromOpen) desc
-  const reversal =
-    (cp >= t.reversalChangePct && gapFromOpen <= -t.reversalFromOpenPct) ||
-    (cp <= -t.reversalChangePct && gapFromOpen >= t.reversalFromOpenPct);
-  out[10] = reversal ? Math.abs(gapFromOpen) : NaN;
+  const { changePercent, gapFromOpen, rvol, rvolSlot, volumeToday, priceFromHigh, priceFromLow } = cols.num;
+  const passed = cols.passed;
+  const floor = tops.floor;
+  const { gapperPct, winnerPct, anomalyRvol, highVolumeRvol, nearExtremePct } = t;
+  const { reversalChangePct, reversalFromOpenPct } = t;
+  // momentum_up/down exist only while MARKET_OPEN: outside it no changePercent reaches this bound.
+  const momentumPct = marketOpen ? t.momentumPct : Infinity;
+  // Per list, the least key that is both a member and can still enter: max(threshold, floor). It rises as the
+  // list fills, so on most rows each test is one well-predicted comparison.
+  let upGap = gapperPct;
+  let downGap = gapperPct;
+  let upMomentum = momentumPct;
+  let downMomentum = momentumPct;
+  let upWin = winnerPct;
+  let downWin = winnerPct;
+  let anomalyMin = anomalyRvol;
+  let nearHighMin = -nearExtremePct;
+  let nearLowMin = -nearExtremePct;
+  for (let i = from; i < to; i++) {
+    if (passed[i] !== 1) continue;
+    const cp = changePercent[i]!;
+    const down = -cp;
+    // gappers_up, momentum_up, winners: changePercent desc; gappers_down, momentum_down, losers: asc.
+    if (cp >= upGap) upGap = Math.max(gapperPct, tops.offer(0, i, cp));
+    if (down >= downGap) downGap = Math.max(gapperPct, tops.offer(1, i, down));
+    if (cp >= upMomentum) upMomentum = Math.max(momentumPct, tops.offer(2, i, cp));
+    if (down >= downMomentum) downMomentum = Math.max(momentumPct, tops.offer(3, i, down));
+    if (cp >= upWin) upWin = Math.max(winnerPct, tops.offer(4, i, cp));
+    if (down >= downWin) downWin = Math.max(winnerPct, tops.offer(5, i, down));
+    const rv = rvol[i]!;
+    const slotRvol = rvolSlot[i]!;
+    // anomalies: (rvolSlot ?? rvol) desc
+    const anomaly = Number.isNaN(slotRvol) ? rv : slotRvol;
+    if (anomaly >= anomalyMin) anomalyMin = Math.max(anomalyRvol, tops.offer(6, i, anomaly));
+    // high_volume: rvol ≥ 2, by volumeToday desc
+    if (rv >= highVolumeRvol) {
+      const volume = volumeToday[i]!;
+      if (volume >= floor[7]!) tops.offer(7, i, volume);
+    }
+    // new_highs / new_lows: abs(priceFromHigh / priceFromLow) asc
+    const nearHigh = -Math.abs(priceFromHigh[i]!);
+    if (nearHigh >= nearHighMin) nearHighMin = Math.max(-nearExtremePct, tops.offer(8, i, nearHigh));
+    const nearLow = -Math.abs(priceFromLow[i]!);
+    if (nearLow >= nearLowMin) nearLowMin = Math.max(-nearExtremePct, tops.offer(9, i, nearLow));
+    // reversals: abs(gapFromOpen) desc
+    if (cp >= reversalChangePct || down >= reversalChangePct) {
+      const fromOpen = gapFromOpen[i]!;
+      const against = cp >= reversalChangePct ? -fromOpen : fromOpen;
+      if (against >= reversalFromOpenPct) {
+        const key = Math.abs(fromOpen);
+        if (key >= floor[10]!) tops.offer(10, i, key);
+      }
+    }
+  }
 }
 
 if (LIST_COUNT !== 11 || LIST_NAMES[10] !== 'reversals') {
-  throw new Error('listKeys writes the 11 lists of LIST_NAMES in order; update it with LIST_NAMES');
+  throw new Error(
+    'offerListMembers offers to the 11 lists of LIST_NAMES in order; update it with LIST_NAMES',
+  );
 }
 
 /**
@@ -67,6 +102,11 @@ export class ListTops {
   private readonly keys: Float64Array;
   private readonly rows: Int32Array;
   private readonly sizes = new Int32Array(LIST_COUNT);
+  /**
+   * Per list, the least key that can still enter it: -Infinity until the list is full, then its worst kept key
+   * (equal keys may still enter on the symbol). A caller may skip offering a key below it.
+   */
+  readonly floor = new Float64Array(LIST_COUNT).fill(-Infinity);
 
   constructor(
     private readonly symbolOrder: Int32Array,
@@ -76,8 +116,8 @@ export class ListTops {
     this.rows = new Int32Array(LIST_COUNT * Math.max(0, limit));
   }
 
-  /** Offers `row` with `key` (not NaN) to list `list`. */
-  offer(list: number, row: number, key: number): void {
+  /** Offers `row` with `key` (not NaN) to list `list`; returns the list's floor after it. */
+  offer(list: number, row: number, key: number): number {
     const base = list * this.limit;
     const size = this.sizes[list]!;
     if (size < this.limit) {
@@ -85,11 +125,14 @@ export class ListTops {
       this.rows[base + size] = row;
       this.sizes[list] = size + 1;
       this.siftUp(base, size);
+      if (size + 1 === this.limit) this.floor[list] = this.keys[base]!;
     } else if (this.limit > 0 && this.better(key, row, this.keys[base]!, this.rows[base]!)) {
       this.keys[base] = key;
       this.rows[base] = row;
       this.siftDown(base, size);
+      this.floor[list] = this.keys[base]!;
     }
+    return this.floor[list]!;
   }
 
   /** Offers every list of `c` (a shard's result). */

@@ -1,6 +1,6 @@
 import { SLOTS, type MarketColumns } from './columns.js';
 import { percentChange, priceDifference } from './decimal.js';
-import { LIST_COUNT, listKeys, ListTops } from './categories.js';
+import { ListTops, offerListMembers, type ListCandidates } from './categories.js';
 import type { CompiledFilters } from './filters.js';
 import { TopK, type ScanCandidates } from './ranking-order.js';
 import type { Session } from './sessions.js';
@@ -53,10 +53,6 @@ export function scanKernel(cols: MarketColumns, p: KernelParams, from: number, t
   const n = cols.num;
   const { price, volumeToday, prevClose, open, dayClose, high, low, volumeAgo } = n;
   const top = new TopK(cols, p.topK);
-  const lists = new ListTops(cols.symbolOrder, p.listLimit);
-  const keys = new Float64Array(LIST_COUNT);
-  const marketOpen = p.session === 'MARKET_OPEN';
-  const thresholds = p.thresholds;
   const premarket = p.session === 'PRE_MARKET';
   const postmarket = p.session === 'POST_MARKET';
   const { bounds, sets, excludeEtf } = p.filters;
@@ -76,16 +72,13 @@ export function scanKernel(cols: MarketColumns, p: KernelParams, from: number, t
     const changePct = percentChange(px, pc);
     n.changePercent[i] = changePct;
     n.change[i] = pc > 0 ? priceDifference(px, pc) : NaN;
-    const fromOpen = percentChange(px, op);
-    n.gapFromOpen[i] = fromOpen;
+    n.gapFromOpen[i] = percentChange(px, op);
     n.gapFromOpenDollars[i] = op > 0 ? priceDifference(px, op) : NaN;
     n.gapAtOpen[i] = p.afterOpen ? percentChange(op, pc) : NaN;
     n.gapPremarket[i] = premarket ? changePct : NaN;
     n.gapPostmarket[i] = postmarket ? percentChange(px, dayClose[i]!) : NaN;
-    const fromHigh = percentChange(px, high[i]!);
-    n.priceFromHigh[i] = fromHigh;
-    const fromLow = percentChange(px, low[i]!);
-    n.priceFromLow[i] = fromLow;
+    n.priceFromHigh[i] = percentChange(px, high[i]!);
+    n.priceFromLow[i] = percentChange(px, low[i]!);
     const volumeRatio = ratio(vol, n.avgVolume30d[i]!);
     n.volumeRatio[i] = volumeRatio;
     n.floatRotation[i] = ratio(vol, n.floatShares[i]!);
@@ -115,13 +108,14 @@ export function scanKernel(cols: MarketColumns, p: KernelParams, from: number, t
     }
     for (let s = 0; pass && s < sets.length; s++) pass = sets[s]!.allowed[setCols[s]![i]!] === 1;
     cols.passed[i] = pass ? 1 : 0;
-    if (!pass) continue;
-    top.offer(i);
-    listKeys(keys, changePct, fromOpen, rvol, rvolSlot, vol, fromHigh, fromLow, thresholds, marketOpen);
-    for (let l = 0; l < LIST_COUNT; l++) {
-      const key = keys[l]!;
-      if (!Number.isNaN(key)) lists.offer(l, i, key);
-    }
+    if (pass) top.offer(i);
   }
-  return { ranked: top.sorted(), lists: lists.sorted() };
+  return { ranked: top.sorted(), lists: listCandidates(cols, p, from, to) };
+}
+
+/** Each list's best `listLimit` passing members of rows [from, to), from the outputs the main loop wrote. */
+function listCandidates(cols: MarketColumns, p: KernelParams, from: number, to: number): ListCandidates {
+  const tops = new ListTops(cols.symbolOrder, p.listLimit);
+  offerListMembers(cols, from, to, p.thresholds, p.session === 'MARKET_OPEN', tops);
+  return tops.sorted();
 }
