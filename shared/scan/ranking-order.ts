@@ -121,28 +121,46 @@ export function scoreRanksOf(
   size: number,
   rows: readonly number[],
 ): Map<number, number> {
-  const sorted = [...rows].sort(compareByRank(cols));
+  const sorted = Int32Array.from(rows).sort(compareByRank(cols));
   const m = sorted.length;
   const out = new Map<number, number>();
   if (m === 0) return out;
-  /** before[j] = passing rows whose first later-ranked member of `sorted` is sorted[j]. */
-  const before = new Int32Array(m);
-  const worst = sorted[m - 1]!;
+  // Columns read once into locals: `cols.num` is a record built at run time, slow to index per row.
+  const score = cols.num.score;
+  const order = cols.symbolOrder;
   const passed = cols.passed;
+  const before = (i: number, j: number) =>
+    score[i]! > score[j]! || (score[i] === score[j] && order[i]! < order[j]!);
+  /** counts[j] = passing rows whose first later-ranked member of `sorted` is sorted[j]. */
+  const counts = new Int32Array(m);
+  const scores = Float64Array.from(sorted, (r) => score[r]!);
+  const orders = Int32Array.from(sorted, (r) => order[r]!);
+  const best = sorted[0]!;
+  const worst = sorted[m - 1]!;
   for (let i = 0; i < size; i++) {
-    if (passed[i] !== 1 || !ranksBefore(cols, i, worst)) continue;
-    let lo = 0;
-    let hi = m - 1;
-    while (lo < hi) {
-      const mid = (lo + hi) >> 1;
-      if (ranksBefore(cols, i, sorted[mid]!)) hi = mid;
-      else lo = mid + 1;
+    if (passed[i] !== 1 || !before(i, worst)) continue;
+    // Most counted rows (the whole top MAX_FILTERED, for one) rank before every one of `rows`.
+    if (before(i, best)) {
+      counts[0]!++;
+      continue;
     }
-    before[lo]!++;
+    // Binary search over the members' scores copied into one array (a quarter faster than through `before`).
+    const si = score[i]!;
+    const oi = order[i]!;
+    let lo = 1;
+    let len = m - 1;
+    while (len > 1) {
+      const half = len >> 1;
+      const k = lo + half - 1;
+      const sk = scores[k]!;
+      if (!(si > sk || (si === sk && oi < orders[k]!))) lo += half;
+      len -= half;
+    }
+    counts[lo]!++;
   }
   let count = 0;
   for (let j = 0; j < m; j++) {
-    count += before[j]!;
+    count += counts[j]!;
     out.set(sorted[j]!, count + 1);
   }
   return out;
