@@ -4,8 +4,8 @@ import type { ListThresholds } from './settings.js';
 
 /**
  * The 11 top lists of SPEC §5: who is a member and what each list sorts by, written once, as the loop the scan
- * kernel runs over its rows. Categories are drawn from ALL passing tickers, not from the score
- * ranking's top MAX_FILTERED (SPEC §5 fix: a stock up 47 % without RVOL history has score 0 and must still lead
+ * kernel runs over its rows. Categories are drawn from ALL passing tickers, not from the score ranking's top
+ * MAX_FILTERED (SPEC §5 fix: a stock up 47 % without RVOL history has score 0 and must still lead
  * `gappers_up`), so this runs per ticker inside the kernel and must not allocate.
  */
 
@@ -76,8 +76,10 @@ export function offerListMembers(
     // reversals: abs(gapFromOpen) desc
     if (cp >= reversalChangePct || down >= reversalChangePct) {
       const fromOpen = gapFromOpen[i]!;
-      const against = cp >= reversalChangePct ? -fromOpen : fromOpen;
-      if (against >= reversalFromOpenPct) {
+      if (
+        (cp >= reversalChangePct && fromOpen <= -reversalFromOpenPct) ||
+        (down >= reversalChangePct && fromOpen >= reversalFromOpenPct)
+      ) {
         const key = Math.abs(fromOpen);
         if (key >= floor[10]!) tops.offer(10, i, key);
       }
