@@ -2,7 +2,7 @@ import { availableParallelism } from 'node:os';
 import { Piscina } from 'piscina';
 import type { MarketColumns } from '../shared/scan/columns.js';
 import type { KernelParams } from '../shared/scan/kernel.js';
-import { mergeCandidates } from '../shared/scan/ranking-order.js';
+import { mergeCandidates, type ScanCandidates } from '../shared/scan/ranking-order.js';
 import type { Logger } from '../shared/logger.js';
 import { scanWorkerFile, type ShardTask } from '../shared/worker-tasks/scan-shard.js';
 
@@ -13,7 +13,7 @@ export class ShardFailedError extends Error {
 
 /** What the orchestrator needs of a pool: the kernel over rows [0, size), merged. Tests substitute fakes. */
 export interface ShardRanker {
-  rank(cols: MarketColumns, params: KernelParams, size: number): Promise<Int32Array>;
+  rank(cols: MarketColumns, params: KernelParams, size: number): Promise<ScanCandidates>;
 }
 
 /**
@@ -35,7 +35,8 @@ export interface ScanPoolOptions {
 
 /**
  * The scan kernel sharded over a fixed piscina pool. Each scan splits the table into one contiguous row
- * range per thread; merging the shards' top-K candidates gives exactly the single-threaded ranking because
+ * range per thread; merging the shards' candidates (top-K by score, top rows per list) gives exactly the
+ * single-threaded ranking and lists because
  * every row's outputs depend on that row alone (tested on random markets).
  *
  * A failing shard is retried once; a shard that fails twice fails the scan, but only once every other shard has
@@ -44,7 +45,7 @@ export interface ScanPoolOptions {
  */
 export class ScanPool implements ShardRanker {
   readonly threads: number;
-  private readonly pool: Piscina<ShardTask, Int32Array>;
+  private readonly pool: Piscina<ShardTask, ScanCandidates>;
   private readonly logger: Logger | undefined;
   private readonly shardTimeoutMs: number;
   /** Shard attempts that failed and were retried, shard attempts that timed out, scans abandoned. */
@@ -55,7 +56,7 @@ export class ScanPool implements ShardRanker {
     this.logger = o.logger;
     this.shardTimeoutMs = o.shardTimeoutMs ?? DEFAULT_SHARD_TIMEOUT_MS;
     const file = o.workerFile ?? scanWorkerFile();
-    this.pool = new Piscina<ShardTask, Int32Array>({
+    this.pool = new Piscina<ShardTask, ScanCandidates>({
       filename: file.href,
       minThreads: this.threads,
       maxThreads: this.threads,
@@ -68,8 +69,11 @@ export class ScanPool implements ShardRanker {
     this.pool.on('error', (err: unknown) => this.logger?.error({ err }, 'scan pool error'));
   }
 
-  /** Runs the kernel on rows [0, size) and returns the merged top `params.topK` rows, best first. */
-  async rank(cols: MarketColumns, params: KernelParams, size: number): Promise<Int32Array> {
+  /**
+   * Runs the kernel on rows [0, size) and returns the merged top `params.topK` rows and each list's top
+   * `params.listLimit`, best first.
+   */
+  async rank(cols: MarketColumns, params: KernelParams, size: number): Promise<ScanCandidates> {
     const shards = Math.min(this.threads, Math.max(1, size));
     const step = Math.ceil(size / shards);
     const settled = await Promise.allSettled(
@@ -77,7 +81,7 @@ export class ScanPool implements ShardRanker {
         this.runShard({ cols, params, from: s * step, to: Math.min(size, (s + 1) * step) }),
       ),
     );
-    const parts: Int32Array[] = [];
+    const parts: ScanCandidates[] = [];
     for (const s of settled) {
       if (s.status === 'rejected') {
         this.counters.failedScans++;
@@ -85,14 +89,14 @@ export class ScanPool implements ShardRanker {
       }
       parts.push(s.value);
     }
-    return mergeCandidates(cols, parts, params.topK);
+    return mergeCandidates(cols, parts, params.topK, params.listLimit);
   }
 
   async close(): Promise<void> {
     await this.pool.close({ force: true });
   }
 
-  private async runShard(task: ShardTask): Promise<Int32Array> {
+  private async runShard(task: ShardTask): Promise<ScanCandidates> {
     try {
       return await this.attempt(task);
     } catch (first) {
@@ -109,7 +113,7 @@ export class ScanPool implements ShardRanker {
     }
   }
 
-  private async attempt(task: ShardTask): Promise<Int32Array> {
+  private async attempt(task: ShardTask): Promise<ScanCandidates> {
     try {
       return await this.pool.run(task, { signal: AbortSignal.timeout(this.shardTimeoutMs) });
     } catch (err) {

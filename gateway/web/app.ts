@@ -126,10 +126,10 @@ class ListTable {
       const tone = c.tone?.(row);
       td.classList.toggle('up', tone === 'up');
       td.classList.toggle('down', tone === 'down');
+      td.classList.toggle('pending', c.pending?.(row) ?? false);
+      const title = c.cellTitle?.(row) ?? '';
+      if (td.title !== title) td.title = title;
     });
-    const sym = view.cells[1]!;
-    const title = [row.companyName, row.sector, row.exchange].filter((v) => v !== null).join(' · ');
-    if (sym.title !== title) sym.title = title;
   }
 }
 

@@ -11,6 +11,10 @@ import {
   gapPercent,
   MISSING,
   sourceTitle,
+  rvolNote,
+  rvolPending,
+  rvolText,
+  symbolNote,
 } from './format.js';
 
 describe('web page formatting', () => {
@@ -79,5 +83,25 @@ describe('web page formatting', () => {
     expect(freshnessAge('live', 4_200)).toBe('(4s ago)');
     expect(freshnessAge('closed', 3 * 3_600_000)).toBe('(data 3h old)');
     expect(freshnessAge('down', null)).toBe('');
+  });
+
+  it('says why RVOL is missing (warming, no slot) instead of a bare dash, and marks it pending (SPEC §12)', () => {
+    const warming = scanRow('W', 1, { rvol: null, rvolState: 'warming' });
+    const noSlot = scanRow('N', 1, { rvol: null, rvolState: 'no_slot' });
+    const ok = scanRow('K', 1, { rvol: 2.5, rvolState: 'ok' });
+    const okNull = scanRow('Z', 1, { rvol: null, rvolState: 'ok' });
+    expect([warming, noSlot, ok, okNull].map(rvolText)).toEqual(['warming', 'no slot', '2.50', MISSING]);
+    expect([warming, noSlot, ok, okNull].map(rvolPending)).toEqual([true, true, false, false]);
+    expect(rvolNote(warming)).toContain('volume history');
+    expect(rvolNote(noSlot)).toContain('04:00–20:00 ET');
+    expect(rvolNote(ok)).toBe('');
+  });
+
+  it('names the company on the symbol, or says that the ticker has no reference data', () => {
+    const withMeta = scanRow('A', 1, { companyName: 'A Inc.', sector: 'Tech', exchange: null });
+    expect(symbolNote(withMeta)).toBe('A Inc. · Tech');
+    expect(symbolNote({ ...withMeta, hasMetadata: false, companyName: null, sector: null })).toContain(
+      'No reference data',
+    );
   });
 });

@@ -112,11 +112,49 @@ export interface Column {
   readonly numeric: boolean;
   readonly text: (row: ScanRow) => string;
   readonly tone?: (row: ScanRow) => Tone;
+  /** Tooltip of the cell ('' for none). */
+  readonly cellTitle?: (row: ScanRow) => string;
+  /** The value is not ready (SPEC §12): the cell is shown muted, and its tooltip says why. */
+  readonly pending?: (row: ScanRow) => boolean;
+}
+
+/**
+ * RVOL as a trader should read it (SPEC §12): the number when there is one; otherwise say why there is none
+ * rather than a bare dash — "warming" while the ticker lacks volume history, "no slot" outside 04:00–20:00 ET
+ * and on non-trading days.
+ */
+export function rvolText(row: ScanRow): string {
+  if (row.rvol !== null) return formatRatio(row.rvol);
+  if (row.rvolState === 'warming') return 'warming';
+  if (row.rvolState === 'no_slot') return 'no slot';
+  return MISSING;
+}
+
+const RVOL_NOTES: Readonly<Record<ScanRow['rvolState'], string>> = {
+  ok: '',
+  warming: 'Not enough volume history for this ticker yet: RVOL appears once its history is loaded',
+  no_slot: 'No RVOL outside 04:00–20:00 ET or on a non-trading day',
+};
+
+export const rvolPending = (row: ScanRow): boolean => row.rvol === null && row.rvolState !== 'ok';
+export const rvolNote = (row: ScanRow): string => (row.rvol === null ? RVOL_NOTES[row.rvolState] : '');
+
+/** The symbol's tooltip: the company, or that its reference data is missing (SPEC §12 `hasMetadata`). */
+export function symbolNote(row: ScanRow): string {
+  if (!row.hasMetadata) return 'No reference data for this ticker yet (company, sector, float)';
+  return [row.companyName, row.sector, row.exchange].filter((v) => v !== null).join(' · ');
 }
 
 export const COLUMNS: readonly Column[] = [
   { label: '#', title: 'Rank in this list', numeric: true, text: (r) => String(r.rank) },
-  { label: 'Symbol', title: 'Ticker (hover for the company)', numeric: false, text: (r) => r.symbol },
+  {
+    label: 'Symbol',
+    title: 'Ticker (hover for the company)',
+    numeric: false,
+    text: (r) => r.symbol,
+    cellTitle: symbolNote,
+    pending: (r) => !r.hasMetadata,
+  },
   { label: 'Price', title: 'Last price', numeric: true, text: (r) => formatPrice(r.price) },
   {
     label: 'Chg %',
@@ -129,7 +167,9 @@ export const COLUMNS: readonly Column[] = [
     label: 'RVOL',
     title: 'Relative volume at this time of day',
     numeric: true,
-    text: (r) => formatRatio(r.rvol),
+    text: rvolText,
+    cellTitle: rvolNote,
+    pending: rvolPending,
   },
   {
     label: 'Gap %',

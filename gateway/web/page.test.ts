@@ -213,6 +213,40 @@ describe('web page in Chromium', () => {
     expect(problems).toEqual([]);
   });
 
+  it('shows a warming RVOL and one outside the RVOL day in muted words with a reason, and marks a ticker without metadata', async () => {
+    const g = await fx.start();
+    const { page, problems } = await openPage(g);
+    await shows(page, 'gappers_up', ['AAA', 'BBB', 'CCC', 'PENY']);
+    const [fresh, night, bare] = tradingRows(['FRSH', 'NGHT', 'BARE'], 1);
+    await fx.market.scan({
+      gappers_up: [
+        { ...fresh!, rvol: null, rvolState: 'warming' },
+        { ...night!, rvol: null, rvolState: 'no_slot' },
+        { ...bare!, hasMetadata: false, companyName: null, sector: null, exchange: null },
+      ],
+    });
+    await shows(page, 'gappers_up', ['FRSH', 'NGHT', 'BARE']);
+    const cell = (symbol: string, column: number) =>
+      page.locator(`section[data-list="gappers_up"] tr[data-symbol="${symbol}"] td`).nth(column);
+    const RVOL = 4;
+    const SYMBOL = 1;
+    expect(await cell('FRSH', RVOL).textContent()).toBe('warming');
+    expect(await cell('FRSH', RVOL).getAttribute('class')).toContain('pending');
+    expect(await cell('FRSH', RVOL).getAttribute('title')).toContain('volume history');
+    expect(await cell('NGHT', RVOL).textContent()).toBe('no slot');
+    expect(await cell('NGHT', RVOL).getAttribute('title')).toContain('04:00–20:00 ET');
+    // Shown muted: not the colour of an ordinary value.
+    const colour = (symbol: string, column: number) =>
+      cell(symbol, column).evaluate((td) => getComputedStyle(td).color);
+    expect(await colour('FRSH', RVOL)).not.toBe(await colour('BARE', RVOL));
+    expect(await cell('BARE', RVOL).textContent()).toBe('5.50');
+    expect(await cell('BARE', RVOL).getAttribute('class')).not.toContain('pending');
+    expect(await cell('BARE', SYMBOL).getAttribute('class')).toContain('pending');
+    expect(await cell('BARE', SYMBOL).getAttribute('title')).toContain('No reference data');
+    expect(await cell('FRSH', SYMBOL).getAttribute('title')).toBe('FRSH Holdings Inc. · Technology · XNAS');
+    expect(problems).toEqual([]);
+  });
+
   it('connects with the token of its URL when the gateway requires one, and says so when it has none', async () => {
     const g = await fx.start({ tokens: ['s3cret'] });
     const { page, problems } = await openPage(g, '?token=s3cret');

@@ -10,6 +10,13 @@ import { SESSIONS } from '../scan/sessions.js';
 
 const nullableNumber = z.number().nullable();
 
+/**
+ * Why a row's RVOL may be null (SPEC §12): `no_slot` outside 04:00–20:00 New York and all of a non-trading day,
+ * `warming` while the ticker has fewer than RVOL_MIN_DAYS days of history, `ok` otherwise.
+ */
+export const RVOL_STATES = ['ok', 'warming', 'no_slot'] as const;
+export type RvolState = (typeof RVOL_STATES)[number];
+
 /** One ticker's row as clients see it. Absent values are `null`, never 0 or NaN. */
 export const scanRowSchema = z.object({
   symbol: z.string(),
@@ -18,12 +25,15 @@ export const scanRowSchema = z.object({
   /** 1-based position in the score ranking. */
   scoreRank: z.number().int().positive(),
   companyName: z.string().nullable(),
+  /** false when the ticker has no metadata row (its metadata fields are then null). */
+  hasMetadata: z.boolean(),
   price: z.number(),
   change: nullableNumber,
   changePercent: nullableNumber,
   volumeToday: nullableNumber,
   rvol: nullableNumber,
   rvolSlot: nullableNumber,
+  rvolState: z.enum(RVOL_STATES),
   gapFromOpen: nullableNumber,
   gapFromOpenDollars: nullableNumber,
   gapAtOpen: nullableNumber,

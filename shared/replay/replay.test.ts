@@ -108,6 +108,12 @@ describe('replay (SPEC §10)', () => {
       ['BBB', true],
       ['CCC', true],
     ]);
+    // No --history and no --metadata: every row says so (SPEC §12).
+    expect(scans[0]!.rows.map((r) => [r.rvolState, r.hasMetadata])).toEqual([
+      ['warming', false],
+      ['warming', false],
+      ['warming', false],
+    ]);
   });
 
   it.each([

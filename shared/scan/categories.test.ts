@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { engine, historyDays, ny, type RowSpec, snapshotRow } from '../../test/utils/market.js';
+import { parseFilter } from './filters-schema.js';
 import type { VolumeSlot } from './history.js';
 import type { ListName } from './lists.js';
 import { DEFAULT_SCAN_SETTINGS, type ScanSettings } from './settings.js';
@@ -214,13 +215,66 @@ describe('list order', () => {
     expect(rows.every((r) => r.scoreRank >= 1)).toBe(true);
   });
 
-  it('draws lists only from the score ranking (MAX_FILTERED)', () => {
-    const l = lists({ A: pct(10), B: pct(20) }, { settings: { maxFiltered: 1 } });
-    expect(l.gappers_up).toEqual(['A']);
-  });
-
   it('uses custom thresholds from the settings', () => {
     const settings = { thresholds: { ...DEFAULT_SCAN_SETTINGS.thresholds, gapperPct: 10 } };
     expect(lists({ A: pct(9.99), B: pct(10) }, { settings }).gappers_up).toEqual(['B']);
+  });
+});
+
+describe('lists drawn from all passing tickers, not only the top MAX_FILTERED by score (SPEC §5 fix)', () => {
+  it('puts a ticker with score 0 (no RVOL history) up 47 % at the head of gappers_up', () => {
+    // Three tickers with history (score > 0) fill the score ranking of 2; NEWS has no history: score 0.
+    const history = ['A', 'B', 'C'].flatMap((s) => historyDays(s, PRIOR, (slot) => 1000 * (slot + 1)));
+    const e = engine({ history, settings: { maxFiltered: 2 } });
+    e.applySnapshot(ny('10:00'), [
+      snapshotRow('A', { price: 10.3, prevClose: 10, volume: 300_000 }),
+      snapshotRow('B', { price: 10.2, prevClose: 10, volume: 200_000 }),
+      snapshotRow('C', { price: 10.25, prevClose: 10, volume: 100_000 }),
+      snapshotRow('NEWS', { price: 14.7, prevClose: 10, volume: 5_000 }),
+    ]);
+    const outcome = e.scan(ny('10:00'));
+    expect(outcome.ranked.map((r) => r.symbol)).toEqual(['A', 'B']);
+    expect(
+      outcome.lists.gappers_up.map((r) => [r.symbol, r.rank, r.scoreRank, r.score, r.rvol, r.rvolState]),
+    ).toEqual([
+      ['NEWS', 1, 4, 0, null, 'warming'],
+      ['A', 2, 1, expect.any(Number), expect.any(Number), 'ok'],
+      ['C', 3, 3, expect.any(Number), expect.any(Number), 'ok'],
+      ['B', 4, 2, expect.any(Number), expect.any(Number), 'ok'],
+    ]);
+    expect(outcome.lists.winners.map((r) => r.symbol)).toEqual(['NEWS']);
+  });
+
+  it('gives a list row beyond the top 200 its place in the whole score order of passing tickers', () => {
+    const symbols = Array.from({ length: 250 }, (_, i) => `S${String(i + 1).padStart(3, '0')}`);
+    const history = [
+      ...symbols.flatMap((s) => historyDays(s, PRIOR, (slot) => 1000 * (slot + 1))),
+      // FAIL's tiny baseline gives it the top score, but it fails the filter: it must not count.
+      ...historyDays('FAIL', PRIOR, (slot) => (slot + 1) / 10),
+    ];
+    const e = engine({
+      history,
+      filters: [parseFilter({ id: 1, name: 'liquid', parameters: { minVolume: 100 } })],
+    });
+    e.applySnapshot(ny('10:00'), [
+      // Score falls with the symbol's number; none gaps but S240, up 3 %.
+      ...symbols.map((s, i) =>
+        snapshotRow(s, { price: s === 'S240' ? 10.3 : 10, prevClose: 10, volume: (300 - i) * 1000 }),
+      ),
+      snapshotRow('FAIL', { price: 20, prevClose: 10, volume: 99 }),
+      // Score 0 (no history, no metadata), tied on changePercent and on score: symbol order decides both.
+      snapshotRow('ZZB', { price: 11, prevClose: 10, volume: 500 }),
+      snapshotRow('ZZA', { price: 11, prevClose: 10, volume: 500 }),
+      snapshotRow('AAA', { price: 11, prevClose: 10, volume: 500 }),
+    ]);
+    const outcome = e.scan(ny('10:00'));
+    expect(outcome.ranked).toHaveLength(200);
+    expect(outcome.ranked.at(-1)!.symbol).toBe('S200');
+    expect(outcome.lists.gappers_up.map((r) => [r.symbol, r.scoreRank])).toEqual([
+      ['AAA', 251],
+      ['ZZA', 252],
+      ['ZZB', 253],
+      ['S240', 240],
+    ]);
   });
 });

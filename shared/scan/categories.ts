@@ -1,147 +1,222 @@
 import type { MarketColumns } from './columns.js';
-import { LIST_NAMES, type ListName } from './lists.js';
-import type { Session } from './sessions.js';
+import { LIST_NAMES } from './lists.js';
 import type { ListThresholds } from './settings.js';
 
 /**
- * The 11 top lists of SPEC §5 as data: who is a member, what the list sorts by, which way. They are drawn
- * from the score ranking (≤ MAX_FILTERED rows), so this runs over a couple of hundred rows, not the market.
+ * The 11 top lists of SPEC §5: who is a member and what each list sorts by, written once, as the loop the scan
+ * kernel runs over its rows. Categories are drawn from ALL passing tickers, not from the score ranking's top
+ * MAX_FILTERED (SPEC §5 fix: a stock up 47 % without RVOL history has score 0 and must still lead
+ * `gappers_up`), so this runs per ticker inside the kernel and must not allocate.
  */
-export interface ListDefinition {
-  readonly name: ListName;
-  readonly member: (v: RowValues, t: ListThresholds, session: Session) => boolean;
-  /** NaN (null) excludes the ticker from the list. */
-  readonly sortKey: (v: RowValues) => number;
-  readonly order: 'asc' | 'desc';
+
+export const LIST_COUNT = LIST_NAMES.length;
+
+/**
+ * Offers every passing row of [from, to) to each list it is a member of, with the list's sort key (SPEC §5
+ * table). Keys are oriented so that a larger key is better in every list: the key of an ascending list is
+ * negated (exact for doubles), so one comparator (key desc, symbol asc) serves all 11. NaN inputs fail every
+ * comparison, so a null metric never makes a member and a null sort key never enters a list.
+ *
+ * Written as one flat loop on purpose (measured, docs/performance.md): a per-row helper writing 11 keys to a
+ * scratch array cost ≈ 2× this, and a row that is a member but cannot beat a full list's worst kept row is
+ * skipped with one comparison, against the larger of the list's threshold and its floor.
+ */
+export function offerListMembers(
+  cols: MarketColumns,
+  from: number,
+  to: number,
+  t: ListThresholds,
+  marketOpen: boolean,
+  tops: ListTops,
+): void {
+  const { changePercent, gapFromOpen, rvol, rvolSlot, volumeToday, priceFromHigh, priceFromLow } = cols.num;
+  const passed = cols.passed;
+  const floor = tops.floor;
+  const { gapperPct, winnerPct, anomalyRvol, highVolumeRvol, nearExtremePct } = t;
+  const { reversalChangePct, reversalFromOpenPct } = t;
+  // momentum_up/down exist only while MARKET_OPEN: outside it no changePercent reaches this bound.
+  const momentumPct = marketOpen ? t.momentumPct : Infinity;
+  // Per list, the least key that is both a member and can still enter: max(threshold, floor). It rises as the
+  // list fills, so on most rows each test is one well-predicted comparison.
+  let upGap = gapperPct;
+  let downGap = gapperPct;
+  let upMomentum = momentumPct;
+  let downMomentum = momentumPct;
+  let upWin = winnerPct;
+  let downWin = winnerPct;
+  let anomalyMin = anomalyRvol;
+  let nearHighMin = -nearExtremePct;
+  let nearLowMin = -nearExtremePct;
+  for (let i = from; i < to; i++) {
+    if (passed[i] !== 1) continue;
+    const cp = changePercent[i]!;
+    const down = -cp;
+    // gappers_up, momentum_up, winners: changePercent desc; gappers_down, momentum_down, losers: asc.
+    if (cp >= upGap) upGap = Math.max(gapperPct, tops.offer(0, i, cp));
+    if (down >= downGap) downGap = Math.max(gapperPct, tops.offer(1, i, down));
+    if (cp >= upMomentum) upMomentum = Math.max(momentumPct, tops.offer(2, i, cp));
+    if (down >= downMomentum) downMomentum = Math.max(momentumPct, tops.offer(3, i, down));
+    if (cp >= upWin) upWin = Math.max(winnerPct, tops.offer(4, i, cp));
+    if (down >= downWin) downWin = Math.max(winnerPct, tops.offer(5, i, down));
+    const rv = rvol[i]!;
+    const slotRvol = rvolSlot[i]!;
+    // anomalies: (rvolSlot ?? rvol) desc
+    const anomaly = Number.isNaN(slotRvol) ? rv : slotRvol;
+    if (anomaly >= anomalyMin) anomalyMin = Math.max(anomalyRvol, tops.offer(6, i, anomaly));
+    // high_volume: rvol ≥ 2, by volumeToday desc
+    if (rv >= highVolumeRvol) {
+      const volume = volumeToday[i]!;
+      if (volume >= floor[7]!) tops.offer(7, i, volume);
+    }
+    // new_highs / new_lows: abs(priceFromHigh / priceFromLow) asc
+    const nearHigh = -Math.abs(priceFromHigh[i]!);
+    if (nearHigh >= nearHighMin) nearHighMin = Math.max(-nearExtremePct, tops.offer(8, i, nearHigh));
+    const nearLow = -Math.abs(priceFromLow[i]!);
+    if (nearLow >= nearLowMin) nearLowMin = Math.max(-nearExtremePct, tops.offer(9, i, nearLow));
+    // reversals: abs(gapFromOpen) desc
+    if (cp >= reversalChangePct || down >= reversalChangePct) {
+      const fromOpen = gapFromOpen[i]!;
+      if (
+        (cp >= reversalChangePct && fromOpen <= -reversalFromOpenPct) ||
+        (down >= reversalChangePct && fromOpen >= reversalFromOpenPct)
+      ) {
+        const key = Math.abs(fromOpen);
+        if (key >= floor[10]!) tops.offer(10, i, key);
+      }
+    }
+  }
 }
 
-/** The values list membership reads, for one row. */
-export interface RowValues {
-  readonly changePercent: number;
-  readonly gapFromOpen: number;
-  readonly rvol: number;
-  readonly rvolSlot: number;
-  readonly volumeToday: number;
-  readonly priceFromHigh: number;
-  readonly priceFromLow: number;
-}
-
-const anomalyValue = (v: RowValues) => (Number.isNaN(v.rvolSlot) ? v.rvol : v.rvolSlot);
-
-export const LIST_DEFINITIONS: readonly ListDefinition[] = [
-  {
-    name: 'gappers_up',
-    member: (v, t) => v.changePercent >= t.gapperPct,
-    sortKey: (v) => v.changePercent,
-    order: 'desc',
-  },
-  {
-    name: 'gappers_down',
-    member: (v, t) => v.changePercent <= -t.gapperPct,
-    sortKey: (v) => v.changePercent,
-    order: 'asc',
-  },
-  {
-    name: 'momentum_up',
-    member: (v, t, s) => s === 'MARKET_OPEN' && v.changePercent >= t.momentumPct,
-    sortKey: (v) => v.changePercent,
-    order: 'desc',
-  },
-  {
-    name: 'momentum_down',
-    member: (v, t, s) => s === 'MARKET_OPEN' && v.changePercent <= -t.momentumPct,
-    sortKey: (v) => v.changePercent,
-    order: 'asc',
-  },
-  {
-    name: 'winners',
-    member: (v, t) => v.changePercent >= t.winnerPct,
-    sortKey: (v) => v.changePercent,
-    order: 'desc',
-  },
-  {
-    name: 'losers',
-    member: (v, t) => v.changePercent <= -t.winnerPct,
-    sortKey: (v) => v.changePercent,
-    order: 'asc',
-  },
-  {
-    name: 'anomalies',
-    member: (v, t) => anomalyValue(v) >= t.anomalyRvol,
-    sortKey: anomalyValue,
-    order: 'desc',
-  },
-  {
-    name: 'high_volume',
-    member: (v, t) => v.rvol >= t.highVolumeRvol,
-    sortKey: (v) => v.volumeToday,
-    order: 'desc',
-  },
-  {
-    name: 'new_highs',
-    member: (v, t) => Math.abs(v.priceFromHigh) <= t.nearExtremePct,
-    sortKey: (v) => Math.abs(v.priceFromHigh),
-    order: 'asc',
-  },
-  {
-    name: 'new_lows',
-    member: (v, t) => Math.abs(v.priceFromLow) <= t.nearExtremePct,
-    sortKey: (v) => Math.abs(v.priceFromLow),
-    order: 'asc',
-  },
-  {
-    name: 'reversals',
-    member: (v, t) =>
-      (v.changePercent >= t.reversalChangePct && v.gapFromOpen <= -t.reversalFromOpenPct) ||
-      (v.changePercent <= -t.reversalChangePct && v.gapFromOpen >= t.reversalFromOpenPct),
-    sortKey: (v) => Math.abs(v.gapFromOpen),
-    order: 'desc',
-  },
-];
-
-if (LIST_DEFINITIONS.map((d) => d.name).join() !== LIST_NAMES.join()) {
-  throw new Error('LIST_DEFINITIONS must define every list of LIST_NAMES, in order');
-}
-
-export function rowValues(cols: MarketColumns, i: number): RowValues {
-  const n = cols.num;
-  return {
-    changePercent: n.changePercent[i]!,
-    gapFromOpen: n.gapFromOpen[i]!,
-    rvol: n.rvol[i]!,
-    rvolSlot: n.rvolSlot[i]!,
-    volumeToday: n.volumeToday[i]!,
-    priceFromHigh: n.priceFromHigh[i]!,
-    priceFromLow: n.priceFromLow[i]!,
-  };
+if (LIST_COUNT !== 11 || LIST_NAMES[10] !== 'reversals') {
+  throw new Error(
+    'offerListMembers offers to the 11 lists of LIST_NAMES in order; update it with LIST_NAMES',
+  );
 }
 
 /**
- * Every list's rows (table row indices, list order) from the score ranking. Ties break by symbol asc.
+ * Keeps each list's best `limit` rows in O(log limit) per member: one bounded heap per list, the worst kept row
+ * on top, so a member that does not beat it costs one comparison. Order: key desc (keys oriented by
+ * {@link listKeys}), ties by symbol asc through `symbolOrder`. A strict total order, so keeping the best of each
+ * shard and then the best of those gives exactly what one pass over the whole market gives.
  */
-export function buildLists(
-  cols: MarketColumns,
-  ranked: Int32Array,
-  session: Session,
-  thresholds: ListThresholds,
-  limit: number,
-): Record<ListName, Int32Array> {
-  const values = Array.from(ranked, (i) => rowValues(cols, i));
-  const out = {} as Record<ListName, Int32Array>;
-  for (const def of LIST_DEFINITIONS) {
-    const members: { row: number; key: number }[] = [];
-    ranked.forEach((row, k) => {
-      const v = values[k]!;
-      const key = def.sortKey(v);
-      if (!Number.isNaN(key) && def.member(v, thresholds, session)) members.push({ row, key });
-    });
-    const sign = def.order === 'desc' ? -1 : 1;
-    members.sort(
-      (a, b) =>
-        sign * (a.key === b.key ? 0 : a.key < b.key ? -1 : 1) ||
-        cols.symbolOrder[a.row]! - cols.symbolOrder[b.row]!,
-    );
-    out[def.name] = Int32Array.from(members.slice(0, limit), (m) => m.row);
+export class ListTops {
+  /** List l's heap occupies [l × limit, (l + 1) × limit). */
+  private readonly keys: Float64Array;
+  private readonly rows: Int32Array;
+  private readonly sizes = new Int32Array(LIST_COUNT);
+  /**
+   * Per list, the least key that can still enter it: -Infinity until the list is full, then its worst kept key
+   * (equal keys may still enter on the symbol). A caller may skip offering a key below it.
+   */
+  readonly floor = new Float64Array(LIST_COUNT).fill(-Infinity);
+
+  constructor(
+    private readonly symbolOrder: Int32Array,
+    private readonly limit: number,
+  ) {
+    this.keys = new Float64Array(LIST_COUNT * Math.max(0, limit));
+    this.rows = new Int32Array(LIST_COUNT * Math.max(0, limit));
   }
-  return out;
+
+  /** Offers `row` with `key` (not NaN) to list `list`; returns the list's floor after it. */
+  offer(list: number, row: number, key: number): number {
+    const base = list * this.limit;
+    const size = this.sizes[list]!;
+    if (size < this.limit) {
+      this.keys[base + size] = key;
+      this.rows[base + size] = row;
+      this.sizes[list] = size + 1;
+      this.siftUp(base, size);
+      if (size + 1 === this.limit) this.floor[list] = this.keys[base]!;
+    } else if (this.limit > 0 && this.better(key, row, this.keys[base]!, this.rows[base]!)) {
+      this.keys[base] = key;
+      this.rows[base] = row;
+      this.siftDown(base, size);
+      this.floor[list] = this.keys[base]!;
+    }
+    return this.floor[list]!;
+  }
+
+  /** Offers every list of `c` (a shard's result). */
+  offerAll(c: ListCandidates): void {
+    for (let l = 0; l < LIST_COUNT; l++) {
+      for (let k = c.offsets[l]!; k < c.offsets[l + 1]!; k++) this.offer(l, c.rows[k]!, c.keys[k]!);
+    }
+  }
+
+  /** Every list's kept rows, best first, packed (list l is `rows[offsets[l] … offsets[l + 1])`). */
+  sorted(): ListCandidates {
+    const offsets = new Int32Array(LIST_COUNT + 1);
+    for (let l = 0; l < LIST_COUNT; l++) offsets[l + 1] = offsets[l]! + this.sizes[l]!;
+    const rows = new Int32Array(offsets[LIST_COUNT]!);
+    const keys = new Float64Array(offsets[LIST_COUNT]!);
+    for (let l = 0; l < LIST_COUNT; l++) {
+      const base = l * this.limit;
+      const order = Array.from({ length: this.sizes[l]! }, (_, k) => base + k).sort((a, b) =>
+        this.better(this.keys[a]!, this.rows[a]!, this.keys[b]!, this.rows[b]!) ? -1 : 1,
+      );
+      order.forEach((h, k) => {
+        rows[offsets[l]! + k] = this.rows[h]!;
+        keys[offsets[l]! + k] = this.keys[h]!;
+      });
+    }
+    return { offsets, rows, keys };
+  }
+
+  private better(ka: number, ra: number, kb: number, rb: number): boolean {
+    return ka > kb || (ka === kb && this.symbolOrder[ra]! < this.symbolOrder[rb]!);
+  }
+
+  /** true when heap slot a holds a worse row than slot b. */
+  private worse(a: number, b: number): boolean {
+    return this.better(this.keys[b]!, this.rows[b]!, this.keys[a]!, this.rows[a]!);
+  }
+
+  private siftUp(base: number, i: number): void {
+    while (i > 0) {
+      const parent = (i - 1) >> 1;
+      if (!this.worse(base + i, base + parent)) return;
+      this.swap(base + i, base + parent);
+      i = parent;
+    }
+  }
+
+  private siftDown(base: number, size: number): void {
+    let i = 0;
+    for (;;) {
+      const l = 2 * i + 1;
+      const r = l + 1;
+      let worst = i;
+      if (l < size && this.worse(base + l, base + worst)) worst = l;
+      if (r < size && this.worse(base + r, base + worst)) worst = r;
+      if (worst === i) return;
+      this.swap(base + i, base + worst);
+      i = worst;
+    }
+  }
+
+  private swap(a: number, b: number): void {
+    const k = this.keys[a]!;
+    this.keys[a] = this.keys[b]!;
+    this.keys[b] = k;
+    const r = this.rows[a]!;
+    this.rows[a] = this.rows[b]!;
+    this.rows[b] = r;
+  }
+}
+
+/**
+ * Each list's best rows with their oriented keys, packed in LIST_NAMES order: three typed arrays, so a shard's
+ * result crosses the thread boundary as a cheap structured clone.
+ */
+export interface ListCandidates {
+  /** LIST_COUNT + 1 offsets into `rows`/`keys`. */
+  readonly offsets: Int32Array;
+  readonly rows: Int32Array;
+  readonly keys: Float64Array;
+}
+
+/** List l's rows (table row indices, best first). */
+export function listRows(c: ListCandidates, list: number): Int32Array {
+  return c.rows.subarray(c.offsets[list], c.offsets[list + 1]);
 }

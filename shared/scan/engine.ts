@@ -1,7 +1,7 @@
 import type { MarketCalendar } from '../market/calendar.js';
 import { marketClock, type MarketClock } from '../market/session-clock.js';
 import type { ListMessage, ScanRow } from '../protocol/messages.js';
-import { buildLists } from './categories.js';
+import { listRows } from './categories.js';
 import { ListSequencer, type SequencerState } from './deltas.js';
 import { compileFilters } from './filters.js';
 import type { ScannerFilter } from './filters-schema.js';
@@ -17,6 +17,7 @@ import {
 } from './market-state.js';
 import type { TickerMetadata } from './metadata.js';
 import type { SnapshotColumns } from '../vendor/snapshot-columns.js';
+import { scoreRanksOf, type ScanCandidates } from './ranking-order.js';
 import { buildRow } from './rows.js';
 import type { ScanSettings } from './settings.js';
 
@@ -134,32 +135,48 @@ export class ScanEngine {
         volumeRatioWeight: s.volumeRatioWeight,
         filters: compileFilters(this.filters, clock.session, this.state.dictionary),
         topK: s.maxFiltered,
+        thresholds: s.thresholds,
+        listLimit: s.listLimit,
       },
     };
   }
 
-  /** Step 3: from the ranked rows (score order), the lists and their sequenced messages. */
+  /**
+   * Step 3: from the kernel's candidates (merged over shards), the ranked rows, the lists and their sequenced
+   * messages. A list member outside the top MAX_FILTERED gets its row here, with its scoreRank counted exactly.
+   */
   finish(
     { clock, params }: PreparedScan,
-    rankedRows: Int32Array,
+    candidates: ScanCandidates,
     ts = new Date(clock.ms).toISOString(),
   ): ScanOutcome {
-    const s = this.opts.settings;
-    const ctx = { session: clock.session, filtersMatched: params.filters.matched };
+    const ctx = {
+      session: clock.session,
+      filtersMatched: params.filters.matched,
+      hasSlot: clock.slot !== null && clock.slot >= 0,
+    };
     const rowByIndex = new Map<number, ScanRow>();
-    const ranked = Array.from(rankedRows, (row, k) => {
+    const ranked = Array.from(candidates.ranked, (row, k) => {
       const r = buildRow(this.state, row, k + 1, ctx);
       rowByIndex.set(row, r);
       return r;
     });
-    const listRows = buildLists(this.state.cols, rankedRows, clock.session, s.thresholds, s.listLimit);
+    const outside = new Set<number>();
+    for (const row of candidates.lists.rows) if (!rowByIndex.has(row)) outside.add(row);
+    if (outside.size > 0) {
+      const ranks = scoreRanksOf(this.state.cols, this.state.size, [...outside]);
+      for (const [row, scoreRank] of ranks) rowByIndex.set(row, buildRow(this.state, row, scoreRank, ctx));
+    }
     const lists = {} as Record<ListName, ScanRow[]>;
     const messages: ListMessage[] = [];
-    for (const name of LIST_NAMES) {
-      lists[name] = Array.from(listRows[name], (row, k) => ({ ...rowByIndex.get(row)!, rank: k + 1 }));
+    LIST_NAMES.forEach((name, l) => {
+      lists[name] = Array.from(listRows(candidates.lists, l), (row, k) => ({
+        ...rowByIndex.get(row)!,
+        rank: k + 1,
+      }));
       const msg = this.sequencer.publish(name, lists[name], ts);
       if (msg) messages.push(msg);
-    }
+    });
     return { ts, clock, ranked, lists, messages };
   }
 

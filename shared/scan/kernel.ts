@@ -1,12 +1,15 @@
 import { SLOTS, type MarketColumns } from './columns.js';
 import { percentChange, priceDifference } from './decimal.js';
+import { ListTops, offerListMembers, type ListCandidates } from './categories.js';
 import type { CompiledFilters } from './filters.js';
-import { TopK } from './ranking-order.js';
+import { TopK, type ScanCandidates } from './ranking-order.js';
 import type { Session } from './sessions.js';
+import type { ListThresholds } from './settings.js';
 
 /**
  * The per-ticker scan (SPEC §3–§5) over a row range of the market table: derived metrics, RVOL, filters and
- * score are written into the output columns in place, and the range's best `topK` passing rows are returned.
+ * score are written into the output columns in place, and the range's best `topK` passing rows are returned,
+ * with each list's best `listLimit` passing members (SPEC §5: the lists are drawn from every passing ticker).
  *
  * The same function runs single-threaded (replay) and in piscina workers over SharedArrayBuffer columns, each
  * worker on its own `[from, to)`; merging the shards' candidates gives the single-threaded ranking exactly,
@@ -23,6 +26,8 @@ export interface KernelParams {
   readonly volumeRatioWeight: number;
   readonly filters: CompiledFilters;
   readonly topK: number;
+  readonly thresholds: ListThresholds;
+  readonly listLimit: number;
 }
 
 /** Mean history cumulative volume at the end of slot s (0 before the first slot: nothing traded yet). */
@@ -44,7 +49,7 @@ function ratio(a: number, b: number): number {
   return b > 0 ? a / b : NaN;
 }
 
-export function scanKernel(cols: MarketColumns, p: KernelParams, from: number, to: number): Int32Array {
+export function scanKernel(cols: MarketColumns, p: KernelParams, from: number, to: number): ScanCandidates {
   const n = cols.num;
   const { price, volumeToday, prevClose, open, dayClose, high, low, volumeAgo } = n;
   const top = new TopK(cols, p.topK);
@@ -105,5 +110,12 @@ export function scanKernel(cols: MarketColumns, p: KernelParams, from: number, t
     cols.passed[i] = pass ? 1 : 0;
     if (pass) top.offer(i);
   }
-  return top.sorted();
+  return { ranked: top.sorted(), lists: listCandidates(cols, p, from, to) };
+}
+
+/** Each list's best `listLimit` passing members of rows [from, to), from the outputs the main loop wrote. */
+function listCandidates(cols: MarketColumns, p: KernelParams, from: number, to: number): ListCandidates {
+  const tops = new ListTops(cols.symbolOrder, p.listLimit);
+  offerListMembers(cols, from, to, p.thresholds, p.session === 'MARKET_OPEN', tops);
+  return tops.sorted();
 }

@@ -97,6 +97,8 @@ export class MarketState {
   private readonly rowOf = new Map<string, number>();
   private readonly symbols: string[] = [];
   private readonly companyNames: (string | null)[] = [];
+  /** Per row: the ticker has a metadata row (SPEC §12 `hasMetadata`). */
+  private readonly withMetadata: boolean[] = [];
   private observations: Observations[] = [];
   /** Per row, the window end of the newest aggregate applied today (−Infinity: none). */
   private barEnd: number[] = [];
@@ -131,6 +133,15 @@ export class MarketState {
 
   companyNameAt(row: number): string | null {
     return this.companyNames[row] ?? null;
+  }
+
+  hasMetadataAt(row: number): boolean {
+    return this.withMetadata[row] ?? false;
+  }
+
+  /** The row has an RVOL baseline for today: enough history days (else its RVOL is "warming", SPEC §12). */
+  hasBaseline(row: number): boolean {
+    return !Number.isNaN(this.cols.baseline[row * SLOTS]!);
   }
 
   rowFor(symbol: string): number | undefined {
@@ -314,6 +325,7 @@ export class MarketState {
     this.cols.code.industry[row] = this.dictionary.intern('industry', m?.industry ?? null);
     this.cols.code.exchange[row] = this.dictionary.intern('exchange', m?.exchange ?? null);
     this.companyNames[row] = m?.companyName ?? null;
+    this.withMetadata[row] = m !== undefined;
   }
 
   private fillBaseline(row: number, symbol: string): void {

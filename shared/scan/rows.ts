@@ -1,4 +1,4 @@
-import type { ScanRow } from '../protocol/messages.js';
+import type { RvolState, ScanRow } from '../protocol/messages.js';
 import { nullable } from './columns.js';
 import type { MarketState } from './market-state.js';
 import type { Session } from './sessions.js';
@@ -7,6 +7,17 @@ import type { Session } from './sessions.js';
 export interface RowContext {
   readonly session: Session;
   readonly filtersMatched: readonly string[];
+  /** The scan instant has an RVOL slot (SPEC §3.1: 04:00–20:00 of a trading day). */
+  readonly hasSlot: boolean;
+}
+
+/**
+ * SPEC §12: why a row's RVOL may be null. `no_slot` outside 04:00–20:00 and all of a non-trading day; else
+ * `warming` while the ticker has too little history for a baseline (fewer than RVOL_MIN_DAYS days); else `ok`.
+ */
+export function rvolStateOf(state: MarketState, row: number, hasSlot: boolean): RvolState {
+  if (!hasSlot) return 'no_slot';
+  return state.hasBaseline(row) ? 'ok' : 'warming';
 }
 
 /**
@@ -22,12 +33,14 @@ export function buildRow(state: MarketState, row: number, scoreRank: number, ctx
     rank: scoreRank,
     scoreRank,
     companyName: state.companyNameAt(row),
+    hasMetadata: state.hasMetadataAt(row),
     price: n.price[row]!,
     change: nullable(n.change[row]!),
     changePercent: nullable(n.changePercent[row]!),
     volumeToday: nullable(n.volumeToday[row]!),
     rvol: nullable(n.rvol[row]!),
     rvolSlot: nullable(n.rvolSlot[row]!),
+    rvolState: rvolStateOf(state, row, ctx.hasSlot),
     gapFromOpen: nullable(n.gapFromOpen[row]!),
     gapFromOpenDollars: nullable(n.gapFromOpenDollars[row]!),
     gapAtOpen: nullable(n.gapAtOpen[row]!),

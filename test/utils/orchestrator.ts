@@ -4,6 +4,7 @@ import type { ScanRow } from '../../shared/protocol/messages.js';
 import type { MarketColumns } from '../../shared/scan/columns.js';
 import { scanKernel, type KernelParams } from '../../shared/scan/kernel.js';
 import type { ListName } from '../../shared/scan/lists.js';
+import type { ScanCandidates } from '../../shared/scan/ranking-order.js';
 import { DEFAULT_SCAN_SETTINGS } from '../../shared/scan/settings.js';
 import type { SubscriptionChange } from '../../orchestrator/hot-set.js';
 import type { JobSink } from '../../orchestrator/job-sink.js';
@@ -81,7 +82,7 @@ export class GatedPool implements ShardRanker {
     this.gate = Promise.resolve();
   }
 
-  async rank(cols: MarketColumns, params: KernelParams, size: number): Promise<Int32Array> {
+  async rank(cols: MarketColumns, params: KernelParams, size: number): Promise<ScanCandidates> {
     this.waiting++;
     await this.gate;
     this.waiting--;

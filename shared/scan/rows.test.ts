@@ -1,0 +1,54 @@
+import { describe, expect, it } from 'vitest';
+import { engine, historyDays, metadata, ny, scanOne, snapshotRow } from '../../test/utils/market.js';
+
+/** Three trading days before 2026-03-02 (a Monday). */
+const PRIOR = ['2026-02-25', '2026-02-26', '2026-02-27'];
+const curve = (slot: number) => 1000 * (slot + 1);
+
+describe('row states: data that is not ready is said to be not ready (SPEC §12)', () => {
+  const rvolStateAt = (time: string, date?: string, o: Parameters<typeof engine>[0] = {}) => {
+    const e = engine({ history: historyDays('A', PRIOR, curve), ...o });
+    return scanOne(e, ny(time, date), [snapshotRow('A', { price: 10, prevClose: 9, volume: 5000 })]).row!;
+  };
+
+  it('says no_slot before 04:00, from 20:00 and all of a non-trading day, ok in between', () => {
+    expect(rvolStateAt('03:59:59')).toMatchObject({ rvolState: 'no_slot', rvol: null });
+    expect(rvolStateAt('04:00')).toMatchObject({ rvolState: 'ok' });
+    expect(rvolStateAt('19:59:59').rvolState).toBe('ok');
+    expect(rvolStateAt('20:00')).toMatchObject({ rvolState: 'no_slot', rvol: null });
+    expect(rvolStateAt('10:00', '2026-03-07')).toMatchObject({ rvolState: 'no_slot', rvol: null }); // Saturday
+    expect(rvolStateAt('10:00', '2026-04-03')).toMatchObject({ rvolState: 'no_slot', rvol: null }); // Good Friday
+  });
+
+  it('says warming while the ticker has fewer than RVOL_MIN_DAYS history days, ok from that many', () => {
+    const e = engine({
+      history: [
+        ...historyDays('TWO', PRIOR.slice(1), curve),
+        ...historyDays('THREE', PRIOR, curve),
+        // A day from today does not count: the lookback is strictly before today.
+        ...historyDays('TWO', ['2026-03-02'], curve),
+      ],
+      settings: { minHistoryDays: 3 },
+    });
+    const { outcome } = scanOne(e, ny('10:00'), [
+      snapshotRow('NONE', { price: 10, volume: 5000 }),
+      snapshotRow('TWO', { price: 10, volume: 5000 }),
+      snapshotRow('THREE', { price: 10, volume: 5000 }),
+    ]);
+    const state = Object.fromEntries(outcome.ranked.map((r) => [r.symbol, [r.rvolState, r.rvol !== null]]));
+    expect(state).toEqual({ NONE: ['warming', false], TWO: ['warming', false], THREE: ['ok', true] });
+  });
+
+  it('says hasMetadata false for a ticker without a metadata row, true with one, in ranked and list rows', () => {
+    const e = engine({ metadata: [metadata('META', { companyName: null, sector: null })] });
+    const { outcome } = scanOne(e, ny('10:00'), [
+      snapshotRow('META', { price: 11, prevClose: 10, volume: 5000 }),
+      snapshotRow('BARE', { price: 11, prevClose: 10, volume: 5000 }),
+    ]);
+    // META's metadata row has null fields: still a row, so hasMetadata is true.
+    const has = (rows: readonly { symbol: string; hasMetadata: boolean }[]) =>
+      Object.fromEntries(rows.map((r) => [r.symbol, r.hasMetadata]));
+    expect(has(outcome.ranked)).toEqual({ META: true, BARE: false });
+    expect(has(outcome.lists.gappers_up)).toEqual({ META: true, BARE: false });
+  });
+});
