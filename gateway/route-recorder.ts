@@ -26,6 +26,7 @@ const ROUTE_METHODS = new Set([
  * what lets a test hold the OpenAPI document to every one of them without a second, hand-kept list.
  */
 export function recordRoutes(app: TemplatedApp, routes: RegisteredRoute[]): TemplatedApp {
+  const bound = new Map<PropertyKey, (...args: unknown[]) => unknown>();
   const proxy: TemplatedApp = new Proxy(app, {
     get(target, prop) {
       const value: unknown = Reflect.get(target, prop);
@@ -38,8 +39,11 @@ export function recordRoutes(app: TemplatedApp, routes: RegisteredRoute[]): Temp
           return proxy;
         };
       }
-      // The app is a native object: its other methods need it, not the proxy, as `this`.
-      return (value as (...args: unknown[]) => unknown).bind(target);
+      // The app is a native object: its other methods need it, not the proxy, as `this`. Bound once each, as
+      // publish() runs for every list message.
+      let fn = bound.get(prop);
+      if (!fn) bound.set(prop, (fn = (value as (...args: unknown[]) => unknown).bind(target)));
+      return fn;
     },
   });
   return proxy;
