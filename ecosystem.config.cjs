@@ -1,4 +1,4 @@
-// pm2 processes for the production box (ARCHITECTURE.md): `npm ci && npm run build && pm2 start ecosystem.config.cjs`.
+// pm2 processes for the production box (docs/architecture.md): `npm ci && npm run build && pm2 start ecosystem.config.cjs`.
 // Configuration comes from the environment (see .env.example); pm2 passes its own environment through.
 // `migrate` runs once and exits; the others restart on failure with a growing delay.
 //

@@ -29,7 +29,7 @@ const r2 = (x: number) => Math.round(x * 100) / 100;
 const r4 = (x: number) => Math.round(x * 1e4) / 1e4;
 
 /**
- * The text of a vendor-shaped full-market snapshot (reference §3.1): compact JSON as the API sends it, keys
+ * The text of a vendor-shaped full-market snapshot (docs/vendor.md §3.1): compact JSON as the API sends it, keys
  * in the vendor's order, 19-digit nanosecond timestamps written out in full, and the variety of a real
  * morning: ~3 % of rows with an all-zero `day` (no regular-session trade yet), ~2 % without `lastQuote`,
  * ~1 % without `lastTrade`, a few fully zero rows (no price at all). About 570 bytes a row.
@@ -183,7 +183,7 @@ export interface DecodeBenchResult {
 }
 
 /**
- * ARCHITECTURE "Decode off the hot thread": each way to turn a `tickers`-row full-market snapshot into
+ * docs/architecture.md, "Decode off the hot thread": each way to turn a `tickers`-row full-market snapshot into
  * something the engine can apply, measured in one run, interleaved. (e)/(e2) are the main thread's share of
  * (d)/(d2), taken from the same samples.
  */

@@ -30,7 +30,7 @@ console.log(
 );
 console.table([await benchOrchestratorRss(12_000), await benchOrchestratorRss(15_000)]);
 
-// Decode off the hot thread (ARCHITECTURE): capped because each sample parses several MB (and zod is slow).
+// Decode off the hot thread (docs/architecture.md): capped because each sample parses several MB (and zod is slow).
 const decodeRuns = Math.min(runs, 60);
 const decode = await benchDecode(12_000, decodeRuns);
 console.log(

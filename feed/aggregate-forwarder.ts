@@ -7,7 +7,7 @@ import type { AggregateEvent } from '../shared/vendor/aggregate-schema.js';
  * Feed process → orchestrator: every vendor aggregate goes into the aggregates stream (its contract — key, field
  * names, cap — is shared/bus/aggregates.ts), one entry per event, the events of one or more WebSocket frames in
  * one pipeline (one round trip per batch instead of per event: ~1.5M pipelined ops/s here against ~100K
- * unpipelined, ARCHITECTURE.md). ioredis writes commands in call order on one connection, so entries keep
+ * unpipelined, docs/architecture.md). ioredis writes commands in call order on one connection, so entries keep
  * frame order. How many writes may be pending at once is forward-queue.ts's business.
  */
 

@@ -10,6 +10,7 @@ import { HttpError, route, type Handler, type RouteOptions } from './http.js';
 import type { ListFeed } from './list-feed.js';
 import type { FreshnessWatch } from './freshness.js';
 import { healthReply, type DatabaseProbe } from './health.js';
+import { openApiJson } from './openapi.js';
 import type { RequestGuard } from './request-guard.js';
 import type { GatewayMetrics } from './metrics.js';
 import { tickersApi } from './tickers-api.js';
@@ -40,7 +41,8 @@ export interface HttpRoutesOptions {
  * - `/metrics` and everything under `/api/` (token required when GATEWAY_TOKENS is set; Host and, on writes,
  *   Origin checked by the RequestGuard):
  *   `/api/lists[/:name]` from the in-memory snapshots (the stored JSON spliced in, not re-serialised),
- *   `/api/filters` CRUD and `/api/tickers` lookups against PostgreSQL.
+ *   `/api/filters` CRUD and `/api/tickers` lookups against PostgreSQL;
+ * - `/api/openapi.json`, the OpenAPI description of all of them (Host checked, no token: see openapi.ts).
  */
 export function registerHttpRoutes(app: TemplatedApp, o: HttpRoutesOptions): void {
   const { feed, auth, metrics, logger } = o;
@@ -119,6 +121,11 @@ export function registerHttpRoutes(app: TemplatedApp, o: HttpRoutesOptions): voi
   const tickers = tickersApi(o.db, feed);
   app.get('/api/tickers', route(tickers.search, guarded()));
   app.get('/api/tickers/:symbol', route(tickers.get, guarded({ params: 1 })));
+
+  app.get(
+    '/api/openapi.json',
+    route(() => ({ status: 200, body: openApiJson() }), guarded({ auth: undefined })),
+  );
 
   const notFound: Handler = (req) => {
     throw new HttpError(404, 'not_found', `no route ${req.method.toUpperCase()} ${req.url}`);

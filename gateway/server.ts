@@ -16,6 +16,7 @@ import { DatabaseProbe } from './health.js';
 import { GatewayMetrics } from './metrics.js';
 import { BootstrapView } from './bootstrap-view.js';
 import { guardRefusalReply, RequestGuard, type GuardRefusal } from './request-guard.js';
+import { recordRoutes, type RegisteredRoute } from './route-recorder.js';
 import {
   App,
   closeListenSocket,
@@ -76,6 +77,8 @@ export interface GatewayOptions {
 export interface Gateway {
   /** The port actually bound (useful with port 0). */
   readonly port: number;
+  /** Every route registered on the app, in order (the OpenAPI test holds the document to them). */
+  readonly routes: readonly RegisteredRoute[];
   close(): Promise<void>;
 }
 
@@ -334,7 +337,8 @@ export async function startGatewayServer(options: GatewayOptions): Promise<Gatew
     );
   }
 
-  const app = App().ws<ClientState>('/ws', {
+  const routes: RegisteredRoute[] = [];
+  const app = recordRoutes(App(), routes).ws<ClientState>('/ws', {
     maxPayloadLength: MAX_PAYLOAD_BYTES,
     maxBackpressure: limits.maxBackpressureBytes,
     closeOnBackpressureLimit: 0,
@@ -409,6 +413,7 @@ export async function startGatewayServer(options: GatewayOptions): Promise<Gatew
 
   return {
     port,
+    routes,
     close: async () => {
       clearInterval(heartbeat);
       clearInterval(sweep);

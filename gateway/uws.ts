@@ -1,6 +1,6 @@
 /**
  * The one module that imports uWebSockets.js (installed as an npm alias of @trufflesuite/uws-js-unofficial,
- * see ARCHITECTURE.md): a native addon whose build or fork may change, so the rest of the gateway depends on
+ * see docs/dependencies.md): a native addon whose build or fork may change, so the rest of the gateway depends on
  * these re-exports only.
  */
 import uWS from 'uWebSockets.js';

@@ -12,7 +12,7 @@ import { limitedPages } from './vendor-paging.js';
 import { slotsEndMs, slotsFromMinuteBars, type MinuteBar } from './volume-slots.js';
 
 /*
- * History backfill of `volume_slots` (SPEC §3.1) from the vendor's minute bars (reference §4.1).
+ * History backfill of `volume_slots` (SPEC §3.1) from the vendor's minute bars (docs/vendor.md §4.1).
  *
  * Resumable and idempotent: one query finds the (symbol, date) pairs that already hold all 192 slots, and
  * only the rest is fetched; rows are upserted, so a rerun after a crash or Ctrl-C redoes at most the

@@ -21,7 +21,7 @@ import { describeError, isSymbolFailure } from './vendor-failures.js';
 import { limitedPages, listActiveTickers } from './vendor-paging.js';
 
 /*
- * Refresh of `ticker_metadata` (SPEC §2) from the vendor's reference data (reference §5):
+ * Refresh of `ticker_metadata` (SPEC §2) from the vendor's reference data (docs/vendor.md §5):
  *   1. the universe: the given symbols, or every active US stock (`/v3/reference/tickers`, 1000 a page);
  *   2. free float in bulk (`/stocks/vX/float`, 5000 a page; `ticker.any_of` batches for given symbols);
  *   3. per ticker: details (name, exchange, type, market cap, shares, SIC → sector/industry) and, when

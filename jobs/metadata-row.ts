@@ -3,7 +3,7 @@ import type { FreeFloat, ReferenceTicker, TickerDetails } from '../shared/vendor
 import { industryFromSicDescription, sectorFromSic } from './sic-sectors.js';
 
 /*
- * One `ticker_metadata` row (SPEC §2) from what the vendor said about a ticker (reference §5). Pure.
+ * One `ticker_metadata` row (SPEC §2) from what the vendor said about a ticker (docs/vendor.md §5). Pure.
  *
  * A source that was not fetched this time (its request failed, the float endpoint is not in the plan,
  * averages were not asked for) leaves its fields as they were in the previous row, because `upsertMetadata`

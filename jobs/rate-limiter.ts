@@ -1,5 +1,5 @@
 /*
- * Client-side pacing of vendor requests (reference §7.1): the free plan allows 5 requests a minute, paid
+ * Client-side pacing of vendor requests (docs/vendor.md §7.1): the free plan allows 5 requests a minute, paid
  * plans are "unlimited" but the vendor asks to stay under 100/s. A token bucket shared by every concurrent
  * task of a job keeps the whole job under the rate, whatever its concurrency.
  */

@@ -12,7 +12,7 @@ import { FIRST_SLOT_MINUTE, SLOT_MINUTES, SLOT_MS, SLOTS_PER_DAY } from '../shar
  *   practice, but the live system stores the vendor's `av`/`min.av`, which is the whole day's volume, so if
  *   such bars ever appear the backfilled curve must include them to line up with the live one.
  * - Bars at or after 20:00, and bars of another NY date, are ignored: no slot ends after them.
- * - Minute bars exist only for minutes with trades (reference §4.1), so the slots are cumulative sums carried
+ * - Minute bars exist only for minutes with trades (docs/vendor.md §4.1), so the slots are cumulative sums carried
  *   forward: a slot without trades repeats the previous total, and slots before the first trade are 0. Every
  *   slot 0..191 gets a row, so a reader sees a full curve (and the backfill can tell "complete" by count).
  * - Early-close days use the same 04:00–20:00 grid (session-clock.ts): after the 17:00 end of post-market the

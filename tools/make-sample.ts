@@ -77,7 +77,7 @@ export const SNAPSHOT_EVERY_MINUTES = 5;
 const HOT_UNTIL_MINUTE = 11 * 60;
 /** The stories whose morning is worth streaming second by second. */
 const HOT_KINDS: readonly StoryKind[] = ['news-gapper', 'momentum-run', 'gap-fade', 'block-buyer', 'halt'];
-/** The vendor publishes per-second bars about two seconds late (reference §2.3). */
+/** The vendor publishes per-second bars about two seconds late (docs/vendor.md §2.3). */
 const AGGREGATE_DELAY_MS = 2000;
 /** Previous trading days of history, the SPEC's default RVOL lookback. */
 const HISTORY_DAYS = 5;

@@ -31,7 +31,7 @@ function baseMessage(err: VendorPayloadError): string {
 }
 
 /** Decodes one snapshot body into columns (see DecodeTask in shared/worker-tasks/decode-snapshot.ts). */
-export default function decode(input: DecodeTask) {
+export default function decode(input: DecodeTask): DecodeTaskResult | ReturnType<typeof move> {
   let columns: SnapshotColumns;
   try {
     columns = decodeSnapshot(toText(input));

@@ -10,7 +10,7 @@ import type { ScanResultRow, TickerMetadata, VolumeSlotRow } from './types.js';
 /**
  * PostgreSQL access: one pg-promise instance for the process and the repositories as small functions.
  * Every read is one query and every write one statement (per 20K-row chunk); nothing here runs per ticker
- * (ARCHITECTURE: batch every I/O).
+ * (docs/architecture.md: batch every I/O).
  */
 
 interface DbContext {

@@ -253,7 +253,7 @@ function isoDate(year: number, month: number, day: number): string {
 }
 
 // ---------------------------------------------------------------------------------------------------------
-// Vendor "upcoming holidays" (GET /v1/marketstatus/upcoming, polygon-wire-formats.md §6.2)
+// Vendor "upcoming holidays" (GET /v1/marketstatus/upcoming, docs/vendor.md §6.2)
 
 /** The vendor's upcoming-holidays body was not the documented shape. */
 export class VendorCalendarError extends Error {

@@ -5,7 +5,7 @@ import type { SLOTS_PER_DAY } from '../market/session-clock.js';
  *
  * Why columns: the engine runs the scan kernel in worker threads over shared memory. 15K tickers through
  * SharedArrayBuffer-backed columns cost ≈ 0.3 ms to hand over; the same data as objects costs ≈ 11 ms of
- * structured clone (ARCHITECTURE.md, measured on this machine). So every per-ticker number lives here and
+ * structured clone (docs/architecture.md, measured on this machine). So every per-ticker number lives here and
  * only `{from, to}` crosses the thread boundary.
  *
  * Null is NaN inside a Float64 column (and -1 in a code column). It never leaves the engine as NaN: rows are

@@ -138,7 +138,7 @@ describe('ticker inputs from a snapshot (SPEC §2)', () => {
 
   it('takes bid and ask the same way from a snapshot decoded into columns (the live path)', () => {
     const e = engine();
-    // The vendor's own example row (polygon-wire-formats.md §3.1): P = ask 20.6, p = bid 20.5.
+    // The vendor's own example row (docs/vendor.md §3.1): P = ask 20.6, p = bid 20.5.
     e.applySnapshotColumns(
       ny('10:00'),
       decodeSnapshotValue({

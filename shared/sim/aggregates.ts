@@ -6,7 +6,7 @@ import type { MarketModel } from './market-model.js';
 import type { Tape } from './tape.js';
 
 /**
- * The vendor's streamed aggregates (reference §2.3): `A` per second, `AM` per minute, one event per
+ * The vendor's streamed aggregates (docs/vendor.md §2.3): `A` per second, `AM` per minute, one event per
  * subscribed symbol and window **with at least one trade** (an empty window emits nothing). Windows are the
  * ones that end in (fromMs, toMs], so consecutive calls over adjacent ranges never repeat or skip a window.
  */

@@ -17,7 +17,7 @@ import {
  */
 
 export const DAY_MINUTES = SLOTS_PER_DAY * SLOT_MINUTES;
-/** The vendor clears snapshot data at 03:30 ET (reference §3). */
+/** The vendor clears snapshot data at 03:30 ET (docs/vendor.md §3). */
 const CLEAR_MINUTE_OF_DAY = 3 * 60 + 30;
 
 export interface DayShape {

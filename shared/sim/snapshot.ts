@@ -7,7 +7,7 @@ import type { TickerNow } from './tape.js';
 import { roundPrice, roundTo, tickSize } from './ticks.js';
 
 /**
- * One ticker's row of the vendor's full-market snapshot (reference §3.1), from its simulated day so far.
+ * One ticker's row of the vendor's full-market snapshot (docs/vendor.md §3.1), from its simulated day so far.
  * Units as the vendor's: `updated`, `lastTrade.t`, `lastQuote.t` in nanoseconds, `min.t` in milliseconds.
  */
 

@@ -3,7 +3,7 @@ import { describeZodError, VendorPayloadError } from './errors.js';
 import { MsTimestampSchema, RequestIdSchema, SuccessStatusSchema } from './snapshot-schema.js';
 
 /*
- * Vendor (Polygon/Massive) aggregates: the WebSocket events of shared/reference/polygon-wire-formats.md §2
+ * Vendor (Polygon/Massive) aggregates: the WebSocket events of docs/vendor.md §2
  * and the REST aggregate endpoints of §4. Same policy as snapshot-schema.ts: loose objects, known keys
  * typed, only the keys that make the thing meaningful are required.
  */

@@ -3,7 +3,7 @@ import WebSocket from 'ws';
 /*
  * Is one vendor WebSocket connection still alive? Two independent checks, because they catch different faults:
  *
- *  - Keepalive: a ping every `pingIntervalMs` (25 s, as the vendor's Go client does; reference §2.2). No pong
+ *  - Keepalive: a ping every `pingIntervalMs` (25 s, as the vendor's Go client does; docs/vendor.md §2.2). No pong
  *    within `pongTimeoutMs` means the path is dead — a half-open TCP connection shows no error and no close,
  *    so without this a dead connection outside trading hours (or with nothing subscribed) would go unnoticed
  *    until the next session's data failed to come. Frames that arrive after the ping count as an answer: on a

@@ -20,7 +20,7 @@ import { classify, describe, type Attempt } from './vendor-response.js';
 import { VendorAuthError, VendorNetworkError, VendorTimeoutError } from './errors.js';
 
 /*
- * The vendor's REST API (shared/reference/polygon-wire-formats.md §1, §3–§7) over the global fetch.
+ * The vendor's REST API (docs/vendor.md §1, §3–§7) over the global fetch.
  *
  * Retry policy, per request: 429, 5xx/408/499, timeouts and network failures are retried with capped
  * backoff (a 429's `Retry-After` wins over the backoff); 401/403 never are (VendorAuthError: retrying a

@@ -16,7 +16,7 @@ import {
 } from './polygon-ws-options.js';
 
 /*
- * The vendor's stocks WebSocket (shared/reference/polygon-wire-formats.md §2): per-second (`A`) and
+ * The vendor's stocks WebSocket (docs/vendor.md §2): per-second (`A`) and
  * per-minute (`AM`) aggregates for the symbols the scanner currently cares about (the hot set, SPEC §7).
  *
  * Lifecycle of one connection: open → `connected` → send auth → `auth_success` → subscribe the whole current

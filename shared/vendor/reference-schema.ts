@@ -2,8 +2,7 @@ import { z } from 'zod';
 import { RequestIdSchema, SuccessStatusSchema } from './snapshot-schema.js';
 
 /*
- * Vendor (Polygon/Massive) reference data, market status and error bodies: shared/reference/
- * polygon-wire-formats.md §5–§7. Same policy as snapshot-schema.ts. The identifier (`ticker`) is required;
+ * Vendor (Polygon/Massive) reference data, market status and error bodies: docs/vendor.md §5–§7. Same policy as snapshot-schema.ts. The identifier (`ticker`) is required;
  * the descriptive fields are optional because the vendor omits what it does not know (ETFs and warrants
  * usually have no `market_cap` or `sic_*`), and a metadata refresh must not stop on one sparse row.
  */

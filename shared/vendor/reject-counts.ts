@@ -1,7 +1,7 @@
 import { REJECT_REASONS, type RejectReason } from './snapshot-columns.js';
 
 /*
- * Rejected snapshot rows counted by reason (ARCHITECTURE.md: "bad input is rejected with a clear reason and
+ * Rejected snapshot rows counted by reason (docs/architecture.md: "bad input is rejected with a clear reason and
  * counted"), for every path that decodes snapshots: the vendor poller and the simulator. A total alone hides
  * which fault it is — a vendor sending rows without a price is routine before the open, duplicates are not.
  */

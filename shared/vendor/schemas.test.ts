@@ -104,7 +104,7 @@ describe('recorded vendor responses', () => {
   });
 });
 
-// §3.1 of the reference, verbatim: the vendor's official example, with the dv/ds/dav keys the fixtures lack.
+// The vendor's documented example row, verbatim, with the dv/ds/dav keys the fixtures lack (docs/vendor.md §3.1).
 // Kept as JSON text because the nanosecond timestamps only exist as JSON.parse leaves them.
 const officialFullMarketText = String.raw`{
   "count": 1,
@@ -124,7 +124,7 @@ const officialFullMarketText = String.raw`{
   ]
 }`;
 
-// §3.1 of the reference, verbatim: "Complete, realistic object for the fake server".
+// A complete, internally consistent row of every documented field, as the fake vendor serves (docs/vendor.md §3.1).
 const realisticFullMarketText = String.raw`{
   "status": "OK",
   "count": 2,
@@ -163,7 +163,7 @@ describe('snapshot schemas', () => {
     expect(bcat?.min?.dav).toBe('37216.0');
   });
 
-  it('accept the complete, realistic full-market object from the reference', () => {
+  it('accept a complete, realistic full-market object', () => {
     const parsed = FullMarketSnapshotSchema.parse(JSON.parse(realisticFullMarketText));
     expect(parsed.count).toBe(2);
     expect(parsed.tickers.map((t) => t.ticker)).toEqual(['AAPL', 'NVCN']);

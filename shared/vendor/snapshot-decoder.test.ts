@@ -26,7 +26,7 @@ function rowOf(c: SnapshotColumns, i: number): Record<SnapshotField, number> {
 
 const full = (...tickers: unknown[]) => JSON.stringify({ status: 'OK', tickers });
 
-// polygon-wire-formats.md §3.1, copied verbatim: the vendor's official example and the assembled AAPL/NVCN one.
+// docs/vendor.md §3.1, copied verbatim: the vendor's official example and the assembled AAPL/NVCN one.
 const OFFICIAL_EXAMPLE = `{"count": 1, "status": "OK", "tickers": [{
   "day": {"c": 20.506, "dv": "37216.0", "h": 20.64, "l": 20.506, "o": 20.64, "v": 37216, "vw": 20.616},
   "lastQuote": {"P": 20.6, "S": 22, "p": 20.5, "s": 13, "t": 1605192959994246100},

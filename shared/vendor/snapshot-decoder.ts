@@ -9,7 +9,7 @@ import {
 import { VENDOR_ERROR_STATUSES } from './snapshot-schema.js';
 
 /*
- * Design note: the full-market snapshot decoder (ARCHITECTURE "Decode off the hot thread").
+ * Design note: the full-market snapshot decoder (docs/architecture.md, "Decode off the hot thread").
  *
  * Measured by `bench/run.ts` (decode section) on a 12,000-ticker, 6.1 MB vendor-shaped body, Node 20, this
  * shared 2-core box; p50 over several runs, as multiples of a bare JSON.parse of the same text (≈ 40–55 ms):

@@ -3,7 +3,7 @@ import { describeZodError, parseVendorPayload } from './errors.js';
 
 /*
  * Schemas for the vendor's (Polygon/Massive) stock snapshot endpoints, after
- * shared/reference/polygon-wire-formats.md §3. The policy for every vendor schema in this directory:
+ * docs/vendor.md §3. The policy for every vendor schema in this directory:
  *  - every object is loose: a key the vendor adds tomorrow must never fail a parse;
  *  - a key we know is type-checked when present: `"c":"abc"` is a fault, not something to coerce;
  *  - a key is required only when the object is meaningless without it (the ticker, the trade price…);
@@ -31,7 +31,7 @@ export const MsTimestampSchema = z.number().int();
 export const RequestIdSchema = z.union([z.string(), z.number().transform((n) => String(n))]);
 
 /**
- * `status` values the vendor uses for error bodies (§7.2 of the reference; `NotFound` is the 2020 spelling).
+ * `status` values the vendor uses for error bodies (docs/vendor.md §7.2; `NotFound` is the 2020 spelling).
  * Success envelopes reject them so an error body can never pass for an empty result: aggregates omit
  * `results` when there is no data, so `{"status":"NOT_AUTHORIZED","message":…}` would otherwise parse as
  * "no bars".

@@ -5,7 +5,7 @@ import { VendorAuthError, VendorHttpError, VendorRateLimitedError } from './erro
 
 /**
  * What one vendor response means: a body, or an error of the right kind and whether another try can help.
- * Keyed on the HTTP status first and the vendor's error body second (reference §7.2).
+ * Keyed on the HTTP status first and the vendor's error body second (docs/vendor.md §7.2).
  */
 
 /** HTTP statuses worth another try: the vendor's gateway or a proxy hiccupped, not our request. */

@@ -5,7 +5,7 @@ import type { WsEvent } from './aggregate-schema.js';
 import { VendorPayloadError } from './errors.js';
 
 describe('WebSocket frames', () => {
-  it('parse every handshake and status array of the reference (§2.2)', () => {
+  it('parse every handshake and status array the vendor sends (docs/vendor.md §2.2)', () => {
     const frames = [
       '[{"ev":"status","status":"connected","message":"Connected Successfully"}]',
       '[{"ev":"status","status":"auth_success","message":"authenticated"}]',

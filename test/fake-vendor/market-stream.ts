@@ -4,7 +4,7 @@ import type { AggregateKind, FakeMarket, WantedAggregates } from './market.js';
 import type { FakeWs } from './ws.js';
 
 /*
- * The WebSocket's data side (reference §2.3, §9.7): every delivery, the `A` (one second) and `AM` (one
+ * The WebSocket's data side (docs/vendor.md §2.3, §9.7): every delivery, the `A` (one second) and `AM` (one
  * minute) windows that closed in the market since the previous one, for the symbols some client subscribed
  * (`A.*` = all), batched into array frames; FakeWs gives each connection only what it subscribed to. A window
  * without trades has no event, as at the vendor. An AM bar goes out with the first delivery after its minute

@@ -1,7 +1,7 @@
 import { errorBody, FAULTS, type Json } from './rest-data.js';
 
 /*
- * The vendor's plans as the fake plays them (shared/reference/polygon-wire-formats.md §9.2, from §2.1, §3,
+ * The vendor's plans as the fake plays them (docs/vendor.md §9.2, from §2.1, §3,
  * §4.1 and §7): what each refuses, how it labels and thins its data. The three are the tiers a scanner can
  * meet, not every plan on the price list:
  *
@@ -35,7 +35,7 @@ export interface PlanRules {
   readonly refusedChannels: readonly string[];
 }
 
-/** The 15 minutes of the delayed feeds (reference §2.1: `delayed.massive.com`). */
+/** The 15 minutes of the delayed feeds (docs/vendor.md §2.1: `delayed.massive.com`). */
 export const DELAYED_BY_MS = 15 * 60_000;
 const FREE_REQUESTS_PER_MINUTE = 5;
 /** Every stocks channel of the WebSocket spec (§2.3): the free plan gets none of them. */

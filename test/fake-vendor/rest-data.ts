@@ -3,7 +3,7 @@ import { readFileSync } from 'node:fs';
 
 /*
  * What the fake vendor's REST API serves (a pluggable data source, by default the recorded fixtures) and
- * the faults a test can make it answer with instead (polygon-wire-formats.md §7.2 bodies).
+ * the faults a test can make it answer with instead (docs/vendor.md §7.2 bodies).
  */
 
 export type Json = Record<string, unknown>;
@@ -49,7 +49,7 @@ export type RestFault =
 export const errorBody = (status: string, key: 'error' | 'message', text: string): string =>
   JSON.stringify({ status, request_id: requestId(), [key]: text });
 
-/** Ready-made faults with the vendor's recorded bodies (reference §7.2). */
+/** Ready-made faults with the vendor's recorded bodies (docs/vendor.md §7.2). */
 export const FAULTS = {
   unknownKey: (): RestFault => ({
     kind: 'status',

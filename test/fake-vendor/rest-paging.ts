@@ -2,7 +2,7 @@ import { addDays, nyWallClockToUtcMs } from '../../shared/market/ny-time.js';
 import { errorBody, requestId, type FakeRestData, type Json } from './rest-data.js';
 
 /*
- * The fake vendor's paginated REST answers (reference §1.3, §4.1, §5): aggregates with `limit` and a
+ * The fake vendor's paginated REST answers (docs/vendor.md §1.3, §4.1, §5): aggregates with `limit` and a
  * `next_url` that rewrites `{from}`, and cursor pages for the reference endpoints. Pure functions of the
  * request and the data; rest.ts routes to them.
  */

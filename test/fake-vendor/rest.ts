@@ -7,7 +7,7 @@ import { errorBody, requestId, type FakeRestData, type Json, type RestFault } fr
 import { aggregatesAnswer, matches, notFound, pageAnswer, parseBound, type Answer } from './rest-paging.js';
 
 /*
- * The REST half of the fake vendor (shared/reference/polygon-wire-formats.md §9): the vendor's paths, auth
+ * The REST half of the fake vendor (docs/vendor.md §9): the vendor's paths, auth
  * forms, error bodies and pagination, fed by a pluggable data source, with the plan's refusals and thinning
  * (plan.ts) and faults a test can inject per route. Test code only; product code never imports it.
  */
@@ -59,7 +59,7 @@ export interface FakeRestOptions {
   readonly logger?: Logger;
 }
 
-/** The vendor's gainers/losers: the top 20 with at least this volume today (reference §3.3). */
+/** The vendor's gainers/losers: the top 20 with at least this volume today (docs/vendor.md §3.3). */
 const MOVERS = 20;
 const MOVERS_MIN_VOLUME = 10_000;
 

@@ -12,7 +12,7 @@ import { FakeWs } from './ws.js';
 /*
  * A fake of the market-data vendor (Polygon/Massive) on 127.0.0.1 (an ephemeral port unless told): the REST
  * API and the stocks WebSocket on one node:http server (WebSocket at `/stocks`), after the checklist of
- * shared/reference/polygon-wire-formats.md §9. For tests and local runs (cli.ts); product code never
+ * docs/vendor.md §9. For tests and local runs (cli.ts); product code never
  * imports it.
  *
  * Data: the recorded fixtures, any of them replaced by a test's functions (`data`), or a living market

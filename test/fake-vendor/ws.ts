@@ -4,7 +4,7 @@ import { WebSocketServer, type WebSocket } from 'ws';
 import type { Logger } from '../../shared/logger.js';
 
 /*
- * The WebSocket half of the fake vendor (shared/reference/polygon-wire-formats.md §2, §9.7): `connected` on
+ * The WebSocket half of the fake vendor (docs/vendor.md §2, §9.7): `connected` on
  * open, auth within a timeout, one `success` ack per subscribed param, batched mixed-event arrays, and
  * `max_connections` eviction of the older connection on the same key. Tests push events, or a market
  * streams them (market-stream.ts); faults: drop connections, fail auth, go silent, stop reading.

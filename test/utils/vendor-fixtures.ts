@@ -3,7 +3,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { z } from 'zod';
 
-/** The vendor's recorded responses (copied from ../shared/reference/polygon-fixtures). */
+/** The vendor's recorded responses (test/fixtures/polygon/, see its README). */
 export const vendorFixturesDir = path.join(
   fileURLToPath(new URL('../../', import.meta.url)),
   'test',

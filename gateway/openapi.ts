@@ -1,0 +1,335 @@
+import { existsSync, readFileSync } from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { LIST_NAMES } from '../shared/scan/lists.js';
+import { componentSchemas, ref, type ComponentName, type JsonSchema } from './openapi-schemas.js';
+
+/**
+ * The OpenAPI 3.1 description of the gateway's HTTP side, served at `GET /api/openapi.json`. Bodies are
+ * generated from the product's zod schemas (openapi-schemas.ts); the operations below are the one hand-written
+ * part, and openapi.test.ts fails when the gateway registers a route this document does not describe.
+ *
+ * It is served without a token: it describes the API, which is published with the source, and holds no data;
+ * tools (API explorers, client generators) fetch it before a token is configured. The Host check stays, as on
+ * every route but /health: one rule for all of `/api/`, and a DNS-rebinding page learns nothing either way.
+ */
+
+type Operation = Record<string, unknown>;
+type PathItem = Partial<Record<'get' | 'post' | 'put' | 'delete', Operation>>;
+
+const json = (schema: JsonSchema) => ({ 'application/json': { schema } });
+const reply = (description: string, schema: JsonSchema = ref('Error')) => ({
+  description,
+  content: json(schema),
+});
+
+/** Refusals any guarded route can answer with, before its own logic runs. */
+const GUARDED = {
+  '401': { $ref: '#/components/responses/Unauthorized' },
+  '421': { $ref: '#/components/responses/UnknownHost' },
+};
+/** Writes also need a same-site or allowed Origin. */
+const WRITE = { ...GUARDED, '403': { $ref: '#/components/responses/ForbiddenOrigin' } };
+const DATABASE = { '503': { $ref: '#/components/responses/DatabaseUnavailable' } };
+const BODY = {
+  '413': reply('the body is larger than 64 KiB (`bad_request`)'),
+  '415': reply('the body is not `application/json` (`bad_request`)'),
+};
+/** For routes that need no token (the default `security` requires one). */
+const NO_TOKEN = { security: [] };
+
+const pathParam = (name: string, description: string, schema: JsonSchema = { type: 'string' }) => ({
+  name,
+  in: 'path',
+  required: true,
+  description,
+  schema,
+});
+const filterId = pathParam('id', 'the filter’s id', { type: 'integer', minimum: 0 });
+
+function body(name: ComponentName, description: string) {
+  return { required: true, description, content: json(ref(name)) };
+}
+
+const PATHS: Record<string, PathItem> = {
+  '/health': {
+    get: {
+      operationId: 'getHealth',
+      tags: ['operations'],
+      summary: 'Health and freshness of what is served',
+      description:
+        'No token and any Host name: load balancers and process managers carry none and probe by address. ' +
+        'Non-200 when the data is stale, the orchestrator is down, or a backing service is unreachable.',
+      ...NO_TOKEN,
+      responses: {
+        '200': reply('healthy', ref('Health')),
+        '503': reply('degraded: stale or missing data, or Redis/PostgreSQL down', ref('Health')),
+      },
+    },
+  },
+  '/metrics': {
+    get: {
+      operationId: 'getMetrics',
+      tags: ['operations'],
+      summary: 'Prometheus metrics of the gateway and the orchestrator',
+      responses: {
+        '200': {
+          description: 'Prometheus text exposition format',
+          content: { 'text/plain': { schema: { type: 'string' } } },
+        },
+        ...GUARDED,
+      },
+    },
+  },
+  '/api/openapi.json': {
+    get: {
+      operationId: 'getOpenApi',
+      tags: ['operations'],
+      summary: 'This document',
+      description: 'No token (it describes the API and holds no data); the Host name is checked.',
+      ...NO_TOKEN,
+      responses: {
+        '200': reply('an OpenAPI 3.1 document', { type: 'object' }),
+        '421': GUARDED['421'],
+      },
+    },
+  },
+  '/api/lists': {
+    get: {
+      operationId: 'getLists',
+      tags: ['lists'],
+      summary: 'Every list’s current snapshot',
+      description:
+        'The messages a WebSocket client receives on subscribing (docs/spec.md §8), with how old the newest ' +
+        'is: while the market is closed nothing is published and the last lists stay served.',
+      responses: { '200': reply('the snapshots', ref('ListsResponse')), ...GUARDED },
+    },
+  },
+  '/api/lists/{name}': {
+    get: {
+      operationId: 'getList',
+      tags: ['lists'],
+      summary: 'One list’s current snapshot',
+      parameters: [pathParam('name', 'a list name', ref('ListName'))],
+      responses: {
+        '200': reply('the snapshot message', ref('SnapshotMessage')),
+        '404': reply('`unknown_list`, or `not_published` (no scan has published it yet)'),
+        ...GUARDED,
+      },
+    },
+  },
+  '/api/filters': {
+    get: {
+      operationId: 'listFilters',
+      tags: ['filters'],
+      summary: 'Every scanner filter, ordered as `filtersMatched` lists them (priority desc, id asc)',
+      responses: { '200': reply('the filters', ref('FiltersResponse')), ...GUARDED, ...DATABASE },
+    },
+    post: {
+      operationId: 'createFilter',
+      tags: ['filters'],
+      summary: 'Create a filter (the server assigns its id)',
+      description:
+        'Validated whole by the schema every entry point uses: an unknown parameter or a min bound above its ' +
+        'max is refused. The orchestrator applies it at its next reload of the filters, without a restart.',
+      requestBody: body('FilterCreate', 'the filter, without `id`'),
+      responses: {
+        '201': reply('the stored filter', ref('Filter')),
+        '400': reply('`bad_request` (not an object, or has an id) or `invalid_filter` (with `details`)'),
+        '409': reply('`duplicate_name`: another filter has that name'),
+        ...BODY,
+        ...WRITE,
+        ...DATABASE,
+      },
+    },
+  },
+  '/api/filters/{id}': {
+    get: {
+      operationId: 'getFilter',
+      tags: ['filters'],
+      summary: 'One filter',
+      parameters: [filterId],
+      responses: {
+        '200': reply('the filter', ref('Filter')),
+        '404': reply('`not_found`'),
+        ...GUARDED,
+        ...DATABASE,
+      },
+    },
+    put: {
+      operationId: 'replaceFilter',
+      tags: ['filters'],
+      summary: 'Replace a filter',
+      parameters: [filterId],
+      requestBody: body('FilterReplace', 'the whole filter; an `id`, if given, must be the path’s'),
+      responses: {
+        '200': reply('the stored filter', ref('Filter')),
+        '400': reply('`bad_request` (another id) or `invalid_filter` (with `details`)'),
+        '404': reply('`not_found`'),
+        '409': reply('`duplicate_name`'),
+        ...BODY,
+        ...WRITE,
+        ...DATABASE,
+      },
+    },
+    delete: {
+      operationId: 'deleteFilter',
+      tags: ['filters'],
+      summary: 'Delete a filter',
+      parameters: [filterId],
+      responses: {
+        '204': { description: 'deleted' },
+        '404': reply('`not_found`'),
+        ...WRITE,
+        ...DATABASE,
+      },
+    },
+  },
+  '/api/tickers': {
+    get: {
+      operationId: 'searchTickers',
+      tags: ['tickers'],
+      summary: 'Symbols starting with `q`, then companies whose name contains it',
+      parameters: [
+        { name: 'q', in: 'query', required: true, schema: { type: 'string', minLength: 1, maxLength: 64 } },
+        {
+          name: 'limit',
+          in: 'query',
+          required: false,
+          schema: { type: 'integer', minimum: 1, maximum: 100, default: 20 },
+        },
+      ],
+      responses: {
+        '200': reply('the matches', ref('TickerSearchResponse')),
+        '400': reply('`bad_request`: q or limit out of range'),
+        ...GUARDED,
+        ...DATABASE,
+      },
+    },
+  },
+  '/api/tickers/{symbol}': {
+    get: {
+      operationId: 'getTicker',
+      tags: ['tickers'],
+      summary: 'What the scanner knows about one symbol',
+      description:
+        '`row` and `lists` come from the gateway’s in-memory snapshots; `metadata` and `lastScan` from ' +
+        'PostgreSQL.',
+      parameters: [pathParam('symbol', 'a ticker symbol (case-insensitive)')],
+      responses: {
+        '200': reply('the ticker', ref('TickerResponse')),
+        '400': reply('`bad_request`: not a ticker symbol'),
+        '404': reply('`not_found`: the scanner knows nothing about it'),
+        ...GUARDED,
+        ...DATABASE,
+      },
+    },
+  },
+  '/ws': {
+    get: {
+      operationId: 'openWebSocket',
+      tags: ['lists'],
+      summary: 'The WebSocket protocol: list snapshots and deltas, heartbeats',
+      description:
+        'An HTTP upgrade. JSON text frames both ways, described in docs/spec.md §8: `subscribe`, ' +
+        '`unsubscribe`, `resync`, `ping` from the client; `snapshot`, `delta`, `heartbeat`, `pong`, `error` ' +
+        `from the server. Lists: ${LIST_NAMES.join(', ')}. A browser passes its token as \`?token=\`. ` +
+        'A refusal is answered before the upgrade, with `{"type":"error","code":…}`.',
+      parameters: [
+        { name: 'token', in: 'query', required: false, schema: { type: 'string' } },
+        { name: 'Upgrade', in: 'header', required: true, schema: { type: 'string', const: 'websocket' } },
+      ],
+      responses: {
+        '101': { description: 'switched to the WebSocket protocol' },
+        '401': { description: '`unauthorized`: missing or wrong token' },
+        '403': { description: '`forbidden_origin`: an Origin that is neither this host nor allowed' },
+        '421': { description: '`unknown_host`: a Host name the gateway does not answer to' },
+        '429': { description: '`too_many_connections`: per-address connection or upgrade-rate cap' },
+      },
+    },
+  },
+  '/': {
+    get: {
+      operationId: 'getPage',
+      tags: ['web page'],
+      summary: 'The live web page (no token: it holds no data and passes its own `?token=` to /ws)',
+      ...NO_TOKEN,
+      responses: {
+        '200': { description: 'the page', content: { 'text/html': { schema: { type: 'string' } } } },
+        '304': { description: 'not modified (ETag)' },
+      },
+    },
+  },
+  '/app.js': {
+    get: {
+      operationId: 'getPageScript',
+      tags: ['web page'],
+      summary: 'The web page’s script',
+      ...NO_TOKEN,
+      responses: {
+        '200': { description: 'the script', content: { 'text/javascript': { schema: { type: 'string' } } } },
+        '304': { description: 'not modified (ETag)' },
+      },
+    },
+  },
+};
+
+let cached: string | undefined;
+
+/** The document as JSON text, built once per process (it depends on nothing that changes). */
+export function openApiJson(): string {
+  return (cached ??= JSON.stringify(openApiDocument()));
+}
+
+export function openApiDocument(): Record<string, unknown> {
+  return {
+    openapi: '3.1.0',
+    info: {
+      title: 'Open Scanner gateway',
+      version: packageVersion(),
+      summary: 'Real-time US-equities scanner: lists, filters, tickers, health and metrics',
+      description:
+        'Errors are JSON `{"error": code, "message": …}`. With GATEWAY_TOKENS set, every route but /health, ' +
+        'the web page and this document needs a token, as `Authorization: Bearer <token>` or `?token=`; ' +
+        'without tokens none does (the gateway then binds a loopback address only). Every route but /health ' +
+        'answers only to configured Host names (421 otherwise). The semantics of every field are in the ' +
+        'repository’s docs/spec.md.',
+      license: { name: 'MIT', identifier: 'MIT' },
+    },
+    servers: [{ url: '/' }],
+    security: [{ bearerToken: [] }, { queryToken: [] }],
+    tags: ['lists', 'filters', 'tickers', 'operations', 'web page'].map((name) => ({ name })),
+    paths: PATHS,
+    components: {
+      schemas: componentSchemas(),
+      securitySchemes: {
+        bearerToken: { type: 'http', scheme: 'bearer', description: 'one of GATEWAY_TOKENS' },
+        queryToken: { type: 'apiKey', in: 'query', name: 'token', description: 'one of GATEWAY_TOKENS' },
+      },
+      responses: {
+        Unauthorized: reply('`unauthorized`: missing or wrong token (only when the gateway has tokens)'),
+        UnknownHost: reply('`unknown_host`: a Host name this gateway does not answer to'),
+        ForbiddenOrigin: reply('`forbidden_origin`: a browser Origin that is neither this host nor allowed'),
+        DatabaseUnavailable: reply('`database_unavailable`: PostgreSQL is unreachable; retry later'),
+      },
+    },
+  };
+}
+
+/**
+ * The package's version, from the nearest package.json above this module: it runs from `gateway/` under tsx
+ * and from `dist/gateway/` when compiled, so the relative path differs.
+ */
+function packageVersion(): string {
+  let dir = path.dirname(fileURLToPath(import.meta.url));
+  for (;;) {
+    const file = path.join(dir, 'package.json');
+    if (existsSync(file)) {
+      const { version } = JSON.parse(readFileSync(file, 'utf8')) as { version?: unknown };
+      return typeof version === 'string' ? version : '0.0.0';
+    }
+    const parent = path.dirname(dir);
+    if (parent === dir) return '0.0.0';
+    dir = parent;
+  }
+}
