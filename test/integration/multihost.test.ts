@@ -13,7 +13,7 @@ import { ListClient, type ConnectionStatus } from '../../shared/sdk/list-client.
 import { testDatabaseUrl, withFreshSchema } from '../utils/db.js';
 import { PublishedMarket, rows } from '../utils/gateway-fixture.js';
 import { relayTcp } from '../utils/net.js';
-import { NetLab, removeLeftovers, type Host } from '../utils/netns.js';
+import { ip, NetLab, removeLeftovers, type Host } from '../utils/netns.js';
 import { storedSnapshot } from '../utils/redis.js';
 import { waitFor } from '../utils/wait.js';
 
@@ -122,15 +122,19 @@ describe('gateways on two hosts behind one Redis', () => {
   const lab = new NetLab();
   const logs = new Map<string, () => string>();
   const closers: (() => Promise<void> | void)[] = [];
+  let redisHost: Host;
   let gw1: Host;
   let gw2: Host;
   let redis: Redis;
   const keys = keysFor(prefix);
+  /** One market for the whole file: the gateways keep each list's seq from one test to the next. */
+  let market: PublishedMarket;
+  const nextScan = scans();
 
   beforeAll(async () => {
     await removeLeftovers();
     await lab.create();
-    const redisHost = await lab.addHost('redis');
+    redisHost = await lab.addHost('redis');
     gw1 = await lab.addHost('gw1');
     gw2 = await lab.addHost('gw2');
 
@@ -143,6 +147,8 @@ describe('gateways on two hosts behind one Redis', () => {
     redis.on('error', () => undefined); // refused until redis-server listens: waited for below
     closers.push(() => redis.disconnect());
     await waitFor(() => redis.ping(), { timeoutMs: 10_000, what: 'redis-server on its host' });
+    market = new PublishedMarket(new Publisher(redis, keys));
+    await market.scan(nextScan());
 
     // PostgreSQL listens on loopback only: a relay on this host's lab address lets the gateways reach it.
     const db = new URL(testDatabaseUrl);
@@ -185,6 +191,48 @@ describe('gateways on two hosts behind one Redis', () => {
     }
   });
 
+  /**
+   * Publishes a scan every 100 ms (the orchestrator's pace under hot tickers) until the returned function is
+   * called; it resolves once the last scan is written. `published()` counts the scans so far.
+   */
+  const startPublishing = () => {
+    let publishing = true;
+    let count = 0;
+    const loop = (async () => {
+      while (publishing) {
+        await market.scan(nextScan());
+        count++;
+        await sleep(100);
+      }
+    })();
+    const stop = async () => {
+      publishing = false;
+      await loop;
+    };
+    closers.push(async () => {
+      publishing = false;
+      // A publish to an unreachable Redis waits for it forever: dropping the connection fails it instead.
+      redis.disconnect();
+      await loop.catch(() => undefined);
+    });
+    return { stop, published: () => count };
+  };
+
+  /** Every watched client holds every list exactly as last published (epoch, seq and rows). */
+  const converged = (clients: readonly Watched[]) =>
+    waitFor(
+      async () => {
+        for (const list of LIST_NAMES) {
+          const { epoch, seq, rows } = await storedSnapshot(redis, keys, list);
+          for (const w of clients)
+            expect(w.client.snapshot(list), `${w.gateway.name} ${list}`).toMatchObject({ epoch, seq, rows });
+        }
+      },
+      { timeoutMs: 10_000, what: 'every client to hold the published lists' },
+    );
+
+  const health = async (gw: Host) => (await fetch(`http://${gw.address}:${GATEWAY_PORT}/health`)).status;
+
   /** Adds the hosts' output to a failure's message. */
   const withLogs = async (fn: () => Promise<void>) => {
     try {
@@ -211,10 +259,6 @@ describe('gateways on two hosts behind one Redis', () => {
 
   it('keeps one gateway’s clients in step while the other gateway’s host is cut off, whose clients reconnect and converge', async () => {
     await withLogs(async () => {
-      const market = new PublishedMarket(new Publisher(redis, keys));
-      const nextScan = scans();
-      await market.scan(nextScan());
-
       const cut = [new Watched(gw1), new Watched(gw1)];
       const kept = [new Watched(gw2), new Watched(gw2)];
       const all = [...cut, ...kept];
@@ -224,22 +268,7 @@ describe('gateways on two hosts behind one Redis', () => {
         what: 'every client to hold every list',
       });
 
-      // A scan every 100 ms until told to stop: the orchestrator's pace under hot tickers.
-      let publishing = true;
-      let published = 0;
-      const publisher = (async () => {
-        while (publishing) {
-          await market.scan(nextScan());
-          published++;
-          await sleep(100);
-        }
-      })();
-      closers.push(async () => {
-        publishing = false;
-        // A publish to an unreachable Redis waits for it forever: dropping the connection fails it instead.
-        redis.disconnect();
-        await publisher.catch(() => undefined);
-      });
+      const publishing = startPublishing();
       await waitFor(() => all.every((w) => w.applied.length > 30), {
         timeoutMs: 10_000,
         what: 'messages to flow to every client',
@@ -253,7 +282,7 @@ describe('gateways on two hosts behind one Redis', () => {
       });
       // The host stays cut for a while: what is asserted below is that gw2's clients notice nothing meanwhile.
       await sleep(Math.max(0, cutAt + CUT_MS - Date.now()));
-      const publishedWhileCut = published;
+      const publishedWhileCut = publishing.published();
       const plugAt = Date.now();
       await lab.plug(gw1);
 
@@ -261,24 +290,10 @@ describe('gateways on two hosts behind one Redis', () => {
         () => cut.every((w) => w.client.status === 'open' && w.appliedBetween(plugAt, Infinity) > 10),
         { timeoutMs: 15_000, what: 'the cut gateway’s clients to reconnect and receive messages again' },
       );
-      publishing = false;
-      await publisher;
+      await publishing.stop();
 
       // Every client, on either gateway, ends up with the lists as the orchestrator last published them.
-      await waitFor(
-        async () => {
-          for (const list of LIST_NAMES) {
-            const { epoch, seq, rows } = await storedSnapshot(redis, keys, list);
-            for (const w of all)
-              expect(w.client.snapshot(list), `${w.gateway.name} ${list}`).toMatchObject({
-                epoch,
-                seq,
-                rows,
-              });
-          }
-        },
-        { timeoutMs: 10_000, what: 'every client to hold the published lists' },
-      );
+      await converged(all);
 
       for (const w of kept) {
         expect(w.statuses, 'gw2 client statuses').toEqual(['connecting', 'open']);
@@ -297,6 +312,47 @@ describe('gateways on two hosts behind one Redis', () => {
         );
         expect(w.appliedBetween(cutAt + 2 * PING_MS, plugAt), 'gw1 messages while cut').toBe(0);
       }
+    });
+  }, 60_000);
+
+  it('says a gateway cut off from Redis alone is degraded, and catches up as soon as the link is back', async () => {
+    await withLogs(async () => {
+      const watched = new Watched(gw2);
+      closers.push(() => watched.client.stop());
+      await converged([watched]);
+      const publishing = startPublishing();
+
+      // Only gw2 ↔ redis is cut (routes to nowhere on both sides, silently): gw2's clients still reach it.
+      const routes = [
+        [gw2.ns, redisHost.address],
+        [redisHost.ns, gw2.address],
+      ] as const;
+      for (const [ns, to] of routes) await ip('-n', ns, 'route', 'add', 'blackhole', `${to}/32`);
+      await waitFor(async () => (await health(gw2)) === 503, {
+        timeoutMs: 15_000,
+        intervalMs: 200,
+        what: 'gw2 to report itself degraded while it cannot read the stream',
+      });
+      for (const [ns, to] of routes) await ip('-n', ns, 'route', 'del', 'blackhole', `${to}/32`);
+      const healedAt = Date.now();
+      await waitFor(async () => (await health(gw2)) === 200, {
+        timeoutMs: 10_000,
+        intervalMs: 200,
+        what: 'gw2 to read the stream again',
+      });
+      await waitFor(() => watched.appliedBetween(healedAt, Infinity) > 10, {
+        timeoutMs: 10_000,
+        what: 'gw2’s client to receive messages again',
+      });
+      await publishing.stop();
+      await converged([watched]);
+
+      // The gateway read the stream on from where it stopped. Its client kept its connection and was never out
+      // of step; the catch-up burst may reach it as fresh snapshots rather than every delta (the gateway
+      // conflates a client whose socket buffer fills up), so seqs may jump, but only forward, by snapshot.
+      expect(watched.statuses).toEqual(['connecting', 'open']);
+      expect(watched.resyncs).toEqual([]);
+      expect(watched.errors).toEqual([]);
     });
   }, 60_000);
 });
