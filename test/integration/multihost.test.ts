@@ -24,7 +24,7 @@ import { waitFor } from '../utils/wait.js';
  * (the orchestrator's own Publisher and ListSequencer, driven here so that the test knows when publishing
  * stops). Every connection between hosts goes to a namespace address, never to loopback. One gateway host is
  * then unplugged from the switch for a few seconds: its TCP connections stall without a reset, as when a host
- * or its link dies.
+ * or its link dies. Last, one gateway is cut off from Redis alone, its clients still reaching it.
  */
 
 const root = path.resolve(import.meta.dirname, '../..');

@@ -78,7 +78,7 @@ export async function removeLeftovers(): Promise<string[]> {
   return removed;
 }
 
-/** A /24 in 10.224.0.0/11 that no route of the root namespace touches. */
+/** A /24 in 10.224.0.0/11 that no route of the root namespace names (a concurrent run's included). */
 async function freeSubnet(): Promise<string> {
   const routes = await ip('-4', 'route', 'show');
   for (;;) {
