@@ -15,6 +15,13 @@ import { advanceSnapshot } from '../shared/protocol/advance.js';
 /** CLIENT SETNAME of the blocking stream reader. */
 export const LIST_FEED_CONNECTION_NAME = 'gateway-list-feed';
 
+/**
+ * How long past its BLOCK timeout an XREAD may stay unanswered before its connection is presumed dead. Redis
+ * answers a blocking read at the latest when the timeout expires (nil), so a longer silence means the host or
+ * the link is gone — and TCP alone would wait for its retransmissions for minutes, even after the link is back.
+ */
+export const STALLED_READ_MARGIN_MS = 3000;
+
 export interface ListFeedOptions {
   /** Used for snapshot reads; the blocking XREAD runs on a duplicate of it. */
   readonly redis: Redis;
@@ -28,6 +35,8 @@ export interface ListFeedOptions {
   readonly batchCount?: number;
   readonly backoff?: BackoffOptions;
 }
+
+const DEFAULT_BLOCK_MS = 5000;
 
 interface Held {
   readonly msg: SnapshotMessage;
@@ -66,8 +75,12 @@ export class ListFeed {
    */
   async start(): Promise<void> {
     if (this.loop) return;
-    // Named so that operators (and the tests) can find it in CLIENT LIST.
-    this.conn = this.options.redis.duplicate({ connectionName: LIST_FEED_CONNECTION_NAME });
+    // Named so that operators (and the tests) can find it in CLIENT LIST. A silent socket is destroyed and
+    // reopened (ioredis's socketTimeout): meanwhile the feed is not healthy, so /health says so.
+    this.conn = this.options.redis.duplicate({
+      connectionName: LIST_FEED_CONNECTION_NAME,
+      socketTimeout: (this.options.blockMs ?? DEFAULT_BLOCK_MS) + STALLED_READ_MARGIN_MS,
+    });
     this.conn.on('error', (err: Error) =>
       this.options.logger.warn({ err: err.message }, 'list feed redis connection error'),
     );
@@ -141,7 +154,7 @@ export class ListFeed {
   }
 
   private async run(): Promise<void> {
-    const { keys, logger, blockMs = 5000, batchCount = 500 } = this.options;
+    const { keys, logger, blockMs = DEFAULT_BLOCK_MS, batchCount = 500 } = this.options;
     const conn = this.conn!;
     while (!this.closed) {
       try {
