@@ -21,7 +21,7 @@ import { LatencyHistogram } from './fanout-stats.js';
  * Fan-out: the gateway (gateway/main.ts, its own process) against a plain `ws` relay (fanout-ws-relay.ts), each
  * serving N clients subscribed to every list, under the same replayed stream of list messages.
  *
- *   npx tsx bench/fanout.bench.ts [--clients 1000,5000,10000] [--cadence default,busy|<speed>] [--seconds 20]
+ *   npx tsx bench/fanout.bench.ts [--clients 1000,5000,10000] [--cadence default,busy|<speed>] [--seconds 15]
  *     [--servers gateway,ws] [--record-seconds 75] [--pin 0:1|none] [--per-address 1000]
  *     [--save-recording file.json | --recording file.json]
  *
@@ -79,7 +79,12 @@ export interface FanoutRow {
   readonly loadgenCpuPct: number;
   readonly redisCpuPct: number | undefined;
   readonly closedInWindow: number;
+  /** The gateway's conflations (slow clients' deltas paused) by the window's end, from its /metrics. */
+  readonly conflations: number | undefined;
   readonly rampS: number;
+  /** Server start to listening, and ramp end to every client holding its snapshots, s. */
+  readonly startS: number;
+  readonly settleS: number;
 }
 
 /** Talks to the load generator over IPC: one command, its one reply. */
@@ -134,7 +139,9 @@ async function runOne(
   child.stderr!.on('data', (d: Buffer) => (stderr = (stderr + d.toString()).slice(-4000)));
   let loadgen: ChildProcess | undefined;
   try {
+    const spawned = performance.now();
     await waitForPort(port, child, () => stderr);
+    const startS = (performance.now() - spawned) / 1000;
     const config: LoadgenConfig = { port, clients, perAddress: options.perAddress, concurrency: 200 };
     loadgen = startNode(path.join(import.meta.dirname, `fanout-loadgen${ext}`), [JSON.stringify(config)], {
       env: process.env,
@@ -145,7 +152,9 @@ async function runOne(
       LoadgenReply,
       { type: 'connected' }
     >;
+    const rampEnd = performance.now();
     await waitForSnapshots(loadgen, connected.open * recording.scans[0]!.messages.length);
+    const settleS = (performance.now() - rampEnd) / 1000;
 
     publisher.start();
     await sleep(WARMUP_MS);
@@ -164,6 +173,7 @@ async function runOne(
     const w = (await ask(loadgen, { cmd: 'window-end' })) as WindowStats;
     const elapsedS = (performance.now() - t0) / 1000;
     const after = { server: cpuMs(pid), redis: cpuMs(redisPid), published: publisher.published };
+    const conflations = server === 'gateway' ? await gatewayCounter(port, 'conflations_total') : undefined;
     const histogram = new LatencyHistogram();
     histogram.merge(w.histogram, w.maxLatencyMs);
     const published = after.published - before.published;
@@ -189,13 +199,27 @@ async function runOne(
       loadgenCpuPct: w.cpuMs / 10 / w.seconds,
       redisCpuPct: pct(before.redis, after.redis),
       closedInWindow: w.closed,
+      conflations,
       rampS: connected.rampMs / 1000,
+      startS,
+      settleS,
     };
   } finally {
     await publisher.stop();
     if (loadgen) await stopChild(loadgen);
     await stopChild(child);
     await deletePrefix(redis, prefix);
+  }
+}
+
+/** One of the gateway's own counters (`scanner_gateway_<name>`), read from its /metrics. */
+async function gatewayCounter(port: number, name: string): Promise<number | undefined> {
+  try {
+    const text = await (await fetch(`http://127.0.0.1:${port}/metrics`)).text();
+    const value = new RegExp(`^scanner_gateway_${name} (\\S+)$`, 'm').exec(text)?.[1];
+    return value === undefined ? undefined : Number(value);
+  } catch {
+    return undefined;
   }
 }
 
@@ -248,8 +272,13 @@ export async function benchFanout(options: FanoutOptions): Promise<FanoutRow[]> 
     for (const cadence of options.cadences)
       for (const clients of options.clients)
         for (const server of options.servers) {
+          const began = performance.now();
           const row = await runOne(redis, redisPid, recording, server, clients, cadence, options);
-          console.log(formatRow(row));
+          const took = (performance.now() - began) / 1000;
+          console.log(
+            `${formatRow(row)}\n    run ${took.toFixed(0)} s: start ${row.startS.toFixed(1)} s, ramp ${row.rampS.toFixed(1)} s, ` +
+              `snapshots ${row.settleS.toFixed(1)} s, window ${row.windowS.toFixed(1)} s`,
+          );
           rows.push(row);
         }
     return rows;
@@ -289,6 +318,7 @@ export function printFanout(rows: readonly FanoutRow[]): void {
       'redis CPU %': r1(r.redisCpuPct),
       'ramp s': r.rampS.toFixed(1),
       closed: r.closedInWindow,
+      conflations: r.conflations ?? '—',
     })),
   );
   const gw = rows.filter((r) => r.server === 'gateway');
@@ -336,7 +366,7 @@ export function parseFanoutArgs(argv: readonly string[]): FanoutOptions {
       speed: CADENCES[c] ?? Number(c),
     })),
     servers: list(get('servers') ?? 'gateway,ws') as ServerKind[],
-    seconds: Number(get('seconds') ?? 20),
+    seconds: Number(get('seconds') ?? 15),
     recordSeconds: Number(get('record-seconds') ?? 75),
     tickers: Number(get('tickers') ?? 12_000),
     pin: pin === 'none' || !server || !loadgen ? undefined : { server, loadgen },
