@@ -4,7 +4,6 @@ import path from 'node:path';
 import type { Redis } from 'ioredis';
 import { keys as makeKeys, type Keys } from '../shared/bus/keys.js';
 import { LIST_MESSAGE_FIELD, parseListMessageEntry } from '../shared/bus/list-messages.js';
-import { putListSnapshot } from '../shared/bus/list-snapshots.js';
 import { ensureDatabase, migrate } from '../shared/db/migrate.js';
 import { advanceSnapshot } from '../shared/protocol/advance.js';
 import type { ListMessage, SnapshotMessage } from '../shared/protocol/messages.js';
@@ -213,22 +212,28 @@ export class ReplayPublisher {
   }
 
   private async publish(scan: RecordedScan): Promise<void> {
-    const now = Date.now();
-    // Stream ids must grow: a scan in the same ms as the previous one continues its sequence part.
-    this.lastSub = now > this.lastMs ? 0 : this.lastSub + 1;
-    this.lastMs = Math.max(now, this.lastMs);
-    const ts = new Date(this.lastMs).toISOString();
-    const multi = this.redis.multi();
-    let sub = this.lastSub;
+    // Everything is serialised first with a placeholder `ts` of the same width; the time is taken last, just
+    // before the MULTI goes out, so the latency clients measure does not include this process's work.
+    const texts: { list: ListName; message: string; snapshot: string }[] = [];
     for (const recorded of scan.messages) {
       const seq = (this.seqs.get(recorded.list) ?? 0) + 1;
       this.seqs.set(recorded.list, seq);
-      const msg: ListMessage = { ...recorded, seq, prevSeq: seq - 1, ts };
+      const msg: ListMessage = { ...recorded, seq, prevSeq: seq - 1, ts: TS_PLACEHOLDER };
       const next = advanceSnapshot(this.held.get(msg.list), msg);
       if (next === 'gap' || next === 'stale')
         throw new RecordingFailed(`replayed ${msg.list} does not follow`);
       this.held.set(msg.list, next);
-      // Explicit id (not '*', as appendListMessage writes) so that `ts` is exactly the entry's time.
+      texts.push({ list: msg.list, message: JSON.stringify(msg), snapshot: JSON.stringify(next) });
+    }
+    const now = Date.now();
+    // Stream ids must grow: a scan in the same ms as the previous one continues its sequence part.
+    let sub = now > this.lastMs ? 0 : this.lastSub + 1;
+    this.lastMs = Math.max(now, this.lastMs);
+    const ts = `"ts":"${new Date(this.lastMs).toISOString()}"`;
+    const multi = this.redis.multi();
+    for (const t of texts) {
+      // Written here rather than with appendListMessage/putListSnapshot: an explicit id (not '*') whose ms part
+      // is exactly the `ts` inside, and text already serialised. Same key, field and JSON as those writers.
       multi.xadd(
         this.k.messagesStream,
         'MAXLEN',
@@ -236,9 +241,13 @@ export class ReplayPublisher {
         100_000,
         `${this.lastMs}-${sub++}`,
         LIST_MESSAGE_FIELD,
-        JSON.stringify(msg),
+        t.message.replace(TS_FIELD_PLACEHOLDER, ts),
       );
-      putListSnapshot(multi, this.k, next);
+      multi.hset(
+        this.k.listSnapshots,
+        this.k.listField(t.list),
+        t.snapshot.replace(TS_FIELD_PLACEHOLDER, ts),
+      );
     }
     this.lastSub = sub - 1;
     try {
@@ -249,5 +258,9 @@ export class ReplayPublisher {
     }
   }
 }
+
+/** A `ts` of the width of every ISO time, replaced by the publish time in the serialised text. */
+const TS_PLACEHOLDER = '1970-01-01T00:00:00.000Z';
+const TS_FIELD_PLACEHOLDER = `"ts":"${TS_PLACEHOLDER}"`;
 
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
