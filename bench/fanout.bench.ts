@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { readFileSync, writeFileSync } from 'node:fs';
-import { loadavg } from 'node:os';
+import { availableParallelism, loadavg } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { ChildProcess } from 'node:child_process';
@@ -357,7 +357,8 @@ export function parseFanoutArgs(argv: readonly string[]): FanoutOptions {
     return i >= 0 ? argv[i + 1] : undefined;
   };
   const list = (s: string): string[] => s.split(',').filter(Boolean);
-  const pin = get('pin') ?? '0:1';
+  // Pinning the server and the load generator apart needs two CPUs.
+  const pin = get('pin') ?? (availableParallelism() >= 2 ? '0:1' : 'none');
   const [server, loadgen] = pin.split(':');
   return {
     clients: list(get('clients') ?? '1000,5000,10000').map(Number),
