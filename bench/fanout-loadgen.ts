@@ -75,7 +75,17 @@ class Client {
     private readonly onUpgrade: (ok: boolean) => void,
   ) {
     socket.setNoDelay(true);
-    socket.on('data', (chunk: Buffer) => this.data(chunk));
+    // A connection the server never answers must not hold up the ramp.
+    socket.setTimeout(30_000, () => socket.destroy());
+    socket.on('data', (chunk: Buffer) => {
+      try {
+        this.data(chunk);
+      } catch {
+        // A frame the scanner does not handle (UnexpectedFrame): counted, and that client dropped.
+        w.otherFrames++;
+        socket.destroy();
+      }
+    });
     socket.on('close', () => {
       if (this.upgraded) {
         open--;
@@ -101,6 +111,7 @@ class Client {
       return;
     }
     this.upgraded = true;
+    this.socket.setTimeout(0);
     open++;
     this.onUpgrade(true);
     this.socket.write(SUBSCRIBE);

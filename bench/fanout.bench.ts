@@ -173,6 +173,10 @@ async function runOne(
     const w = (await ask(loadgen, { cmd: 'window-end' })) as WindowStats;
     const elapsedS = (performance.now() - t0) / 1000;
     const after = { server: cpuMs(pid), redis: cpuMs(redisPid), published: publisher.published };
+    // Read once the replay and the clients are gone: an overloaded gateway answers HTTP late (a /metrics
+    // scrape during a saturated 5,000-client busy run took 67 s). The counter only grows while clients are on.
+    await publisher.stop();
+    await stopChild(loadgen);
     const conflations = server === 'gateway' ? await gatewayCounter(port, 'conflations_total') : undefined;
     const histogram = new LatencyHistogram();
     histogram.merge(w.histogram, w.maxLatencyMs);
@@ -205,17 +209,26 @@ async function runOne(
       settleS,
     };
   } finally {
-    await publisher.stop();
-    if (loadgen) await stopChild(loadgen);
-    await stopChild(child);
-    await deletePrefix(redis, prefix);
+    const steps: string[] = [];
+    const step = async (name: string, fn: () => Promise<void>): Promise<void> => {
+      const t = performance.now();
+      await fn();
+      const s = (performance.now() - t) / 1000;
+      if (s > 2) steps.push(`${name} ${s.toFixed(1)} s`);
+    };
+    await step('replay stop', () => publisher.stop());
+    if (loadgen) await step('load generator stop', () => stopChild(loadgen!));
+    await step('server stop', () => stopChild(child));
+    await step('cleanup', () => deletePrefix(redis, prefix));
+    if (steps.length) console.log(`    slow to stop: ${steps.join(', ')}`);
   }
 }
 
 /** One of the gateway's own counters (`scanner_gateway_<name>`), read from its /metrics. */
 async function gatewayCounter(port: number, name: string): Promise<number | undefined> {
   try {
-    const text = await (await fetch(`http://127.0.0.1:${port}/metrics`)).text();
+    const reply = await fetch(`http://127.0.0.1:${port}/metrics`, { signal: AbortSignal.timeout(15_000) });
+    const text = await reply.text();
     const value = new RegExp(`^scanner_gateway_${name} (\\S+)$`, 'm').exec(text)?.[1];
     return value === undefined ? undefined : Number(value);
   } catch {
@@ -277,7 +290,8 @@ export async function benchFanout(options: FanoutOptions): Promise<FanoutRow[]> 
           const took = (performance.now() - began) / 1000;
           console.log(
             `${formatRow(row)}\n    run ${took.toFixed(0)} s: start ${row.startS.toFixed(1)} s, ramp ${row.rampS.toFixed(1)} s, ` +
-              `snapshots ${row.settleS.toFixed(1)} s, window ${row.windowS.toFixed(1)} s`,
+              `snapshots ${row.settleS.toFixed(1)} s, window ${row.windowS.toFixed(1)} s, warm-up and stopping ` +
+              `${(took - row.startS - row.rampS - row.settleS - row.windowS).toFixed(1)} s`,
           );
           rows.push(row);
         }
