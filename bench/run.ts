@@ -5,6 +5,7 @@ import { benchOrchestratorRss } from './orchestrator-rss.bench.js';
 import { benchRss } from './rss.bench.js';
 import { benchSeedBaseline } from './seed-baseline.bench.js';
 import { benchThreads } from './threads.bench.js';
+import { runFanoutCli } from './fanout.bench.js';
 
 /**
  * `npm run bench`: every benchmark, one run, figures side by side. This machine is shared and noisy, so compare
@@ -49,3 +50,11 @@ console.log(
 
 console.log('\nSimulator (the embedded default feed):');
 benchSimulator(12_000, Math.min(runs, 60));
+
+// Last, and the longest (≈ 8–10 min): its own processes, ten thousand sockets. BENCH_FANOUT_ARGS takes the
+// options of `npx tsx bench/fanout.bench.ts` (e.g. "--clients 1000 --cadence default"); "skip" leaves it out.
+const fanoutArgs = process.env.BENCH_FANOUT_ARGS ?? '';
+if (fanoutArgs !== 'skip') {
+  console.log('\nFan-out, the gateway against a plain ws relay (clients subscribed to every list):');
+  await runFanoutCli(fanoutArgs.split(/\s+/).filter(Boolean));
+}
