@@ -13,16 +13,21 @@ flat=()
 [ "${2:-}" = "--flat-files" ] && flat=(--flatfiles-access-key timing --flatfiles-secret-key timing-secret)
 pids=()
 cleanup() {
-  for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done
+  # Each child leads its own process group (setsid): npx, tsx and node go together.
+  for p in "${pids[@]}"; do kill -- "-$p" 2>/dev/null || true; done
   wait 2>/dev/null || true
   dropdb -h 127.0.0.1 --if-exists "$db" 2>/dev/null || true
   redis-cli -h 127.0.0.1 --scan --pattern "$prefix:*" | xargs -r redis-cli -h 127.0.0.1 del >/dev/null
 }
 trap cleanup EXIT
 
+if curl -s "http://127.0.0.1:$port/" >/dev/null; then
+  echo "time-bootstrap: port $port is taken (an earlier run still going?)" >&2
+  exit 1
+fi
 log="${TMPDIR:-/tmp}/time-bootstrap-$$.log"
 echo "logs: $log"
-npx tsx test/fake-vendor/cli.ts --port "$port" --tickers "$tickers" --log-level warn "${flat[@]}" >>"$log" 2>&1 &
+setsid npx tsx test/fake-vendor/cli.ts --port "$port" --tickers "$tickers" --log-level warn "${flat[@]}" >>"$log" 2>&1 &
 pids+=($!)
 until curl -sf "http://127.0.0.1:$port/v1/marketstatus/now?apiKey=test" >/dev/null; do sleep 1; done
 
@@ -33,7 +38,7 @@ if [ ${#flat[@]} -gt 0 ]; then
 fi
 npx tsx shared/db/migrate-cli.ts >/dev/null
 start=$(date +%s)
-npx tsx jobs/main.ts >>"$log" 2>&1 &
+setsid npx tsx jobs/main.ts >>"$log" 2>&1 &
 pids+=($!)
 while sleep "${POLL_SECONDS:-30}"; do
   status=$(redis-cli -h 127.0.0.1 get "$prefix:bootstrap:status")
