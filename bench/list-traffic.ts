@@ -1,5 +1,6 @@
 import { spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
+import { writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { Redis } from 'ioredis';
@@ -14,7 +15,7 @@ import { measureAsync, percentile } from './stats.js';
  * simulated market at the default cadence (FEED=sim, SIM_SPEED 1, SNAPSHOT_INTERVAL_MS 5000, hot rescans up to
  * MAX_SCANS_PER_SECOND), not on a model of it:
  *
- *   npx tsx bench/list-traffic.ts [--seconds 60] [--tickers 12000]
+ *   npx tsx bench/list-traffic.ts [--seconds 60] [--tickers 12000] [--dump messages.ndjson]
  *
  * It runs the orchestrator for `--seconds` after its first scan, reads the list-messages stream (each entry's
  * JSON is what the gateway forwards to a subscriber as is) and prints the size of list messages (the first
@@ -26,7 +27,12 @@ const REDIS_URL = process.env.BENCH_REDIS_URL ?? 'redis://127.0.0.1:6379';
 const DATABASE_URL = process.env.BENCH_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/scanner_bench';
 
 const { values: args } = parseArgs({
-  options: { seconds: { type: 'string', default: '60' }, tickers: { type: 'string', default: '12000' } },
+  options: {
+    seconds: { type: 'string', default: '60' },
+    tickers: { type: 'string', default: '12000' },
+    /** Also write the messages read (NDJSON), to see what costs bytes. */
+    dump: { type: 'string' },
+  },
   strict: true,
 });
 const seconds = Number(args.seconds);
@@ -75,6 +81,7 @@ try {
     const json = fields[fields.indexOf(LIST_MESSAGE_FIELD) + 1]!;
     return { id, json, bytes: Buffer.byteLength(json), msg: JSON.parse(json) as ListMessage };
   });
+  if (args.dump) writeFileSync(args.dump, messages.map((m) => m.json + '\n').join(''));
   const firstTs = messages[0]!.msg.ts;
   const initial = messages.filter((m) => m.msg.ts === firstTs);
   const later = messages.filter((m) => m.msg.ts !== firstTs);

@@ -305,10 +305,15 @@ describe('gateway', () => {
 
   describe('slow consumers', () => {
     const SYMBOLS = Array.from({ length: 40 }, (_, i) => `S${i}`);
-    /** Every list changes every row: ≈ 11 × 40 × 1.5 KB ≈ 700 KB per scan. */
+    /**
+     * Every list changes every row, a long field included (updates carry only what changed): ≈ 11 × 40 × 1 KB
+     * ≈ 450 KB per scan.
+     */
     const bigScan = (step: number) =>
       fx.market.scan(
-        Object.fromEntries(LIST_NAMES.map((l) => [l, rows(SYMBOLS, step, { companyName: 'x'.repeat(800) })])),
+        Object.fromEntries(
+          LIST_NAMES.map((l) => [l, rows(SYMBOLS, step, { companyName: String(step).padEnd(800, 'x') })]),
+        ),
       );
 
     async function pausedAndFast(g: Gateway): Promise<{ slow: Client; fast: Client }> {
