@@ -82,7 +82,6 @@ export async function benchSeedBaseline(
       await publisher.publish({
         ts: outcome.ts,
         messages: outcome.messages,
-        lists: outcome.lists,
         state: engine.sequencerState()!,
       });
       const rows = scanResultRows(outcome);

@@ -20,7 +20,8 @@ import { recordRoutes, type RegisteredRoute } from './route-recorder.js';
 import {
   App,
   closeListenSocket,
-  COMPRESSION_DISABLED,
+  COMPRESSION,
+  type Compression,
   listenSocketPort,
   SEND_DROPPED,
   type HttpRequest,
@@ -68,6 +69,8 @@ export interface GatewayOptions {
   readonly logger: Logger;
   readonly maxBackpressureBytes?: number;
   readonly slowConsumerTimeoutMs?: number;
+  /** permessage-deflate of list messages (default off). */
+  readonly compression?: Compression;
   /** STALE_AFTER_MS: an orchestrator silent this long is `down` (default 15 s). */
   readonly staleAfterMs?: number;
   /** How often the orchestrator's status is re-read (default 1 s). */
@@ -139,7 +142,7 @@ export async function startGatewayServer(options: GatewayOptions): Promise<Gatew
     logger,
     onMessage: (msg, json) => {
       metrics.messagesForwarded.inc();
-      app.publish(listTopic(msg.list), json);
+      app.publish(listTopic(msg.list), json, false, true);
       queueBackpressureCheck();
     },
   });
@@ -185,7 +188,7 @@ export async function startGatewayServer(options: GatewayOptions): Promise<Gatew
     // A conflated socket keeps the room the slow_consumer frames need (pongs to a client that pings but does
     // not read must not use it up); what it misses here it gets again as snapshots when it drains.
     if (policy.conflated && ws.getBufferedAmount() + json.length > limits.finalFramesFitBytes) return;
-    const dropped = ws.send(json) === SEND_DROPPED;
+    const dropped = ws.send(json, false, true) === SEND_DROPPED;
     if (policy.afterSend(Date.now(), ws.getBufferedAmount(), dropped) === 'conflate') conflate(ws);
   }
 
@@ -344,7 +347,7 @@ export async function startGatewayServer(options: GatewayOptions): Promise<Gatew
     closeOnBackpressureLimit: 0,
     idleTimeout: IDLE_TIMEOUT_S,
     sendPingsAutomatically: true,
-    compression: COMPRESSION_DISABLED,
+    compression: COMPRESSION[options.compression ?? 'off'],
     upgrade,
     open: (ws) => {
       sockets.add(ws);

@@ -31,6 +31,7 @@ function gatewayOptions(config: Config, deps: GatewayDeps): GatewayOptions {
     origins: config.GATEWAY_ORIGINS,
     maxConnectionsPerIp: config.GATEWAY_MAX_CONNECTIONS_PER_IP,
     maxUpgradesPerSecond: config.GATEWAY_MAX_UPGRADES_PER_SECOND,
+    compression: config.GATEWAY_COMPRESSION,
     heartbeatMs: config.HEARTBEAT_MS,
     staleAfterMs: config.STALE_AFTER_MS,
     redis: deps.redis,

@@ -8,7 +8,12 @@ import uWS from 'uWebSockets.js';
 export const App = uWS.App;
 export const closeListenSocket = uWS.us_listen_socket_close;
 export const listenSocketPort = uWS.us_socket_local_port;
-export const COMPRESSION_DISABLED = uWS.DISABLED;
+/**
+ * permessage-deflate (GATEWAY_COMPRESSION): `off`, or `shared` — one compressor for every socket, each message
+ * compressed on its own (no per-socket memory; clients that do not offer the extension get plain frames).
+ */
+export const COMPRESSION = { off: uWS.DISABLED, shared: uWS.SHARED_COMPRESSOR } as const;
+export type Compression = keyof typeof COMPRESSION;
 
 /** `WebSocket.send` result: the message was dropped because the socket is past `maxBackpressure`. */
 export const SEND_DROPPED = 2;

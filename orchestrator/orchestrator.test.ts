@@ -238,8 +238,8 @@ describe('Orchestrator clock, start-up and publish failures', () => {
     await waitFor(() => t.o.counters.scans === 2);
     const msgs = await streamMessages(t.r.redis, t.r.keys);
     const gappersUp = msgs.find((m) => m.list === 'gappers_up')!;
-    expect(gappersUp.prevSeq).toBe(stored.lists.gappers_up.seq);
-    expect(gappersUp.seq).toBe(stored.lists.gappers_up.seq + 1);
+    expect(gappersUp.prevSeq).toBe(stored.seqs.gappers_up);
+    expect(gappersUp.seq).toBe(stored.seqs.gappers_up + 1);
     expect(gappersUp.epoch).toBe(stored.epoch);
   });
 });

@@ -350,7 +350,6 @@ export class Orchestrator {
       await this.publisher.publish({
         ts: outcome.ts,
         messages: outcome.messages,
-        lists: outcome.lists,
         state: this.engine.sequencerState()!,
         metrics: { ...this.reporter.metrics(report, scan), scans: this.counters.scans + 1 },
         status: { receivedAtMs: received.any, report },

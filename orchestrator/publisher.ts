@@ -1,7 +1,6 @@
 import type { Redis } from 'ioredis';
 import type { Keys } from '../shared/bus/keys.js';
 import { appendListMessage, DEFAULT_STREAM_MAXLEN } from '../shared/bus/list-messages.js';
-import { putListSnapshot } from '../shared/bus/list-snapshots.js';
 import { putOrchestratorMetrics, type OrchestratorMetrics } from '../shared/bus/orchestrator-metrics.js';
 import {
   putOrchestratorReport,
@@ -9,14 +8,13 @@ import {
   type OrchestratorReport,
 } from '../shared/bus/orchestrator-status.js';
 import { putSequencerState } from '../shared/bus/sequencer-state.js';
-import type { ListMessage, ScanRow } from '../shared/protocol/messages.js';
+import type { ListMessage } from '../shared/protocol/messages.js';
 import type { SequencerState } from '../shared/scan/deltas.js';
-import type { ListName } from '../shared/scan/lists.js';
 
 export interface PublishInput {
   readonly ts: string;
   readonly messages: readonly ListMessage[];
-  readonly lists: Readonly<Record<ListName, readonly ScanRow[]>>;
+  /** After the scan's messages: what the stored snapshots of the lists with a message become. */
   readonly state: SequencerState;
   /** Written into the metrics hash in the same MULTI; omitted by callers that have none (tests, replay). */
   readonly metrics?: Partial<OrchestratorMetrics>;
@@ -28,8 +26,8 @@ export interface PublishInput {
 }
 
 /**
- * Publication of a scan to Redis, in ONE MULTI: the list messages (stream), each changed list's current
- * snapshot (hash) and the sequencer state (key, written last). Redis runs them together, so no reader sees half
+ * Publication of a scan to Redis, in ONE MULTI: the list messages (stream), then the sequencer state: each
+ * changed list's current snapshot (hash: the rows last sent) and the epoch and seqs (key, written last). Redis runs them together, so no reader sees half
  * a scan, and a process killed between scans leaves a state that matches the last messages published — a
  * restarted orchestrator resumes every list at seq + 1 with no gap (SPEC §6). A MULTI is not a rollback: if
  * EXEC fails or its reply is lost, what landed is unknown, so the orchestrator re-reads the stored state before
@@ -46,21 +44,18 @@ export class Publisher {
     private readonly streamMaxLen = DEFAULT_STREAM_MAXLEN,
   ) {}
 
-  async publish({ ts, messages, lists, state, metrics, status }: PublishInput): Promise<void> {
+  async publish({ ts, messages, state, metrics, status }: PublishInput): Promise<void> {
     const multi = this.redis.multi();
-    for (const m of messages) {
-      appendListMessage(multi, this.keys, m, this.streamMaxLen);
-      putListSnapshot(multi, this.keys, {
-        type: 'snapshot',
-        list: m.list,
-        epoch: m.epoch,
-        seq: m.seq,
-        prevSeq: m.prevSeq,
-        ts,
-        rows: [...lists[m.list]],
-      });
-    }
-    putSequencerState(multi, this.keys, state);
+    for (const m of messages) appendListMessage(multi, this.keys, m, this.streamMaxLen);
+    // Each changed list's snapshot is the rows last sent (what a client following its deltas holds), not the
+    // scan's rows: updates carry only what changed against those (SPEC §6).
+    putSequencerState(
+      multi,
+      this.keys,
+      state,
+      messages.map((m) => m.list),
+      ts,
+    );
     if (metrics) putOrchestratorMetrics(multi, this.keys, metrics);
     if (status) {
       putReceivedAt(multi, this.keys, status.receivedAtMs);

@@ -268,11 +268,11 @@ describe('Orchestrator filters from PostgreSQL', () => {
     const o = orchestratorFor(r, source, { reference: databaseReferenceData(db), filtersReloadMs: 50 });
     onCleanup(() => o.stop());
     await o.start();
-    const market = (time: string) =>
+    const market = (time: string, aaa = 10.5) =>
       snap(
         time,
         [
-          ['AAA', 10.5, 10],
+          ['AAA', aaa, 10],
           ['BBB', 3, 2.5],
         ],
         { volume: 200_000 },
@@ -296,6 +296,11 @@ describe('Orchestrator filters from PostgreSQL', () => {
       await waitFor(() => o.counters.scans > scans);
       return (await symbols()).join() === 'AAA';
     });
+    // The filter AAA now matches is not a material change: clients (and the stored snapshot, the rows last sent)
+    // get it with AAA's next material move (SPEC §6).
+    const scans = o.counters.scans;
+    source.push(market(`10:00:${String(second).padStart(2, '0')}`, 10.6));
+    await waitFor(() => o.counters.scans > scans);
     expect((await publishedRows(r, 'gappers_up'))[0]?.filtersMatched).toContain('Five dollars and up');
   });
 });

@@ -8,8 +8,16 @@ import { waitFor } from '../test/utils/wait.js';
 import { QUEUES } from '../shared/bus/keys.js';
 import { MarketCalendar } from '../shared/market/calendar.js';
 import { marketClock } from '../shared/market/session-clock.js';
-import { applyListMessage } from '../test/utils/list-model.js';
-import { freshRedis, streamMessages, testRedisUrl } from '../test/utils/redis.js';
+import { applyListMessage, applyListRows } from '../test/utils/list-model.js';
+import type { ScanRow } from '../shared/protocol/messages.js';
+import { LIST_NAMES } from '../shared/scan/lists.js';
+import {
+  freshRedis,
+  storedSequencerState,
+  storedSnapshot,
+  streamMessages,
+  testRedisUrl,
+} from '../test/utils/redis.js';
 
 const root = path.resolve(import.meta.dirname, '..');
 
@@ -67,12 +75,15 @@ describe('orchestrator process restarts (SPEC §6)', () => {
     expect(new Set(messages.map((m) => m.epoch)).size).toBe(1);
     const lastSeq = new Map<string, number>();
     const held = new Map<string, string[]>();
+    const heldRows = new Map<string, ScanRow[]>();
     for (const m of messages) {
       expect(m.prevSeq, `${m.list} seq ${m.seq}`).toBe(lastSeq.get(m.list) ?? 0);
       expect(m.seq).toBe(m.prevSeq + 1);
       lastSeq.set(m.list, m.seq);
       // Applying every message in order never breaks a client's list.
       held.set(m.list, applyListMessage(held.get(m.list) ?? [], m));
+      // …nor its rows: every update's fields merge into a row the client holds, across the restart too.
+      heldRows.set(m.list, applyListRows(heldRows.get(m.list) ?? [], m));
     }
     // The second run's first messages are deltas continuing the first run's lists, not fresh snapshots.
     const afterRestart = messages.slice(beforeRestart);
@@ -80,11 +91,12 @@ describe('orchestrator process restarts (SPEC §6)', () => {
     expect(afterRestart.every((m) => m.type === 'delta')).toBe(true);
 
     // SIGTERM finished the tick in progress: the stored state continues exactly the last messages published.
-    const stored = JSON.parse((await r.redis.get(r.keys.sequencerState))!) as {
-      lists: Record<string, { seq: number }>;
-    };
-    for (const [list, { seq }] of Object.entries(stored.lists))
-      expect(seq, list).toBe(lastSeq.get(list) ?? 0);
+    const stored = await storedSequencerState(r.redis, r.keys);
+    for (const list of LIST_NAMES) {
+      expect(stored.seqs[list], list).toBe(lastSeq.get(list) ?? 0);
+      // The stored snapshot is the rows last sent: exactly what a client that followed every message holds.
+      expect((await storedSnapshot(r.redis, r.keys, list)).rows, list).toEqual(heldRows.get(list));
+    }
 
     // ...and wrote the volume slot it was in, not only the slots that had ended: the second run's newest
     // slot job is at least as late as its last published scan.

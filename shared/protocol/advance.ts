@@ -2,14 +2,16 @@ import type { ListMessage, ScanRow, SnapshotMessage } from './messages.js';
 
 /**
  * What the gateway holds for a list after `msg`:
- * - a snapshot (the message itself, or `held` advanced by the delta's rows and ranks),
+ * - a snapshot (the message itself, or `held` advanced by the delta: adds' rows, updates' fields merged into
+ *   the rows held, new ranks),
  * - `'stale'` when `msg` is already covered by `held` (same epoch, seq not newer),
- * - `'gap'` when `msg` cannot be applied (no snapshot, other epoch, missing seqs, inconsistent ranks): the
- *   caller reloads the list's snapshot from Redis.
+ * - `'gap'` when `msg` cannot be applied (no snapshot, other epoch, missing seqs, inconsistent ranks, an update
+ *   or rerank of a symbol not held): the caller reloads the list's snapshot from Redis.
  *
- * Rows advanced by deltas are the rows last sent for each symbol, which (SPEC §6) differ from the
- * orchestrator's current rows only below the materiality thresholds — exactly what a client following the
- * deltas holds, so a new subscriber and an old one see the same list.
+ * Rows advanced by deltas are the rows last sent for each symbol (an update's fields merged into the row before
+ * it), which (SPEC §6) differ from the orchestrator's current rows only below the materiality thresholds —
+ * exactly what a client following the deltas holds and what the orchestrator stores as the list's snapshot, so
+ * a new subscriber and an old one see the same list.
  */
 export function advanceSnapshot(
   held: SnapshotMessage | undefined,
@@ -24,8 +26,12 @@ export function advanceSnapshot(
   held.rows.forEach((row, i) => removed.has(row.symbol) || entries.set(row.symbol, { rank: i + 1, row }));
   for (const d of msg.deltas) {
     if (d.action === 'add') entries.set(d.symbol, { rank: d.rank, row: d.row });
-    else if (d.action === 'update') entries.set(d.symbol, { rank: d.rank, row: d.row });
-    else if (d.action === 'rerank') {
+    else if (d.action === 'update') {
+      // Only the fields that changed (SPEC §6): merged into the row held, which must be there.
+      const e = entries.get(d.symbol);
+      if (!e) return 'gap';
+      entries.set(d.symbol, { rank: d.rank, row: { ...e.row, ...d.fields } });
+    } else if (d.action === 'rerank') {
       const e = entries.get(d.symbol);
       if (!e) return 'gap';
       e.rank = d.newRank;

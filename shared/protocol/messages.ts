@@ -65,6 +65,16 @@ export type ScanRow = z.infer<typeof scanRowSchema>;
 
 export const listNameSchema = z.enum(LIST_NAMES);
 
+/**
+ * An `update`'s fields (SPEC §6): only the row fields whose value differs from the row last sent for that symbol
+ * in that list, merged by the client into the row it holds. Never empty; `symbol` and `rank` are the update's own.
+ */
+export const rowFieldsSchema = scanRowSchema
+  .omit({ symbol: true, rank: true })
+  .partial()
+  .refine((f) => Object.keys(f).length > 0, { message: 'an update carries at least one field' });
+export type RowFields = z.infer<typeof rowFieldsSchema>;
+
 export const deltaSchema = z.discriminatedUnion('action', [
   z.object({ action: z.literal('remove'), symbol: z.string() }),
   z.object({
@@ -83,7 +93,7 @@ export const deltaSchema = z.discriminatedUnion('action', [
     action: z.literal('update'),
     symbol: z.string(),
     rank: z.number().int().positive(),
-    row: scanRowSchema,
+    fields: rowFieldsSchema,
   }),
 ]);
 export type Delta = z.infer<typeof deltaSchema>;

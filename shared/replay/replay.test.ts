@@ -70,7 +70,7 @@ describe('replay (SPEC §10)', () => {
     expect(later.length).toBeGreaterThan(0);
     expect(later.every((m) => m.type === 'delta')).toBe(true);
     expect(later.find((m) => m.list === 'gappers_up' && m.ts === iso('08:00:01'))).toMatchObject({
-      deltas: [{ action: 'update', symbol: 'AAA', row: { price: 11.5 } }],
+      deltas: [{ action: 'update', symbol: 'AAA', fields: { price: 11.5 } }],
     });
   });
 

@@ -1,5 +1,5 @@
 import fc from 'fast-check';
-import { applyListMessage } from '../../test/utils/list-model.js';
+import { applyListMessage, applyListRows } from '../../test/utils/list-model.js';
 import { describe, expect, it } from 'vitest';
 import { advanceSnapshot } from '../protocol/advance.js';
 import type { ListMessage, ScanRow, SnapshotMessage } from '../protocol/messages.js';
@@ -56,6 +56,61 @@ describe('list deltas (SPEC §6)', () => {
       rank: 3,
       row: { rank: 3 },
     });
+    // Only what differs from the row last sent: its price, and its scoreRank (row() makes it = rank).
+    expect(msg.deltas.find((d) => d.action === 'update')).toEqual({
+      action: 'update',
+      symbol: 'A',
+      rank: 2,
+      fields: { price: 10.5, scoreRank: 2 },
+    });
+  });
+
+  it('sends in an update every field that differs from the row last sent, and only those (lean updates)', () => {
+    const seq = newSequencer();
+    seq.publish(
+      'gappers_up',
+      rows(['A'], () => ({ price: 10, score: 5, high: 11, filtersMatched: ['f1'] })),
+      't1',
+    );
+    // Below every threshold: nothing is sent, whatever else moved.
+    expect(
+      seq.publish(
+        'gappers_up',
+        rows(['A'], () => ({ price: 10, score: 6, high: 12, filtersMatched: ['f1'] })),
+        't2',
+      ),
+    ).toBeNull();
+    // A material move: the update carries what differs from the row sent at t1, not from t2's row — the score
+    // that came back to 5 is not repeated, the high that moved at t2 is, and an equal filtersMatched is not.
+    const msg = seq.publish(
+      'gappers_up',
+      rows(['A'], () => ({ price: 10.5, score: 5, high: 12, filtersMatched: ['f1'], updatedAt: 't3' })),
+      't3',
+    );
+    expect(msg).toMatchObject({
+      type: 'delta',
+      deltas: [
+        { action: 'update', symbol: 'A', rank: 1, fields: { price: 10.5, high: 12, updatedAt: 't3' } },
+      ],
+    });
+    expect(Object.keys((msg as { deltas: { fields: object }[] }).deltas[0]!.fields).sort()).toEqual([
+      'high',
+      'price',
+      'updatedAt',
+    ]);
+    // The merged row is now the row last sent: the next update is against it.
+    const next = seq.publish(
+      'gappers_up',
+      rows(['A'], () => ({ price: 11, score: 5, high: 12, filtersMatched: ['f1', 'f2'], updatedAt: 't3' })),
+      't4',
+    );
+    expect(next).toMatchObject({
+      deltas: [{ action: 'update', fields: { price: 11, filtersMatched: ['f1', 'f2'] } }],
+    });
+    expect(Object.keys((next as { deltas: { fields: object }[] }).deltas[0]!.fields).sort()).toEqual([
+      'filtersMatched',
+      'price',
+    ]);
   });
 
   it('sends an update once small moves add up past a threshold (fix: drifts were compared away)', () => {
@@ -81,7 +136,7 @@ describe('list deltas (SPEC §6)', () => {
     );
     expect(msg).toMatchObject({
       type: 'delta',
-      deltas: [{ action: 'update', symbol: 'A', row: { price: 10.012 } }],
+      deltas: [{ action: 'update', symbol: 'A', fields: { price: 10.012 } }],
     });
     // And the next comparison is against 10.012, the row just sent.
     expect(
@@ -151,12 +206,12 @@ describe('list deltas (SPEC §6)', () => {
     });
     const partial = new ListSequencer(() => 'e3', {
       epoch: 'e1',
-      lists: { gappers_up: { seq: 5, symbols: [], sent: {} } } as never,
+      lists: { gappers_up: { seq: 5, rows: [] } } as never,
     });
     expect(partial.epoch).toBe('e3');
   });
 
-  it('yields exactly the new symbols and ranks when each delta is applied to the previous snapshot (property)', () => {
+  it('yields exactly the new symbols and ranks, and rows below the thresholds, when each delta is applied to the previous snapshot (property)', () => {
     const symbol = fc.constantFrom(...'ABCDEFGHIJKLMNOPQRSTUVWXYZ'.split(''));
     const ranking = fc.uniqueArray(
       fc.record({
@@ -164,6 +219,10 @@ describe('list deltas (SPEC §6)', () => {
         price: fc.double({ min: 1, max: 12, noNaN: true }),
         volume: fc.integer({ min: 0, max: 5000 }),
         rvol: fc.option(fc.double({ min: 0, max: 5, noNaN: true }), { nil: null }),
+        // Fields outside the thresholds move too, so lean updates must carry them when they differ.
+        score: fc.integer({ min: 0, max: 3 }),
+        high: fc.option(fc.constantFrom(11, 12), { nil: null }),
+        filtersMatched: fc.subarray(['f1', 'f2']),
       }),
       {
         selector: (r) => r.symbol,
@@ -175,9 +234,9 @@ describe('list deltas (SPEC §6)', () => {
         const seq = newSequencer();
         // The system under test: advanceSnapshot, what the gateway and the SDK's ListTracker run.
         let advanced: SnapshotMessage | undefined;
-        // An independent reference model: symbols by applyListMessage, rows as last sent per symbol.
+        // An independent reference model: symbols by applyListMessage, rows by applyListRows.
         let held: string[] = [];
-        const heldRows = new Map<string, ScanRow>();
+        let heldRows: ScanRow[] = [];
         let lastSeq = 0;
         scans.forEach((scan, k) => {
           const next = scan.map((r, i) =>
@@ -186,6 +245,9 @@ describe('list deltas (SPEC §6)', () => {
               volumeToday: r.volume,
               rvol: r.rvol,
               changePercent: r.price - 10,
+              score: r.score,
+              high: r.high,
+              filtersMatched: r.filtersMatched,
             }),
           );
           const msg: ListMessage | null = seq.publish('anomalies', next, `t${k}`);
@@ -203,18 +265,24 @@ describe('list deltas (SPEC §6)', () => {
               epoch: msg.epoch,
             });
             advanced = result as SnapshotMessage;
+            if (msg.type === 'delta')
+              for (const d of msg.deltas) {
+                if (d.action !== 'update') continue;
+                // Lean: only fields whose value differs from the row held, and at least one.
+                const before = heldRows.find((r) => r.symbol === d.symbol)!;
+                expect(Object.keys(d.fields).length).toBeGreaterThan(0);
+                for (const [f, v] of Object.entries(d.fields))
+                  expect(v, f).not.toEqual(before[f as keyof ScanRow]);
+              }
             held = applyListMessage(held, msg);
-            if (msg.type === 'snapshot') msg.rows.forEach((r) => heldRows.set(r.symbol, r));
-            else
-              for (const d of msg.deltas)
-                if (d.action === 'add' || d.action === 'update') heldRows.set(d.symbol, d.row);
+            heldRows = applyListRows(heldRows, msg);
           }
           const symbols = next.map((r) => r.symbol);
           expect(held).toEqual(symbols);
           expect(advanced!.rows.map((r) => r.symbol)).toEqual(symbols);
+          // Ranked 1…n, each row the one last sent for its symbol (as the reference model holds it)…
+          expect(advanced!.rows).toEqual(heldRows);
           advanced!.rows.forEach((r, i) => {
-            // Ranked 1…n, each row the one last sent for its symbol (as the reference model holds it)…
-            expect(r).toEqual({ ...heldRows.get(r.symbol)!, rank: i + 1 });
             // …which differs from the truth only below the thresholds.
             expect(isMaterialChange(r, next[i]!)).toBe(false);
           });
@@ -253,7 +321,7 @@ describe('engine publication', () => {
       'new_lows',
     ]);
     expect(msgs.find((m) => m.list === 'new_lows')).toMatchObject({
-      deltas: [{ action: 'update', symbol: 'A', row: { price: 9 } }],
+      deltas: [{ action: 'update', symbol: 'A', fields: { price: 9 } }],
     });
     expect(msgs.every((m) => m.ts === new Date(ny('10:00:10')).toISOString())).toBe(true);
     expect(msgs.find((m) => m.list === 'gappers_up')).toMatchObject({

@@ -1,14 +1,22 @@
-import type { Delta, DeltaMessage, ListMessage, ScanRow, SnapshotMessage } from '../protocol/messages.js';
+import type {
+  Delta,
+  DeltaMessage,
+  ListMessage,
+  RowFields,
+  ScanRow,
+  SnapshotMessage,
+} from '../protocol/messages.js';
 import { differsBy } from './decimal.js';
 import { LIST_NAMES, type ListName } from './lists.js';
 
 /**
  * Deltas and sequence numbers (SPEC §6).
  *
- * Each list remembers what its clients have: the symbols in rank order and, per symbol, the material fields
- * of the row last *sent* (in a snapshot, an add or an update). An update is due when the new row differs
- * from that sent row by more than a threshold, so slow drifts accumulate until they are sent instead of
- * being compared away scan after scan.
+ * Each list remembers what its clients hold: the row last *sent* for each symbol (in a snapshot, an add, or
+ * an update merged into the row before it), in list order. An update is due when the new row differs from
+ * that sent row by more than a materiality threshold, so slow drifts accumulate until they are sent instead of
+ * being compared away scan after scan; it then carries only the fields whose value differs from the sent row
+ * (any difference), and the merged row — the new row itself — becomes the row last sent.
  *
  * The state is plain JSON so the orchestrator can keep it in Redis and continue the sequence after a restart.
  */
@@ -27,10 +35,8 @@ export type SentFields = Readonly<Record<MaterialField, number | null>>;
 
 export interface ListState {
   readonly seq: number;
-  /** Symbols in list order as last published. */
-  readonly symbols: readonly string[];
-  /** Material fields of the row last sent, per symbol in the list. */
-  readonly sent: Readonly<Record<string, SentFields>>;
+  /** The rows last sent, in list order (`rank` = position): exactly what a client following the list holds. */
+  readonly rows: readonly ScanRow[];
 }
 
 export interface SequencerState {
@@ -38,50 +44,65 @@ export interface SequencerState {
   readonly lists: Readonly<Record<ListName, ListState>>;
 }
 
-function sentFields(row: ScanRow): SentFields {
-  return { price: row.price, volumeToday: row.volumeToday, changePercent: row.changePercent, rvol: row.rvol };
-}
-
 /** true when `row` moved materially away from what was last sent. */
 export function isMaterialChange(sent: SentFields, row: ScanRow): boolean {
-  const now = sentFields(row);
   return MATERIAL_FIELDS.some((f) => {
     const a = sent[f];
-    const b = now[f];
+    const b = row[f];
     if (a === null || b === null) return a !== b;
     return differsBy(a, b, MATERIAL_THRESHOLDS[f]);
   });
 }
 
+function sameValue(a: unknown, b: unknown): boolean {
+  if (a === b) return true;
+  // filtersMatched is the only array field; compared by value so an equal list is not re-sent.
+  return Array.isArray(a) && Array.isArray(b) && a.length === b.length && a.every((v, i) => v === b[i]);
+}
+
 /**
- * The deltas taking `prev` to `rows` (rows in list order, `rank` = list position). Removes come first (in
- * old rank order), then adds, reranks and updates in new rank order.
+ * The fields of `row` whose value differs from `sent` (SPEC §6: any difference). `symbol` is the update's key
+ * and `rank` its own field (a row's rank is its list position, which reranks and updates carry), so neither is
+ * repeated here.
  */
-export function diffList(
-  prev: ListState,
-  rows: readonly ScanRow[],
-): { deltas: Delta[]; sent: Record<string, SentFields> } {
-  const oldRank = new Map(prev.symbols.map((s, i) => [s, i + 1]));
+export function changedFields(sent: ScanRow, row: ScanRow): RowFields {
+  const out: Record<string, unknown> = {};
+  for (const key of Object.keys(row) as (keyof ScanRow)[]) {
+    if (key === 'symbol' || key === 'rank') continue;
+    if (!sameValue(sent[key], row[key])) out[key] = row[key];
+  }
+  return out;
+}
+
+const atRank = (row: ScanRow, rank: number): ScanRow => (row.rank === rank ? row : { ...row, rank });
+
+/**
+ * The deltas taking `prev` to `rows` (rows in list order, `rank` = list position), and the rows then held by a
+ * client that applied them. Removes come first (in old rank order), then adds, reranks and updates in new rank
+ * order.
+ */
+export function diffList(prev: ListState, rows: readonly ScanRow[]): { deltas: Delta[]; sent: ScanRow[] } {
+  const before = new Map(prev.rows.map((r, i) => [r.symbol, { rank: i + 1, row: r }]));
   const next = new Set(rows.map((r) => r.symbol));
-  const sent: Record<string, SentFields> = {};
+  const sent: ScanRow[] = [];
   const deltas: Delta[] = [];
-  for (const symbol of prev.symbols) if (!next.has(symbol)) deltas.push({ action: 'remove', symbol });
+  for (const { symbol } of prev.rows) if (!next.has(symbol)) deltas.push({ action: 'remove', symbol });
   rows.forEach((row, k) => {
     const rank = k + 1;
     const { symbol } = row;
-    const was = oldRank.get(symbol);
-    const lastSent = prev.sent[symbol];
-    if (was === undefined || lastSent === undefined) {
+    const was = before.get(symbol);
+    if (was === undefined) {
       deltas.push({ action: 'add', symbol, rank, row });
-      sent[symbol] = sentFields(row);
+      sent.push(atRank(row, rank));
       return;
     }
-    if (was !== rank) deltas.push({ action: 'rerank', symbol, oldRank: was, newRank: rank });
-    if (isMaterialChange(lastSent, row)) {
-      deltas.push({ action: 'update', symbol, rank, row });
-      sent[symbol] = sentFields(row);
+    if (was.rank !== rank) deltas.push({ action: 'rerank', symbol, oldRank: was.rank, newRank: rank });
+    if (isMaterialChange(was.row, row)) {
+      // Not empty: a material field differs.
+      deltas.push({ action: 'update', symbol, rank, fields: changedFields(was.row, row) });
+      sent.push(atRank(row, rank));
     } else {
-      sent[symbol] = lastSent;
+      sent.push(atRank(was.row, rank));
     }
   });
   return { deltas, sent };
@@ -118,17 +139,13 @@ export class ListSequencer {
         ts,
         rows: [...rows],
       };
-      this.lists.set(list, {
-        seq: 1,
-        symbols: rows.map((r) => r.symbol),
-        sent: Object.fromEntries(rows.map((r) => [r.symbol, sentFields(r)])),
-      });
+      this.lists.set(list, { seq: 1, rows: rows.map((r, i) => atRank(r, i + 1)) });
       return msg;
     }
     const { deltas, sent } = diffList(prev, rows);
     if (deltas.length === 0) return null;
     const seq = prev.seq + 1;
-    this.lists.set(list, { seq, symbols: rows.map((r) => r.symbol), sent });
+    this.lists.set(list, { seq, rows: sent });
     const msg: DeltaMessage = { type: 'delta', list, epoch: this.epoch, seq, prevSeq: prev.seq, ts, deltas };
     return msg;
   }

@@ -33,6 +33,35 @@ describe('ListTracker (the resync rule)', () => {
     expect(t.held?.seq).toBe(2);
   });
 
+  it("merges an update's fields into the row it holds, keeping every other field (lean updates, SPEC §6)", () => {
+    const t = new ListTracker();
+    t.apply(snapshot(1, ['A', 'B']), 0);
+    const before = t.held!.rows[1]!;
+    const update: DeltaMessage = {
+      type: 'delta',
+      list: 'winners',
+      epoch: 'e1',
+      seq: 2,
+      prevSeq: 1,
+      ts: TS,
+      deltas: [
+        { action: 'rerank', symbol: 'B', oldRank: 2, newRank: 1 },
+        { action: 'rerank', symbol: 'A', oldRank: 1, newRank: 2 },
+        { action: 'update', symbol: 'B', rank: 1, fields: { price: 12.5, volumeToday: 9000 } },
+      ],
+    };
+    expect(t.apply(update, 0).kind).toBe('applied');
+    expect(t.held!.rows[0]).toEqual({ ...before, rank: 1, price: 12.5, volumeToday: 9000 });
+    // An update of a symbol not held cannot be merged: the list is resynced.
+    const orphan: DeltaMessage = {
+      ...update,
+      seq: 3,
+      prevSeq: 2,
+      deltas: [{ action: 'update', symbol: 'Z', rank: 1, fields: { price: 1 } }],
+    };
+    expect(t.apply(orphan, 0)).toEqual({ kind: 'resync', reason: 'invalid' });
+  });
+
   it('asks for a resync on a gap, ignores deltas until a snapshot, and asks again only after the retry delay', () => {
     const t = new ListTracker();
     t.apply(snapshot(1, ['A']), 0);

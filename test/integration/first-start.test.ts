@@ -143,8 +143,16 @@ describe('a first start with a vendor key and an empty database', () => {
       { timeoutMs: 60_000, intervalMs: 500, what: `high_volume rows with RVOL ok\n${orchestrator.output}` },
     );
     expect(after.rows.every((row) => row.rvol !== null && row.rvol >= 2 && row.score > 0)).toBe(true);
-    const gappers = await storedSnapshot(r.redis, r.keys, 'gappers_up');
-    expect(gappers.rows.every((row) => row.rvolState === 'ok' && row.companyName !== null)).toBe(true);
+    // A row's stored snapshot is the row last sent: metadata that lands without a material move (SPEC §6) reaches
+    // it, as it reaches every client, with the row's next material move.
+    const gappers = await waitFor(
+      async () => {
+        const s = await storedSnapshot(r.redis, r.keys, 'gappers_up');
+        return s.rows.every((row) => row.rvolState === 'ok' && row.companyName !== null) ? s : false;
+      },
+      { timeoutMs: 60_000, intervalMs: 500, what: `gappers_up rows with RVOL ok and metadata` },
+    );
+    expect(gappers.rows.length).toBeGreaterThan(0);
     expect(orchestrator.child.exitCode).toBeNull();
     expect(jobs.child.exitCode).toBeNull();
   }, 300_000);

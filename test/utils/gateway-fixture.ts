@@ -68,7 +68,6 @@ export class PublishedMarket {
     await this.publisher.publish({
       ts,
       messages,
-      lists: this.current,
       state: this.sequencer.state()!,
       metrics,
       status: {

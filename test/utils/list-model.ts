@@ -1,4 +1,4 @@
-import type { ListMessage } from '../../shared/protocol/messages.js';
+import type { ListMessage, ScanRow } from '../../shared/protocol/messages.js';
 
 /**
  * What a client holds after applying `msg` to `held` (symbols in list order): the inverse of diffList for
@@ -23,4 +23,28 @@ export function applyListMessage(held: readonly string[], msg: ListMessage): str
     throw new Error(`ranks are not contiguous after seq ${msg.seq}`);
   }
   return out;
+}
+
+/**
+ * The rows a client holds after applying `msg` to `held` (rows in list order): a snapshot's rows, an add's row,
+ * an update's fields merged into the row held for its symbol (SPEC §6: only the fields that changed), each
+ * row's `rank` its position. Written independently of shared/protocol/advance.ts, as above.
+ */
+export function applyListRows(held: readonly ScanRow[], msg: ListMessage): ScanRow[] {
+  const bySymbol = new Map(held.map((r) => [r.symbol, r]));
+  if (msg.type === 'delta')
+    for (const d of msg.deltas) {
+      if (d.action === 'add') bySymbol.set(d.symbol, d.row);
+      else if (d.action === 'update') {
+        const before = bySymbol.get(d.symbol);
+        if (!before) throw new Error(`update of ${d.symbol}, which is not held`);
+        bySymbol.set(d.symbol, { ...before, ...d.fields });
+      }
+    }
+  else bySymbol.clear();
+  const rows = msg.type === 'snapshot' ? msg.rows : undefined;
+  return applyListMessage(
+    held.map((r) => r.symbol),
+    msg,
+  ).map((symbol, i) => ({ ...(rows?.[i] ?? bySymbol.get(symbol)!), rank: i + 1 }));
 }

@@ -2,7 +2,6 @@ import { randomUUID } from 'node:crypto';
 import { Redis } from 'ioredis';
 import { keys, type Keys } from '../../shared/bus/keys.js';
 import type { ListMessage, SnapshotMessage } from '../../shared/protocol/messages.js';
-import type { SequencerState } from '../../shared/scan/deltas.js';
 import type { ListName } from '../../shared/scan/lists.js';
 
 export const testRedisUrl = process.env.TEST_REDIS_URL ?? 'redis://127.0.0.1:6379';
@@ -35,9 +34,15 @@ export async function storedSnapshot(redis: Redis, k: Keys, list: ListName): Pro
   return JSON.parse(text) as SnapshotMessage;
 }
 
-/** The sequencer state as stored (the raw JSON, not read through the product's parser). */
-export async function storedSequencerState(redis: Redis, k: Keys): Promise<SequencerState> {
+/**
+ * The sequencer state key as stored (the raw JSON, not read through the product's parser): the epoch and each
+ * list's seq; the rows last sent are the stored snapshots ({@link storedSnapshot}).
+ */
+export async function storedSequencerState(
+  redis: Redis,
+  k: Keys,
+): Promise<{ epoch: string; seqs: Record<ListName, number> }> {
   const text = await redis.get(k.sequencerState);
   if (text === null) throw new Error('no stored sequencer state');
-  return JSON.parse(text) as SequencerState;
+  return JSON.parse(text) as { epoch: string; seqs: Record<ListName, number> };
 }
