@@ -110,7 +110,7 @@ async function publishScan(): Promise<void> {
     }),
   ) as Record<ListName, ScanRow[]>;
   const messages = LIST_NAMES.flatMap((l) => sequencer.publish(l, lists[l], ts) ?? []);
-  await publisher.publish({ ts, messages, lists, state: sequencer.state()! });
+  await publisher.publish({ ts, messages, state: sequencer.state()! });
   entries += messages.length;
   for (const m of messages) entryBytes += JSON.stringify(m).length;
 }
