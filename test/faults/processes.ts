@@ -31,10 +31,13 @@ export function baseEnv(o: { readonly redisUrl: string; readonly databaseUrl: st
 
 /**
  * Starts `entry` (`orchestrator/main.ts`…) as `node --import tsx <entry>`, the way production runs it (bar the
- * compile step), with `env` on top of this process's. It is killed when the current test ends.
+ * compile step), with `env` on top of this process's. It is killed when the current test ends. With
+ * `TEST_CLOCK_START` in `env`, the process's Date.now() starts at that instant (test/utils/shifted-clock.ts).
  */
 export function startEntry(entry: string, env: Record<string, string>): Proc {
-  const child = spawn(process.execPath, ['--import', 'tsx', path.join(root, entry)], {
+  const clock = path.join(root, 'test/utils/shifted-clock.ts');
+  const args = ['--import', 'tsx', ...('TEST_CLOCK_START' in env ? ['--import', clock] : []), path.join(root, entry)];
+  const child = spawn(process.execPath, args, {
     cwd: root,
     stdio: ['ignore', 'pipe', 'pipe'],
     env: { ...process.env, ...env },
