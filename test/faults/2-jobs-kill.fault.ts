@@ -37,9 +37,11 @@ it('jobs kill -9 with persistence jobs queued: no row lost or duplicated once re
   await queue.close();
   const expected = new Set<string>();
   for (const j of queued)
-    if (j.data.kind === 'scan') for (const r of j.data.rows) expected.add(`${Date.parse(r.time)} ${r.symbol}`);
+    if (j.data.kind === 'scan')
+      for (const r of j.data.rows) expected.add(`${Date.parse(r.time)} ${r.symbol}`);
 
-  const count = async () => Number((await s.query<{ n: string }>('SELECT count(*) AS n FROM scan_results'))[0]!.n);
+  const count = async () =>
+    Number((await s.query<{ n: string }>('SELECT count(*) AS n FROM scan_results'))[0]!.n);
   let jobs = startEntry('jobs/main.ts', env);
   await waitFor(async () => (await count()) > 0, {
     timeoutMs: 60_000,

@@ -1,6 +1,6 @@
 import WebSocket from 'ws';
 import { LIST_NAMES } from '../../shared/scan/lists.js';
-import type { ListMessage } from '../../shared/protocol/messages.js';
+import type { ListMessage, SnapshotMessage } from '../../shared/protocol/messages.js';
 import { ListClient, type ConnectionStatus } from '../../shared/sdk/index.js';
 import { onCleanup } from '../utils/cleanup.js';
 import type { Services } from './services.js';
@@ -31,7 +31,7 @@ export class WatchedClient {
     const out: string[] = [];
     for (const list of LIST_NAMES) {
       const text = await s.redis.hget(s.keys.listSnapshots, s.keys.listField(list));
-      const stored = text === null ? undefined : (JSON.parse(text) as ListMessage);
+      const stored = text === null ? undefined : (JSON.parse(text) as SnapshotMessage);
       const held = this.client.snapshot(list);
       if (stored === undefined && held === undefined) continue;
       const sameRows =

@@ -18,9 +18,7 @@ export class PostgresBinariesNotFoundError extends Error {
 
 async function binDir(): Promise<string> {
   const base = '/usr/lib/postgresql';
-  const versions = (await readdir(base).catch(() => [] as string[])).sort(
-    (a, b) => Number(b) - Number(a),
-  );
+  const versions = (await readdir(base).catch(() => [] as string[])).sort((a, b) => Number(b) - Number(a));
   if (versions.length === 0) throw new PostgresBinariesNotFoundError(base);
   return path.join(base, versions[0]!, 'bin');
 }
@@ -52,7 +50,16 @@ export class PrivatePostgres {
       this.bin = await binDir();
       this.dir = await mkdtemp(path.join(tmpdir(), 'faults-pg-'));
       if (process.getuid?.() === 0) await run('chown', ['postgres:postgres', this.dir]);
-      await this.as('initdb', ['-D', path.join(this.dir, 'data'), '-A', 'trust', '-U', 'postgres', '-E', 'UTF8']);
+      await this.as('initdb', [
+        '-D',
+        path.join(this.dir, 'data'),
+        '-A',
+        'trust',
+        '-U',
+        'postgres',
+        '-E',
+        'UTF8',
+      ]);
     }
     const d = this.dir;
     await this.as('pg_ctl', [

@@ -17,7 +17,10 @@ export interface Proc {
 }
 
 /** The environment every case's processes share: no vendor key unless a case gives one, terse logs. */
-export function baseEnv(o: { readonly redisUrl: string; readonly databaseUrl: string }): Record<string, string> {
+export function baseEnv(o: {
+  readonly redisUrl: string;
+  readonly databaseUrl: string;
+}): Record<string, string> {
   return {
     REDIS_URL: o.redisUrl,
     REDIS_PREFIX: 'faults',
@@ -36,7 +39,12 @@ export function baseEnv(o: { readonly redisUrl: string; readonly databaseUrl: st
  */
 export function startEntry(entry: string, env: Record<string, string>): Proc {
   const clock = path.join(root, 'test/utils/shifted-clock.ts');
-  const args = ['--import', 'tsx', ...('TEST_CLOCK_START' in env ? ['--import', clock] : []), path.join(root, entry)];
+  const args = [
+    '--import',
+    'tsx',
+    ...('TEST_CLOCK_START' in env ? ['--import', clock] : []),
+    path.join(root, entry),
+  ];
   const child = spawn(process.execPath, args, {
     cwd: root,
     stdio: ['ignore', 'pipe', 'pipe'],
@@ -65,8 +73,8 @@ export function startEntry(entry: string, env: Record<string, string>): Proc {
   };
   // Kept short: enough to explain a failure, never the whole run's logs in memory.
   const keep = (d: Buffer) => (proc.output = (proc.output + d.toString()).slice(-20_000));
-  child.stdout!.on('data', keep);
-  child.stderr!.on('data', keep);
+  child.stdout.on('data', keep);
+  child.stderr.on('data', keep);
   onCleanup(() => proc.kill9(), `kill ${entry}`);
   return proc;
 }

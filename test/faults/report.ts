@@ -26,7 +26,7 @@ export function record(r: CaseResult): void {
 
 /** The summary table: one row per case, in the order they ran. */
 export function summaryTable(file: string): string {
-  let text = '';
+  let text: string;
   try {
     text = readFileSync(file, 'utf8');
   } catch {

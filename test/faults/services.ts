@@ -78,7 +78,7 @@ export async function streamEntries(
 export async function persistBacklog(s: Services): Promise<number> {
   const q = new Queue(QUEUES.persistence, { connection: s.redis, prefix: s.keys.bullPrefix });
   try {
-    const c = await q.getJobCounts('waiting', 'active', 'delayed', 'prioritized', 'paused');
+    const c = await q.getJobCounts('waiting', 'active', 'delayed', 'prioritized');
     return Object.values(c).reduce((a, b) => a + b, 0);
   } finally {
     await q.close();
