@@ -24,7 +24,7 @@ export function record(r: CaseResult): void {
   appendFileSync(inject('faultsReportFile'), `${JSON.stringify(r)}\n`);
 }
 
-/** The summary table: one row per case, in the order they ran. */
+/** The summary table: one row per case, in the order of their names (numbered). */
 export function summaryTable(file: string): string {
   let text: string;
   try {
@@ -35,7 +35,9 @@ export function summaryTable(file: string): string {
   const rows = text
     .split('\n')
     .filter(Boolean)
-    .map((l) => JSON.parse(l) as CaseResult);
+    .map((l) => JSON.parse(l) as CaseResult)
+    // vitest picks the file order; the table follows the cases' numbers.
+    .sort((a, b) => a.name.localeCompare(b.name, 'en', { numeric: true }));
   const cols = [
     ['result', ...rows.map((r) => (r.pass ? 'PASS' : 'FAIL'))],
     ['case', ...rows.map((r) => r.name)],
