@@ -8,6 +8,7 @@ import { keys, QUEUES, type Keys } from '../../shared/bus/keys.js';
 import { migrate } from '../../shared/db/migrate.js';
 import type { ListMessage } from '../../shared/protocol/messages.js';
 import { onCleanup } from '../utils/cleanup.js';
+import { closedPort } from '../utils/net.js';
 import { PrivateRedis } from '../utils/redis-server.js';
 import { baseEnv } from './processes.js';
 import { PrivatePostgres } from './private-postgres.js';
@@ -31,12 +32,13 @@ export interface Services {
 export async function startServices(): Promise<Services> {
   const redisDir = await mkdtemp(path.join(tmpdir(), 'faults-redis-'));
   onCleanup(() => rm(redisDir, { recursive: true, force: true }), 'remove the private Redis directory');
-  const redisServer = new PrivateRedis(undefined, [
+  // Ports the OS just handed out and took back: free, unlike a random pick in the ephemeral range.
+  const redisServer = new PrivateRedis(await closedPort(), [
     ...['--dir', redisDir, '--appendonly', 'yes', '--appendfsync', 'always'],
   ]);
   await redisServer.start();
   onCleanup(() => redisServer.stop(), 'stop the private redis-server');
-  const postgres = new PrivatePostgres();
+  const postgres = new PrivatePostgres(await closedPort());
   onCleanup(() => postgres.destroy(), 'remove the private PostgreSQL');
   await postgres.start();
   await migrate(postgres.url);
