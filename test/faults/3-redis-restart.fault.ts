@@ -42,7 +42,6 @@ it('Redis restart: orchestrator, jobs and gateway recover, the SDK client conver
   });
   const watched = new WatchedClient(port);
   await waitFor(() => watched.received.length >= 20, { timeoutMs: 30_000, intervalMs: 50 });
-  const newestBefore = Math.max(...(await persistedScanTimes(s)));
 
   await s.redisServer.stop();
   const stoppedAt = Date.now();
@@ -55,6 +54,8 @@ it('Redis restart: orchestrator, jobs and gateway recover, the SDK client conver
     () => false,
   );
   await delay(Math.max(0, OUTAGE_MS - (Date.now() - stoppedAt)));
+  // Read with Redis still down: no job can be fetched meanwhile, so a newer scan can only come after its return.
+  const newestBefore = Math.max(...(await persistedScanTimes(s)));
   await s.redisServer.start();
   const backAt = Date.now();
 
