@@ -75,7 +75,7 @@ export default defineConfig(
     languageOptions: {
       parserOptions: {
         // vitest.config.ts sits outside tsconfig.json's folders; it gets the default project.
-        projectService: { allowDefaultProject: ['vitest.config.ts'] },
+        projectService: { allowDefaultProject: ['vitest.config.ts', 'vitest.faults.config.ts'] },
         tsconfigRootDir: ROOT,
       },
     },

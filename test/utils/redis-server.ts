@@ -8,7 +8,11 @@ import { waitFor } from './wait.js';
  */
 export class PrivateRedis {
   private child: ChildProcess | undefined;
-  constructor(readonly port = 20_000 + Math.floor(Math.random() * 20_000)) {}
+  /** `args` are appended to the defaults below, so they override them (e.g. `--appendonly yes`). */
+  constructor(
+    readonly port = 20_000 + Math.floor(Math.random() * 20_000),
+    private readonly args: readonly string[] = [],
+  ) {}
 
   get url(): string {
     return `redis://127.0.0.1:${this.port}`;
@@ -28,6 +32,7 @@ export class PrivateRedis {
         'no',
         '--maxmemory-policy',
         'noeviction',
+        ...this.args,
       ],
       { stdio: 'ignore' },
     );
