@@ -1,6 +1,6 @@
 import { expect, it } from 'vitest';
 import { waitFor } from '../utils/wait.js';
-import { startEntry } from './processes.js';
+import { startEntry } from '../utils/process.js';
 import { record } from './report.js';
 import {
   persistBacklog,

@@ -3,7 +3,7 @@ import { expect, it } from 'vitest';
 import { QUEUES } from '../../shared/bus/keys.js';
 import type { PersistJob } from '../../shared/bus/persistence-jobs.js';
 import { waitFor } from '../utils/wait.js';
-import { startEntry } from './processes.js';
+import { startEntry } from '../utils/process.js';
 import { record } from './report.js';
 import { persistBacklog, seconds, startServices } from './services.js';
 

@@ -3,7 +3,7 @@ import { expect, it } from 'vitest';
 import { closedPort } from '../utils/net.js';
 import { waitFor } from '../utils/wait.js';
 import { WatchedClient } from './client.js';
-import { startEntry } from './processes.js';
+import { startEntry } from '../utils/process.js';
 import { record } from './report.js';
 import { persistedScanTimes, seconds, seqGaps, startServices, streamEntries } from './services.js';
 

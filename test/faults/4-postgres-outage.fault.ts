@@ -2,7 +2,7 @@ import { setTimeout as delay } from 'node:timers/promises';
 import { expect, it } from 'vitest';
 import { closedPort } from '../utils/net.js';
 import { waitFor } from '../utils/wait.js';
-import { startEntry } from './processes.js';
+import { startEntry } from '../utils/process.js';
 import { record } from './report.js';
 import { persistBacklog, persistedScanTimes, seconds, startServices, streamEntries } from './services.js';
 

@@ -7,7 +7,7 @@ import { SimMarket } from '../fake-vendor/sim-market.js';
 import { onCleanup } from '../utils/cleanup.js';
 import { closedPort } from '../utils/net.js';
 import { waitFor } from '../utils/wait.js';
-import { startEntry } from './processes.js';
+import { startEntry } from '../utils/process.js';
 import { record } from './report.js';
 import { seconds, startServices } from './services.js';
 

@@ -5,7 +5,7 @@ import { onCleanup } from '../utils/cleanup.js';
 import { closedPort } from '../utils/net.js';
 import { waitFor } from '../utils/wait.js';
 import { WatchedClient } from './client.js';
-import { startEntry } from './processes.js';
+import { startEntry } from '../utils/process.js';
 import { record } from './report.js';
 import { startServices, streamEntries } from './services.js';
 

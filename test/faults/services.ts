@@ -10,7 +10,6 @@ import type { ListMessage } from '../../shared/protocol/messages.js';
 import { onCleanup } from '../utils/cleanup.js';
 import { closedPort } from '../utils/net.js';
 import { PrivateRedis } from '../utils/redis-server.js';
-import { baseEnv } from './processes.js';
 import { PrivatePostgres } from './private-postgres.js';
 
 /** A case's private Redis and PostgreSQL (migrated), a connection to each, and the processes' environment. */
@@ -112,3 +111,19 @@ export function seqGaps(messages: readonly ListMessage[]): string[] {
 }
 
 export const seconds = (ms: number): string => `${(ms / 1000).toFixed(1)} s`;
+
+/** The environment every case's processes share: no vendor key unless a case gives one, terse logs. */
+export function baseEnv(o: {
+  readonly redisUrl: string;
+  readonly databaseUrl: string;
+}): Record<string, string> {
+  return {
+    REDIS_URL: o.redisUrl,
+    REDIS_PREFIX: 'faults',
+    DATABASE_URL: o.databaseUrl,
+    POLYGON_API_KEY: '',
+    MASSIVE_API_KEY: '',
+    WORKER_THREADS: '1',
+    LOG_LEVEL: 'warn',
+  };
+}

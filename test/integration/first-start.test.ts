@@ -1,6 +1,4 @@
-import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import path from 'node:path';
 import pg from 'pg';
 import { afterAll, describe, expect, it } from 'vitest';
 import { readBootstrapStatus } from '../../shared/bus/bootstrap-status.js';
@@ -12,6 +10,7 @@ import { FAKE_API_KEY, startFakeVendor } from '../fake-vendor/server.js';
 import { SimMarket } from '../fake-vendor/sim-market.js';
 import { onCleanup } from '../utils/cleanup.js';
 import { testDatabaseUrl } from '../utils/db.js';
+import { startEntry } from '../utils/process.js';
 import { freshRedis, storedSnapshot, testRedisUrl } from '../utils/redis.js';
 import { waitFor } from '../utils/wait.js';
 
@@ -24,39 +23,12 @@ import { waitFor } from '../utils/wait.js';
  * after it, RVOL is `ok`, scores are not 0, and the score ranking is led by volume, not by the alphabet.
  */
 
-const root = path.resolve(import.meta.dirname, '../..');
 const TICKERS = 120;
 const RANKED = 10;
 
 /** 11:00 New York on the next trading day: a session with slots behind it, whatever hour the suite runs at. */
 function nextSessionMorning(calendar: MarketCalendar): number {
   return nyWallClockToUtcMs(calendar.nextTradingDay(nyTime(Date.now()).date), 11 * 60);
-}
-
-interface Running {
-  readonly child: ChildProcess;
-  output: string;
-}
-
-function startEntry(entry: string, env: Record<string, string>): Running {
-  const child = spawn(
-    process.execPath,
-    ['--import', 'tsx', '--import', path.join(root, 'test/utils/shifted-clock.ts'), path.join(root, entry)],
-    { cwd: root, stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, ...env } },
-  );
-  const running: Running = { child, output: '' };
-  child.stdout.on('data', (d: Buffer) => (running.output += d.toString()));
-  child.stderr.on('data', (d: Buffer) => (running.output += d.toString()));
-  onCleanup(
-    () =>
-      new Promise<void>((resolve) => {
-        if (child.exitCode !== null) return resolve();
-        child.once('exit', () => resolve());
-        child.kill('SIGTERM');
-        setTimeout(() => child.kill('SIGKILL'), 10_000).unref();
-      }),
-  );
-  return running;
 }
 
 describe('a first start with a vendor key and an empty database', () => {
