@@ -9,6 +9,7 @@ import {
   seqGaps,
   startServices,
   streamEntries,
+  FAST_SIM_ENV,
 } from './services.js';
 
 /*
@@ -21,10 +22,7 @@ it('orchestrator kill -9 mid-run: sequences continue, no scan_results row lost',
   const s = await startServices();
   const env = {
     ...s.env,
-    FEED: 'sim',
-    SIM_TICKERS: '500',
-    SNAPSHOT_INTERVAL_MS: '250',
-    MAX_FILTERED: '50',
+    ...FAST_SIM_ENV,
   };
   const jobs = startEntry('jobs/main.ts', env);
   let orchestrator = startEntry('orchestrator/main.ts', env);

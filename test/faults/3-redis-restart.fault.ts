@@ -5,7 +5,14 @@ import { waitFor } from '../utils/wait.js';
 import { WatchedClient } from './client.js';
 import { startEntry } from '../utils/process.js';
 import { record } from './report.js';
-import { persistedScanTimes, seconds, seqGaps, startServices, streamEntries } from './services.js';
+import {
+  persistedScanTimes,
+  seconds,
+  seqGaps,
+  startServices,
+  streamEntries,
+  FAST_SIM_ENV,
+} from './services.js';
 
 /*
  * Case 3: Redis (private, append-only file) is killed and started again after 5 s while the orchestrator, the
@@ -21,10 +28,7 @@ it('Redis restart: orchestrator, jobs and gateway recover, the SDK client conver
   const port = await closedPort();
   const env = {
     ...s.env,
-    FEED: 'sim',
-    SIM_TICKERS: '500',
-    SNAPSHOT_INTERVAL_MS: '250',
-    MAX_FILTERED: '50',
+    ...FAST_SIM_ENV,
     GATEWAY_PORT: String(port),
     HEARTBEAT_MS: '500',
   };

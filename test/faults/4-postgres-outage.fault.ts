@@ -4,7 +4,14 @@ import { closedPort } from '../utils/net.js';
 import { waitFor } from '../utils/wait.js';
 import { startEntry } from '../utils/process.js';
 import { record } from './report.js';
-import { persistBacklog, persistedScanTimes, seconds, startServices, streamEntries } from './services.js';
+import {
+  persistBacklog,
+  persistedScanTimes,
+  seconds,
+  startServices,
+  streamEntries,
+  FAST_SIM_ENV,
+} from './services.js';
 
 /*
  * Case 4: PostgreSQL (private cluster) is stopped for 10 s under a running stack. Promises: `/health` names it
@@ -25,10 +32,7 @@ it('PostgreSQL outage: /health says postgres down, no scan_results row lost once
   const port = await closedPort();
   const env = {
     ...s.env,
-    FEED: 'sim',
-    SIM_TICKERS: '500',
-    SNAPSHOT_INTERVAL_MS: '250',
-    MAX_FILTERED: '50',
+    ...FAST_SIM_ENV,
     GATEWAY_PORT: String(port),
   };
   const orchestrator = startEntry('orchestrator/main.ts', env);

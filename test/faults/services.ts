@@ -127,3 +127,11 @@ export function baseEnv(o: {
     LOG_LEVEL: 'warn',
   };
 }
+
+/** A small simulated market that scans four times a second: what the cases that watch persistence run. */
+export const FAST_SIM_ENV: Readonly<Record<string, string>> = {
+  FEED: 'sim',
+  SIM_TICKERS: '500',
+  SNAPSHOT_INTERVAL_MS: '250',
+  MAX_FILTERED: '50',
+};
