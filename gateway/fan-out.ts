@@ -147,7 +147,10 @@ export class FanOut {
 
   /** Still not reading after the grace given to learn why: cut it (it would not read the frames anyway). */
   private terminateSlowConsumer(ws: Socket): void {
-    this.o.logger.warn({ client: ws.getUserData().id }, 'terminating a slow consumer that never read its close');
+    this.o.logger.warn(
+      { client: ws.getUserData().id },
+      'terminating a slow consumer that never read its close',
+    );
     this.o.metrics.slowConsumerCloses.inc();
     ws.close();
   }

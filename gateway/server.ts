@@ -16,7 +16,14 @@ import { GatewayMetrics } from './metrics.js';
 import { BootstrapView } from './bootstrap-view.js';
 import { RequestGuard } from './request-guard.js';
 import { recordRoutes, type RegisteredRoute } from './route-recorder.js';
-import { App, closeListenSocket, COMPRESSION, type Compression, listenSocketPort, type ListenSocket } from './uws.js';
+import {
+  App,
+  closeListenSocket,
+  COMPRESSION,
+  type Compression,
+  listenSocketPort,
+  type ListenSocket,
+} from './uws.js';
 import { loadWebAssets, registerWebRoutes } from './web/assets.js';
 
 /** Client frames are tiny (a subscribe to every list is < 300 B); uWS closes a socket sending more. */

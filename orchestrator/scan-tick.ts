@@ -129,7 +129,9 @@ export class ScanTick {
       else {
         hadSnapshot = true;
         const stats =
-          e.kind === 'snapshot' ? engine.applySnapshotColumns(at, e.columns) : engine.applySnapshot(at, e.tickers);
+          e.kind === 'snapshot'
+            ? engine.applySnapshotColumns(at, e.columns)
+            : engine.applySnapshot(at, e.tickers);
         counters.noPriceRows += stats.noPrice;
       }
     }
@@ -142,10 +144,15 @@ export class ScanTick {
     const started = performance.now();
     const prepared = engine.prepare(this.lastAt);
     const { cols, size } = engine.state;
-    const ranked = pool ? await pool.rank(cols, prepared.params, size) : scanKernel(cols, prepared.params, 0, size);
+    const ranked = pool
+      ? await pool.rank(cols, prepared.params, size)
+      : scanKernel(cols, prepared.params, 0, size);
     const outcome = engine.finish(prepared, ranked);
     this.lastScan = Date.now();
-    return { outcome, scan: { tickers: size, lastScanMs: performance.now() - started, lastScanAt: this.lastScan } };
+    return {
+      outcome,
+      scan: { tickers: size, lastScanMs: performance.now() - started, lastScanAt: this.lastScan },
+    };
   }
 
   /** Messages, sequencer state, metrics and status in one MULTI; a failure makes the next tick reconcile. */
