@@ -10,14 +10,14 @@ import type { ScanSettings } from '../shared/scan/settings.js';
 import { loadSequencerState } from '../shared/bus/sequencer-state.js';
 import { HotSet } from './hot-set.js';
 import { HotSetSync } from './hot-set-sync.js';
-import { EventQueue } from './event-queue.js';
 import type { JobSink } from './job-sink.js';
-import type { MarketEvent, MarketSource } from './market-source.js';
+import type { MarketSource } from './market-source.js';
 import type { ReferenceData } from './reference-data.js';
 import { ReferenceLoader } from './reference-loader.js';
 import { BootstrapFollower } from './bootstrap-follower.js';
 import type { ShardRanker } from './scan-pool.js';
 import { ScanTick } from './scan-tick.js';
+import { TickLoop } from './tick-loop.js';
 import { VolumeSlotWriter } from './volume-slot-writer.js';
 import { StatusReporter } from './status-reporter.js';
 
@@ -60,11 +60,11 @@ export class OrchestratorLifecycleError extends Error {
 type Lifecycle = 'new' | 'starting' | 'running' | 'stopping' | 'stopped';
 
 /**
- * The orchestrator actor: the one owner of market state. Events from the source queue up; the loop takes
- * everything queued and runs one tick on it (scan-tick.ts: apply, kernel sharded over the pool, lists, one MULTI
- * to Redis, then persistence jobs and hot-set notices (FEED=polygon) to BullMQ). This file owns the lifecycle
- * (start → running → stop, and a failed start), the wiring of the source, reference data and status report, and
- * the loop's pacing.
+ * The orchestrator actor: the one owner of market state. Events from the source queue up; the loop (tick-loop.ts)
+ * takes everything queued and runs one tick on it (scan-tick.ts: apply, kernel sharded over the pool, lists, one
+ * MULTI to Redis, then persistence jobs and hot-set notices (FEED=polygon) to BullMQ). This file owns the
+ * lifecycle (start → running → stop, and a failed start) and the wiring of the source, reference data, hot set
+ * and status report.
  *
  * Coalescing (event-queue.ts): while a tick runs, at most one snapshot waits — a newer one replaces it (the
  * older is dropped and counted). Aggregates are never dropped: they are applied in order before the next scan,
@@ -96,21 +96,15 @@ export class Orchestrator {
   private scanTick: ScanTick | undefined;
   private readonly hot: HotSet;
   private readonly hotSync: HotSetSync;
-  private readonly queue: EventQueue;
+  private readonly loop: TickLoop;
   private readonly slots: VolumeSlotWriter;
   private reference!: ReferenceLoader;
-  /** From just before the source starts until its stop() resolves: events are queued. */
-  private accepting = false;
   private stopRequested = false;
   private startup: Promise<void> = Promise.resolve();
-  private wake: (() => void) | null = null;
-  private loop: Promise<void> = Promise.resolve();
   private filtersTimer: NodeJS.Timeout | undefined;
   private bootstrap: BootstrapFollower | undefined;
   private readonly now: () => number;
   private readonly reporter: StatusReporter;
-  /** Wall clock when the newest event, and the newest snapshot, were queued (the lists' age, staleness). */
-  private readonly received = { any: -Infinity, snapshot: -Infinity };
 
   constructor(private readonly o: OrchestratorOptions) {
     this.now = o.now ?? Date.now;
@@ -123,7 +117,12 @@ export class Orchestrator {
     });
     this.hot = new HotSet(o.hotGraceMs);
     this.hotSync = new HotSetSync(o.redis, o.keys, o.jobs);
-    this.queue = new EventQueue(this.counters, o.maxQueuedBars);
+    this.loop = new TickLoop({
+      ...o,
+      counters: this.counters,
+      now: this.now,
+      stopping: () => this.state === 'stopping',
+    });
     this.slots = new VolumeSlotWriter({ ...o, onFailure: () => this.counters.persistFailures++ });
   }
 
@@ -133,7 +132,7 @@ export class Orchestrator {
 
   /** Aggregate bars waiting for the next tick (bounded: see event-queue.ts). */
   get queuedBars(): number {
-    return this.queue.queuedBars;
+    return this.loop.queuedBars;
   }
 
   /** Loads the published state and reference data, then starts the loop and the source. */
@@ -199,15 +198,15 @@ export class Orchestrator {
       reloadEveryMs: this.o.bootstrapReloadMs,
     });
     this.bootstrap.start();
-    this.accepting = true;
-    this.loop = this.run(this.scanTick);
+    // From just before the source starts until its stop() resolves, events are queued.
+    this.loop.open(this.scanTick);
     try {
-      await this.o.source.start((e) => this.enqueue(e));
+      await this.o.source.start(this.loop.push);
     } catch (err) {
       clearInterval(this.filtersTimer);
       this.bootstrap.stop();
       await this.o.source.stop().catch(() => undefined); // whatever part of it did start
-      await this.drain();
+      await this.loop.close();
       this.state = 'stopped';
       throw err;
     }
@@ -231,7 +230,7 @@ export class Orchestrator {
     clearInterval(this.filtersTimer);
     this.bootstrap?.stop();
     await this.o.source.stop();
-    await this.drain();
+    await this.loop.close();
     await this.slots.flush(this.engine.state);
     try {
       await this.o.source.release?.();
@@ -241,13 +240,6 @@ export class Orchestrator {
     // Last: the final tick's publish wrote a report too, and this one must say that nothing more will come.
     await this.reporter.stop();
     this.state = 'stopped';
-  }
-
-  /** Stops accepting events and lets the loop finish what is queued. */
-  private async drain(): Promise<void> {
-    this.accepting = false;
-    this.wake?.();
-    await this.loop;
   }
 
   /**
@@ -268,44 +260,6 @@ export class Orchestrator {
   private marketClock(): number {
     const at = this.scanTick?.clock ?? -Infinity;
     return Number.isFinite(at) ? at : this.now();
-  }
-
-  private enqueue(e: MarketEvent): void {
-    if (!this.accepting) {
-      // The source said it had stopped: nothing may be applied after the final tick. An unacknowledged
-      // aggregate stays pending in its stream for the next run to reclaim.
-      this.counters.lateEvents++;
-      return;
-    }
-    const now = this.now();
-    this.received.any = now;
-    if (e.kind !== 'aggregates') this.received.snapshot = now;
-    this.queue.push(e);
-    this.wake?.();
-  }
-
-  /** The loop: waits for events, paces scans to `maxScansPerSecond`, runs one tick per batch. */
-  private async run(tick: ScanTick): Promise<void> {
-    const minInterval = 1000 / (this.o.maxScansPerSecond ?? 4);
-    for (;;) {
-      if (this.queue.length === 0) {
-        if (!this.accepting) break;
-        await new Promise<void>((resolve) => (this.wake = resolve));
-        this.wake = null;
-        continue;
-      }
-      const wait = tick.lastScanAt + minInterval - Date.now();
-      if (wait > 0 && this.state !== 'stopping') await new Promise((r) => setTimeout(r, wait));
-      // Events are queued synchronously, so what was received until now is exactly what this batch holds.
-      const received = { ...this.received };
-      const batch = this.queue.takeAll();
-      try {
-        await tick.run(batch, received);
-      } catch (err) {
-        this.counters.failedScans++;
-        this.o.logger.error({ err }, 'scan failed; skipped');
-      }
-    }
   }
 }
 

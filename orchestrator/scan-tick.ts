@@ -64,9 +64,9 @@ interface Scanned {
 /**
  * One tick of the orchestrator's loop, in order: apply the batch of queued events to the engine → run the kernel
  * (sharded over the pool) → build the lists' messages → publish messages and state to Redis in one MULTI →
- * acknowledge the aggregates that scan included → hot set and persistence jobs. The loop, its pacing and the
- * actor's lifecycle are orchestrator.ts's; this owns what a tick carries over to the next (the engine's clock,
- * pending acknowledgements, whether a snapshot was seen, whether the sequences must be reconciled).
+ * acknowledge the aggregates that scan included → hot set and persistence jobs. The loop and its pacing are
+ * tick-loop.ts's, the actor's lifecycle orchestrator.ts's; this owns what a tick carries over to the next (the
+ * engine's clock, pending acknowledgements, whether a snapshot was seen, whether the sequences must be reconciled).
  */
 export class ScanTick {
   private readonly publisher: Publisher;
