@@ -20,6 +20,8 @@ export interface RandomScanOptions {
   /** The values each categorical field takes (sector, industry, exchange). */
   readonly categories: Readonly<Record<string, readonly string[]>>;
   readonly rand: () => number;
+  /** Sort fields to draw from (default: every number field); a few make scans share their sort, as users do. */
+  readonly sortFields?: readonly string[];
 }
 
 const NUMERIC_OPS: readonly ScanCondition['op'][] = [
@@ -84,7 +86,7 @@ export function randomScans(count: number, o: RandomScanOptions): ScanDefinition
       where: Array.from({ length: rand() < 0.05 ? 0 : groups }, () =>
         Array.from({ length: 1 + Math.floor(rand() * 3) }, condition),
       ),
-      sort: { field: pick(numeric), dir: rand() < 0.5 ? 'asc' : 'desc', abs: rand() < 0.2 },
+      sort: { field: pick(o.sortFields ?? numeric), dir: rand() < 0.5 ? 'asc' : 'desc', abs: rand() < 0.2 },
       limit: rand() < 0.5 ? 20 : 1 + Math.floor(rand() * 100),
       sessions: rand() < 0.8 ? [] : SESSIONS.filter(() => rand() < 0.5),
     };

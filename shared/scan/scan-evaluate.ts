@@ -1,18 +1,7 @@
 import type { MarketColumns } from './columns.js';
-import {
-  CODE_IN,
-  CODE_NOT_IN,
-  CODE_NULL,
-  NOT_EQUAL,
-  NUMBER_IN,
-  NUMBER_NOT_IN,
-  NUMBER_NULL,
-  RANGE,
-  sessionBit,
-  type CompiledCondition,
-  type CompiledScans,
-} from './scan-compile.js';
+import { sessionBit, type CompiledScan, type CompiledScans } from './scan-compile.js';
 import { derivedField, isCodeColumn } from './scan-fields.js';
+import { isNumberCondition, selectCodes, selectNumbers } from './scan-predicates.js';
 import { ScanTops, type ScanResults } from './scan-tops.js';
 import type { Session } from './sessions.js';
 
@@ -22,17 +11,30 @@ import type { Session } from './sessions.js';
  * best `limit` rows with their oriented keys; per-shard results merge exactly with {@link mergeScanResults}.
  *
  * Column-at-a-time: the passing rows are listed once, then per scan and group the first condition selects rows
- * from that list into a selection vector and each further condition narrows it in place, one tight loop per
- * condition kind over one typed array — no per-row allocation, no per-row dispatch on the condition. Only
- * the survivors read the sort column, and one comparison against the scan's floor (its worst kept key once
- * full) discards most of them before the heap.
+ * from a source list into a selection vector and each further condition narrows it in place (scan-predicates.ts),
+ * and only the survivors read the sort column, one comparison against the scan's floor deciding most of them.
+ *
+ * Scans that share a sort (field, direction, abs) first try a short list: the best T passing rows by that sort,
+ * selected once per call for all of them (docs/scans.md). A scan run over it whose heap fills is exact — every
+ * row outside the short list ranks below all of it, so below the scan's worst kept row — and costs T rows, not
+ * the whole range; one that does not fill (a selective scan) is run again over all passing rows.
  */
+export interface EvaluateOptions {
+  /** Use the shared short lists (default true). False = every scan over all passing rows (for measurements). */
+  readonly shortLists?: boolean;
+}
+
+/** The short list's length: at least this, and this many times the largest limit of the scans sharing it. */
+const SHORT_LIST_MIN = 256;
+const SHORT_LIST_PER_LIMIT = 8;
+
 export function evaluateScans(
   cols: MarketColumns,
   set: CompiledScans,
   from: number,
   to: number,
   session: Session,
+  options: EvaluateOptions = {},
 ): ScanResults {
   const { scans } = set;
   const tops = new ScanTops(
@@ -57,33 +59,51 @@ export function evaluateScans(
     isCodeColumn(field) ? cols.code[field] : cols.isEtf;
 
   const sel = new Int32Array(passCount);
-  // Rows already offered to the current scan by an earlier group (ORed groups may match a row twice).
+  // Rows already offered in the current run of a scan (ORed groups may match a row twice): stamp = run number.
   const stamp = new Int32Array(Math.max(0, to));
+  let run = 0;
 
+  /** Runs scan s over the rows src[0 … n) into its heap. */
+  const runScan = (s: number, scan: CompiledScan, src: Int32Array, n: number): void => {
+    const key = numberColumn(scan.sortField);
+    const tag = ++run;
+    const dedupe = scan.groups.length > 1;
+    if (scan.matchAll) {
+      offer(tops, s, key, scan.sortSign, scan.sortAbs, src, n, null, tag);
+      return;
+    }
+    for (const group of scan.groups) {
+      let m = n;
+      let rows = src;
+      for (const c of group) {
+        m = isNumberCondition(c)
+          ? selectNumbers(c, numberColumn(c.field), rows, m, sel)
+          : selectCodes(c, codeColumn(c.field), rows, m, sel);
+        rows = sel;
+        if (m === 0) break;
+      }
+      offer(tops, s, key, scan.sortSign, scan.sortAbs, rows, m, dedupe ? stamp : null, tag);
+    }
+  };
+
+  const shortLists = options.shortLists === false ? null : shortListPlan(scans, bit);
+  const built = new Map<string, ShortList>();
   for (let s = 0; s < scans.length; s++) {
     const scan = scans[s]!;
     if ((scan.sessionMask & bit) === 0) continue;
-    const key = numberColumn(scan.sortField);
-    const sign = scan.sortSign;
-    const abs = scan.sortAbs;
-    const dedupe = scan.groups.length > 1;
-    const tag = s + 1;
-    if (scan.matchAll) {
-      offer(tops, s, key, sign, abs, passing, passCount, null, 0);
-      continue;
-    }
-    for (const group of scan.groups) {
-      let n = passCount;
-      let src = passing;
-      for (const c of group) {
-        n = isNumberCondition(c)
-          ? selectNumbers(c, numberColumn(c.field), src, n, sel)
-          : selectCodes(c, codeColumn(c.field), src, n, sel);
-        src = sel;
-        if (n === 0) break;
+    const length = shortLists?.get(sortKeyOf(scan));
+    if (length !== undefined && length < passCount) {
+      const id = sortKeyOf(scan);
+      let list = built.get(id);
+      if (!list) {
+        list = shortList(cols, numberColumn(scan.sortField), scan, passing, passCount, length);
+        built.set(id, list);
       }
-      offer(tops, s, key, sign, abs, src, n, dedupe ? stamp : null, tag);
+      runScan(s, scan, list.rows, list.rows.length);
+      if (tops.size(s) === scan.limit || list.complete) continue;
+      tops.clear(s); // too selective for the short list: the whole range decides
     }
+    runScan(s, scan, passing, passCount);
   }
   return tops.sorted();
 }
@@ -102,8 +122,56 @@ export function mergeScanResults(
   return tops.sorted();
 }
 
-function isNumberCondition(c: CompiledCondition): boolean {
-  return c.kind <= NUMBER_NULL;
+function sortKeyOf(scan: CompiledScan): string {
+  return `${scan.sortField}|${scan.sortSign}|${scan.sortAbs}`;
+}
+
+/** Short-list length per shared sort: only sorts used by two or more active scans (one pays no selection). */
+function shortListPlan(scans: readonly CompiledScan[], bit: number): Map<string, number> {
+  const uses = new Map<string, { count: number; limit: number }>();
+  for (const scan of scans) {
+    if ((scan.sessionMask & bit) === 0) continue;
+    const id = sortKeyOf(scan);
+    const u = uses.get(id) ?? { count: 0, limit: 0 };
+    u.count++;
+    u.limit = Math.max(u.limit, scan.limit);
+    uses.set(id, u);
+  }
+  const plan = new Map<string, number>();
+  for (const [id, u] of uses)
+    if (u.count >= 2) plan.set(id, Math.max(SHORT_LIST_MIN, SHORT_LIST_PER_LIMIT * u.limit));
+  return plan;
+}
+
+interface ShortList {
+  /** The best `length` passing rows by the sort (null keys left out), in no particular order. */
+  readonly rows: Int32Array;
+  /** It holds every passing row with a non-null key. */
+  readonly complete: boolean;
+}
+
+function shortList(
+  cols: MarketColumns,
+  key: Float64Array,
+  scan: CompiledScan,
+  passing: Int32Array,
+  passCount: number,
+  length: number,
+): ShortList {
+  const tops = new ScanTops(cols.symbolOrder, [length]);
+  const sign = scan.sortSign;
+  const abs = scan.sortAbs;
+  let keyed = 0;
+  let floor = -Infinity;
+  for (let k = 0; k < passCount; k++) {
+    const row = passing[k]!;
+    const v = key[row]!;
+    const oriented = sign * (abs ? Math.abs(v) : v);
+    if (oriented !== oriented) continue;
+    keyed++;
+    if (oriented >= floor) floor = tops.offer(0, row, oriented);
+  }
+  return { rows: tops.heapRows(0).slice(), complete: keyed <= length };
 }
 
 function offer(
@@ -129,98 +197,5 @@ function offer(
       stamp[row] = tag;
     }
     floor = tops.offer(s, row, oriented);
-  }
-}
-
-/**
- * Writes to `out` the rows of `rows[0 … n)` whose value passes `c`; returns how many. `out` may be `rows`
- * (narrowing in place: the write index never passes the read index).
- */
-function selectNumbers(
-  c: CompiledCondition,
-  col: Float64Array,
-  rows: Int32Array,
-  n: number,
-  out: Int32Array,
-): number {
-  let m = 0;
-  switch (c.kind) {
-    case RANGE: {
-      const { lo, hi } = c;
-      // Comparisons written so that NaN (null) fails.
-      for (let k = 0; k < n; k++) {
-        const row = rows[k]!;
-        const v = col[row]!;
-        if (v >= lo && v <= hi) out[m++] = row;
-      }
-      return m;
-    }
-    case NOT_EQUAL: {
-      const x = c.values[0]!;
-      for (let k = 0; k < n; k++) {
-        const row = rows[k]!;
-        const v = col[row]!;
-        if (v === v && v !== x) out[m++] = row;
-      }
-      return m;
-    }
-    case NUMBER_IN:
-    case NUMBER_NOT_IN: {
-      const wanted = c.kind === NUMBER_IN;
-      const values = c.values;
-      for (let k = 0; k < n; k++) {
-        const row = rows[k]!;
-        const v = col[row]!;
-        if (v !== v) continue;
-        let found = false;
-        for (let j = 0; j < values.length && !found; j++) found = values[j] === v;
-        if (found === wanted) out[m++] = row;
-      }
-      return m;
-    }
-    default: {
-      // NUMBER_NULL
-      for (let k = 0; k < n; k++) {
-        const row = rows[k]!;
-        if (Number.isNaN(col[row]!)) out[m++] = row;
-      }
-      return m;
-    }
-  }
-}
-
-/** {@link selectNumbers} for coded fields (sector, industry, exchange: dictionary codes; isEtf: 1/0; null < 0). */
-function selectCodes(
-  c: CompiledCondition,
-  col: Int32Array | Int8Array,
-  rows: Int32Array,
-  n: number,
-  out: Int32Array,
-): number {
-  let m = 0;
-  const mask = c.mask;
-  switch (c.kind) {
-    case CODE_IN:
-      for (let k = 0; k < n; k++) {
-        const row = rows[k]!;
-        const code = col[row]!;
-        if (code >= 0 && mask[code] === 1) out[m++] = row;
-      }
-      return m;
-    case CODE_NOT_IN:
-      for (let k = 0; k < n; k++) {
-        const row = rows[k]!;
-        const code = col[row]!;
-        if (code >= 0 && mask[code] !== 1) out[m++] = row;
-      }
-      return m;
-    default: {
-      if (c.kind !== CODE_NULL) throw new Error(`unknown condition kind ${c.kind}`);
-      for (let k = 0; k < n; k++) {
-        const row = rows[k]!;
-        if (col[row]! < 0) out[m++] = row;
-      }
-      return m;
-    }
   }
 }

@@ -47,6 +47,22 @@ export class ScanTops {
     return this.floor[s]!;
   }
 
+  /** How many rows scan `s` keeps now. */
+  size(s: number): number {
+    return this.sizes[s]!;
+  }
+
+  /** The rows scan `s` keeps, in heap order (not sorted). A view: valid until the next offer. */
+  heapRows(s: number): Int32Array {
+    return this.rows.subarray(this.base[s], this.base[s]! + this.sizes[s]!);
+  }
+
+  /** Empties scan `s`. */
+  clear(s: number): void {
+    this.sizes[s] = 0;
+    this.floor[s] = -Infinity;
+  }
+
   /** Offers every scan's rows of `c` (a shard's result over the same scans). */
   offerAll(c: ScanResults): void {
     for (let s = 0; s + 1 < c.offsets.length; s++) {
