@@ -12,6 +12,9 @@ import { prng } from './synthetic-market.js';
  * one kernel pass, per tick p50/p99 and per scan. Not yet in bench/run.ts: the pooled, sharded evaluation comes
  * with the wiring (issue #10 item 3). Run: `npx tsx bench/scans.bench.ts [tickers] [runs]`.
  */
+/** What traders mostly sort on: scans sharing their sort share a short list (docs/scans.md). */
+const USUAL_SORTS = ['changePercent', 'volumeToday', 'rvol', 'anomalyRvol', 'dollarVolume'];
+
 export function benchScans(tickers: number, counts: readonly number[], runs: number): Record<string, string | number>[] {
   const { engine, at } = benchEngine(tickers);
   engine.scan(at); // outputs and the `passed` column, as after the kernel of a tick
@@ -26,10 +29,17 @@ export function benchScans(tickers: number, counts: readonly number[], runs: num
   const presetTimes = measure(() => evaluateScans(cols, presets, 0, size, session), runs);
   out.push(row('11 presets', tickers, 11, presetTimes));
   for (const count of counts) {
-    const scans = randomScans(count, { cols, size, categories, rand: prng(count) });
-    const compiled = compileScans(scans, dictionary);
-    const times = measure(() => evaluateScans(cols, compiled, 0, size, session), runs);
-    out.push(row('random', tickers, count, times));
+    for (const [kind, sortFields] of [
+      ['random, any sort', undefined],
+      ['random, 5 sorts', USUAL_SORTS],
+    ] as const) {
+      const scans = randomScans(count, { cols, size, categories, rand: prng(count), sortFields });
+      const compiled = compileScans(scans, dictionary);
+      const plain = measure(() => evaluateScans(cols, compiled, 0, size, session, { shortLists: false }), runs);
+      out.push(row(`${kind}, no short lists`, tickers, count, plain));
+      const times = measure(() => evaluateScans(cols, compiled, 0, size, session), runs);
+      out.push(row(kind, tickers, count, times));
+    }
   }
   return out;
 }

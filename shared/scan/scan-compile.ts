@@ -21,9 +21,12 @@ export const NUMBER_IN = 2;
 export const NUMBER_NOT_IN = 3;
 /** value is null. */
 export const NUMBER_NULL = 4;
-/** code ≥ 0 and `mask[code]` = 1 (== and in over a coded field). */
+/**
+ * `mask[code + 1]` = 1 (== and in over a coded field). Masks are shifted by one so that null (-1) reads slot 0,
+ * which is never set: the loops index them without a branch.
+ */
 export const CODE_IN = 5;
-/** code ≥ 0 and `mask[code]` ≠ 1 (!=, notIn, and notNull with an empty mask). */
+/** code ≥ 0 and `mask[code + 1]` ≠ 1 (!=, notIn, and notNull with an empty mask). */
 export const CODE_NOT_IN = 6;
 /** code < 0 (null). */
 export const CODE_NULL = 7;
@@ -85,18 +88,18 @@ function condition(kind: number, field: string, o: Partial<CompiledCondition> = 
   return { kind, field, lo: -Infinity, hi: Infinity, values: NO_VALUES, mask: NO_MASK, ...o };
 }
 
-/** Codes of the given values: dictionary codes for sector/industry/exchange, 1/0 for isEtf. */
+/** The mask of the given values (shifted by one): dictionary codes for sector/industry/exchange, 1/0 for isEtf. */
 function maskOf(field: string, values: readonly unknown[], codes: CodeLookup): Uint8Array {
   if (!isCodeColumn(field)) {
-    const mask = new Uint8Array(2);
-    for (const v of values) mask[v === true ? 1 : 0] = 1;
+    const mask = new Uint8Array(3);
+    for (const v of values) mask[v === true ? 2 : 1] = 1;
     return mask;
   }
-  const mask = new Uint8Array(codes.size(field));
+  const mask = new Uint8Array(codes.size(field) + 1);
   for (const v of values) {
     // A value no ticker has (yet) selects nothing; see docs/scans.md on recompiling when metadata changes.
     const code = codes.codeOf(field, String(v));
-    if (code !== undefined) mask[code] = 1;
+    if (code !== undefined) mask[code + 1] = 1;
   }
   return mask;
 }

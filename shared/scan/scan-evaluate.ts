@@ -2,6 +2,7 @@ import type { MarketColumns } from './columns.js';
 import { sessionBit, type CompiledScan, type CompiledScans } from './scan-compile.js';
 import { derivedField, isCodeColumn } from './scan-fields.js';
 import { isNumberCondition, selectCodes, selectNumbers } from './scan-predicates.js';
+import { buildShortList, sharedSorts, sortKeyOf, type ShortList } from './scan-short-lists.js';
 import { ScanTops, type ScanResults } from './scan-tops.js';
 import type { Session } from './sessions.js';
 
@@ -14,19 +15,14 @@ import type { Session } from './sessions.js';
  * from a source list into a selection vector and each further condition narrows it in place (scan-predicates.ts),
  * and only the survivors read the sort column, one comparison against the scan's floor deciding most of them.
  *
- * Scans that share a sort (field, direction, abs) first try a short list: the best T passing rows by that sort,
- * selected once per call for all of them (docs/scans.md). A scan run over it whose heap fills is exact — every
- * row outside the short list ranks below all of it, so below the scan's worst kept row — and costs T rows, not
- * the whole range; one that does not fill (a selective scan) is run again over all passing rows.
+ * Scans that share a sort (field, direction, abs) first run over that sort's short list (scan-short-lists.ts),
+ * bucket by bucket, best first, and stop as soon as their heap is full — exact, and a few hundred rows instead of
+ * the whole range for most scans; a scan too selective to fill from it runs again over all passing rows.
  */
 export interface EvaluateOptions {
   /** Use the shared short lists (default true). False = every scan over all passing rows (for measurements). */
   readonly shortLists?: boolean;
 }
-
-/** The short list's length: at least this, and this many times the largest limit of the scans sharing it. */
-const SHORT_LIST_MIN = 256;
-const SHORT_LIST_PER_LIMIT = 8;
 
 export function evaluateScans(
   cols: MarketColumns,
@@ -86,21 +82,32 @@ export function evaluateScans(
     }
   };
 
-  const shortLists = options.shortLists === false ? null : shortListPlan(scans, bit);
+  /** Runs scan s over `list` bucket by bucket until its heap is full; true when that is exact. */
+  const walk = (s: number, scan: CompiledScan, list: ShortList): boolean => {
+    const { rows, starts } = list;
+    for (let b = 0; b + 1 < starts.length; b++) {
+      const from = starts[b]!;
+      const to = starts[b + 1]!;
+      if (to > from) runScan(s, scan, rows.subarray(from, to), to - from);
+      if (tops.size(s) === scan.limit) return true;
+    }
+    return list.complete;
+  };
+
+  const shared = options.shortLists === false ? null : sharedSorts(scans, bit);
   const built = new Map<string, ShortList>();
+  const scratch = new Float64Array(passCount);
   for (let s = 0; s < scans.length; s++) {
     const scan = scans[s]!;
     if ((scan.sessionMask & bit) === 0) continue;
-    const length = shortLists?.get(sortKeyOf(scan));
-    if (length !== undefined && length < passCount) {
-      const id = sortKeyOf(scan);
+    const id = sortKeyOf(scan);
+    if (shared?.has(id)) {
       let list = built.get(id);
       if (!list) {
-        list = shortList(cols, numberColumn(scan.sortField), scan, passing, passCount, length);
+        list = buildShortList(numberColumn(scan.sortField), scan, passing, passCount, scratch);
         built.set(id, list);
       }
-      runScan(s, scan, list.rows, list.rows.length);
-      if (tops.size(s) === scan.limit || list.complete) continue;
+      if (walk(s, scan, list)) continue;
       tops.clear(s); // too selective for the short list: the whole range decides
     }
     runScan(s, scan, passing, passCount);
@@ -120,58 +127,6 @@ export function mergeScanResults(
   );
   for (const shard of shards) tops.offerAll(shard);
   return tops.sorted();
-}
-
-function sortKeyOf(scan: CompiledScan): string {
-  return `${scan.sortField}|${scan.sortSign}|${scan.sortAbs}`;
-}
-
-/** Short-list length per shared sort: only sorts used by two or more active scans (one pays no selection). */
-function shortListPlan(scans: readonly CompiledScan[], bit: number): Map<string, number> {
-  const uses = new Map<string, { count: number; limit: number }>();
-  for (const scan of scans) {
-    if ((scan.sessionMask & bit) === 0) continue;
-    const id = sortKeyOf(scan);
-    const u = uses.get(id) ?? { count: 0, limit: 0 };
-    u.count++;
-    u.limit = Math.max(u.limit, scan.limit);
-    uses.set(id, u);
-  }
-  const plan = new Map<string, number>();
-  for (const [id, u] of uses)
-    if (u.count >= 2) plan.set(id, Math.max(SHORT_LIST_MIN, SHORT_LIST_PER_LIMIT * u.limit));
-  return plan;
-}
-
-interface ShortList {
-  /** The best `length` passing rows by the sort (null keys left out), in no particular order. */
-  readonly rows: Int32Array;
-  /** It holds every passing row with a non-null key. */
-  readonly complete: boolean;
-}
-
-function shortList(
-  cols: MarketColumns,
-  key: Float64Array,
-  scan: CompiledScan,
-  passing: Int32Array,
-  passCount: number,
-  length: number,
-): ShortList {
-  const tops = new ScanTops(cols.symbolOrder, [length]);
-  const sign = scan.sortSign;
-  const abs = scan.sortAbs;
-  let keyed = 0;
-  let floor = -Infinity;
-  for (let k = 0; k < passCount; k++) {
-    const row = passing[k]!;
-    const v = key[row]!;
-    const oriented = sign * (abs ? Math.abs(v) : v);
-    if (oriented !== oriented) continue;
-    keyed++;
-    if (oriented >= floor) floor = tops.offer(0, row, oriented);
-  }
-  return { rows: tops.heapRows(0).slice(), complete: keyed <= length };
 }
 
 function offer(

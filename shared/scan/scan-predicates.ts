@@ -22,6 +22,11 @@ export function isNumberCondition(c: CompiledCondition): boolean {
 /**
  * Writes to `out` the rows of `rows[0 … n)` whose value passes `c`; returns how many. `out` may be `rows`
  * (narrowing in place: the write index never passes the read index).
+ *
+ * Branch-free on purpose: every row is written and the count advances by the test's 0 or 1. Scan thresholds
+ * select an unpredictable half of the rows as often as not, and a mispredicted branch per row made these loops
+ * ≈ 6.6 ns/row against ≈ 1 ns/row written this way (measured on this machine, docs/scans.md). The comparisons
+ * are written so that NaN (null) fails.
  */
 export function selectNumbers(
   c: CompiledCondition,
@@ -34,11 +39,11 @@ export function selectNumbers(
   switch (c.kind) {
     case RANGE: {
       const { lo, hi } = c;
-      // Comparisons written so that NaN (null) fails.
       for (let k = 0; k < n; k++) {
         const row = rows[k]!;
         const v = col[row]!;
-        if (v >= lo && v <= hi) out[m++] = row;
+        out[m] = row;
+        m += +(v >= lo) & +(v <= hi);
       }
       return m;
     }
@@ -47,7 +52,8 @@ export function selectNumbers(
       for (let k = 0; k < n; k++) {
         const row = rows[k]!;
         const v = col[row]!;
-        if (v === v && v !== x) out[m++] = row;
+        out[m] = row;
+        m += +(v === v) & +(v !== x);
       }
       return m;
     }
@@ -58,10 +64,10 @@ export function selectNumbers(
       for (let k = 0; k < n; k++) {
         const row = rows[k]!;
         const v = col[row]!;
-        if (v !== v) continue;
         let found = false;
         for (let j = 0; j < values.length && !found; j++) found = values[j] === v;
-        if (found === wanted) out[m++] = row;
+        out[m] = row;
+        m += +(v === v) & +(found === wanted);
       }
       return m;
     }
@@ -69,14 +75,19 @@ export function selectNumbers(
       // NUMBER_NULL
       for (let k = 0; k < n; k++) {
         const row = rows[k]!;
-        if (Number.isNaN(col[row]!)) out[m++] = row;
+        const v = col[row]!;
+        out[m] = row;
+        m += +(v !== v);
       }
       return m;
     }
   }
 }
 
-/** {@link selectNumbers} for coded fields (sector, industry, exchange: dictionary codes; isEtf: 1/0; null < 0). */
+/**
+ * {@link selectNumbers} for coded fields (sector, industry, exchange: dictionary codes; isEtf: 1/0; null = -1),
+ * through the compiled mask shifted by one (null reads its unset slot 0).
+ */
 export function selectCodes(
   c: CompiledCondition,
   col: Int32Array | Int8Array,
@@ -90,22 +101,24 @@ export function selectCodes(
     case CODE_IN:
       for (let k = 0; k < n; k++) {
         const row = rows[k]!;
-        const code = col[row]!;
-        if (code >= 0 && mask[code] === 1) out[m++] = row;
+        out[m] = row;
+        m += +(mask[col[row]! + 1] === 1);
       }
       return m;
     case CODE_NOT_IN:
       for (let k = 0; k < n; k++) {
         const row = rows[k]!;
         const code = col[row]!;
-        if (code >= 0 && mask[code] !== 1) out[m++] = row;
+        out[m] = row;
+        m += +(code >= 0) & +(mask[code + 1] !== 1);
       }
       return m;
     default: {
       if (c.kind !== CODE_NULL) throw new Error(`unknown condition kind ${c.kind}`);
       for (let k = 0; k < n; k++) {
         const row = rows[k]!;
-        if (col[row]! < 0) out[m++] = row;
+        out[m] = row;
+        m += +(col[row]! < 0);
       }
       return m;
     }

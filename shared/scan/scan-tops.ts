@@ -52,11 +52,6 @@ export class ScanTops {
     return this.sizes[s]!;
   }
 
-  /** The rows scan `s` keeps, in heap order (not sorted). A view: valid until the next offer. */
-  heapRows(s: number): Int32Array {
-    return this.rows.subarray(this.base[s], this.base[s]! + this.sizes[s]!);
-  }
-
   /** Empties scan `s`. */
   clear(s: number): void {
     this.sizes[s] = 0;
