@@ -66,7 +66,11 @@ export function randomScans(count: number, o: RandomScanOptions): ScanDefinition
       const op = pick(NUMERIC_OPS);
       if (op === 'isNull' || op === 'notNull') return { field, op };
       if (op === 'in' || op === 'notIn')
-        return { field, op, value: Array.from({ length: 1 + Math.floor(rand() * 3) }, () => numberFor(field)) };
+        return {
+          field,
+          op,
+          value: Array.from({ length: 1 + Math.floor(rand() * 3) }, () => numberFor(field)),
+        };
       return { field, op, value: numberFor(field) };
     }
     const op = pick(CODE_OPS);

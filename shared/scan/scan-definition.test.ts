@@ -54,7 +54,9 @@ describe('the scan schema (SPEC §13)', () => {
       'where[0][0].value: "isNull" on rvol takes no value',
     ]);
     expect(issues({ where: [[{ field: 'rvol', op: '=>', value: 1 }]] })[0]).toMatch(/^where\[0\]\[0\]\.op: /);
-    expect(issues({ sort: { field: 'sector', dir: 'asc' } })).toEqual(['sort.field: cannot sort on sector: not a number']);
+    expect(issues({ sort: { field: 'sector', dir: 'asc' } })).toEqual([
+      'sort.field: cannot sort on sector: not a number',
+    ]);
   });
 
   it('refuses bounds on one field in one group that no value satisfies, and accepts them across groups', () => {
@@ -88,7 +90,11 @@ describe('the scan schema (SPEC §13)', () => {
     );
     for (const c of numbers) expect(SCAN_FIELDS.get(c)?.kind, c).toBe('number');
     expect(SCAN_FIELDS.get('anomalyRvol')?.kind).toBe('derived');
-    expect(['sector', 'industry', 'exchange'].map((c) => SCAN_FIELDS.get(c)?.kind)).toEqual(['code', 'code', 'code']);
+    expect(['sector', 'industry', 'exchange'].map((c) => SCAN_FIELDS.get(c)?.kind)).toEqual([
+      'code',
+      'code',
+      'code',
+    ]);
     expect(SCAN_FIELDS.get('isEtf')?.kind).toBe('flag');
     expect(SCAN_FIELDS.has('updatedMs')).toBe(false);
   });
@@ -97,7 +103,10 @@ describe('the scan schema (SPEC §13)', () => {
     const a = parseScan({
       id: 'a',
       where: [
-        [{ field: 'price', op: '>=', value: 1 }, { field: 'sector', op: 'in', value: ['B', 'A'] }],
+        [
+          { field: 'price', op: '>=', value: 1 },
+          { field: 'sector', op: 'in', value: ['B', 'A'] },
+        ],
         [{ field: 'rvol', op: 'notNull' }],
       ],
       sort,
@@ -108,7 +117,10 @@ describe('the scan schema (SPEC §13)', () => {
       name: 'other name',
       where: [
         [{ field: 'rvol', op: 'notNull' }],
-        [{ field: 'sector', op: 'in', value: ['A', 'B', 'A'] }, { field: 'price', op: '>=', value: 1 }],
+        [
+          { field: 'sector', op: 'in', value: ['A', 'B', 'A'] },
+          { field: 'price', op: '>=', value: 1 },
+        ],
       ],
       sort: { ...sort, abs: false },
       sessions: ['MARKET_OPEN', 'PRE_MARKET'],

@@ -7,8 +7,13 @@ import { nullable } from './columns.js';
 import type { ScanEngine } from './engine.js';
 import { parseFilterList } from './filters-schema.js';
 import { compileScans } from './scan-compile.js';
-import { parseScan, type ScanCondition, type ScanDefinition, type ScanDefinitionInput } from './scan-definition.js';
-import { evaluateScans, mergeScanResults } from './scan-evaluate.js';
+import {
+  parseScan,
+  type ScanCondition,
+  type ScanDefinition,
+  type ScanDefinitionInput,
+} from './scan-definition.js';
+import { evaluateScans, mergeScanResults, ScanWorkspace } from './scan-evaluate.js';
 import { SCAN_FIELDS } from './scan-fields.js';
 import { scanRows, type ScanResults } from './scan-tops.js';
 import type { Session } from './sessions.js';
@@ -24,7 +29,8 @@ function valueOf(e: ScanEngine, field: string, row: number): Value {
   }
   const kind = SCAN_FIELDS.get(field)!.kind;
   if (kind === 'number') return nullable(cols.num[field as keyof typeof cols.num][row]!);
-  if (kind === 'code') return e.state.dictionary.valueOf(field as 'sector', cols.code[field as 'sector'][row]!);
+  if (kind === 'code')
+    return e.state.dictionary.valueOf(field as 'sector', cols.code[field as 'sector'][row]!);
   const etf = cols.isEtf[row];
   return etf === 1 ? true : etf === 0 ? false : null;
 }
@@ -61,7 +67,8 @@ function reference(e: ScanEngine, s: ScanDefinition, session: Session): number[]
   const out: { row: number; key: number; symbol: string }[] = [];
   for (let row = 0; row < e.state.size; row++) {
     if (e.state.cols.passed[row] !== 1) continue;
-    if (s.where.length > 0 && !s.where.some((g) => g.every((c) => holds(c, valueOf(e, c.field, row))))) continue;
+    if (s.where.length > 0 && !s.where.some((g) => g.every((c) => holds(c, valueOf(e, c.field, row)))))
+      continue;
     const v = valueOf(e, s.sort.field, row) as number | null;
     if (v === null) continue;
     out.push({ row, key: s.sort.abs ? Math.abs(v) : v, symbol: e.state.symbolAt(row) });
@@ -112,7 +119,7 @@ describe('the scan evaluator (SPEC §13)', () => {
     expect(nonEmpty).toBeGreaterThan(300);
   }, 60_000);
 
-  it('gives per row-range shards that merge into exactly the single pass', () => {
+  it('gives per row-range shards that merge into exactly the single pass, with a reused workspace', () => {
     const m = simulatedEngine({ seed: 11, tickers: 1000, day: '2026-03-02' });
     m.snapshot(ny('09:50'));
     m.snapshot(ny('10:00'));
@@ -121,8 +128,17 @@ describe('the scan evaluator (SPEC §13)', () => {
     const scans = randomScans(200, { cols, size, categories: categoriesOf(m.engine), rand: mulberry32(5) });
     const compiled = compileScans(scans, m.engine.state.dictionary);
     const single = evaluateScans(cols, compiled, 0, size, 'MARKET_OPEN');
-    for (const cuts of [[0, size], [0, 1, size], [0, 333, 334, 900, size], [0, 0, 500, size, size]]) {
-      const parts = cuts.slice(1).map((to, k) => evaluateScans(cols, compiled, cuts[k]!, to, 'MARKET_OPEN'));
+    const workspace = new ScanWorkspace();
+    for (const cuts of [
+      [0, size],
+      [0, 1, size],
+      [0, 333, 334, 900, size],
+      [0, 0, 500, size, size],
+    ]) {
+      // One workspace reused by every call, as a worker thread keeps one between ticks.
+      const parts = cuts
+        .slice(1)
+        .map((to, k) => evaluateScans(cols, compiled, cuts[k]!, to, 'MARKET_OPEN', { workspace }));
       const merged = mergeScanResults(cols.symbolOrder, compiled, parts);
       expect(Array.from(merged.rows)).toEqual(Array.from(single.rows));
       expect(Array.from(merged.offsets)).toEqual(Array.from(single.offsets));
@@ -190,7 +206,13 @@ describe('the scan evaluator (SPEC §13)', () => {
     });
 
     it('applies the global filters to every scan (FFF is below the minimum price)', () => {
-      expect(run({ sort: { field: 'volumeToday', dir: 'desc' } })).toEqual(['AAA', 'CCC', 'BBB', 'DDD', 'EEE']);
+      expect(run({ sort: { field: 'volumeToday', dir: 'desc' } })).toEqual([
+        'AAA',
+        'CCC',
+        'BBB',
+        'DDD',
+        'EEE',
+      ]);
     });
 
     it('matches when any group matches, each row once, and fails a null value except with isNull', () => {
@@ -199,10 +221,21 @@ describe('the scan evaluator (SPEC §13)', () => {
         [{ field: 'sector', op: '==', value: 'Energy' }],
       ];
       expect(run({ where, sort: byChange })).toEqual(['AAA', 'BBB', 'EEE']);
-      expect(run({ where: [[{ field: 'sector', op: '!=', value: 'Energy' }]], sort: byChange })).toEqual(['BBB']);
+      expect(run({ where: [[{ field: 'sector', op: '!=', value: 'Energy' }]], sort: byChange })).toEqual([
+        'BBB',
+      ]);
       expect(run({ where: [[{ field: 'sector', op: 'isNull' }]], sort: byChange })).toEqual(['CCC']);
-      expect(run({ where: [[{ field: 'isEtf', op: '==', value: false }]], sort: byChange })).toEqual(['AAA', 'EEE', 'CCC']);
-      expect(run({ where: [[{ field: 'changePercent', op: '<', value: 0 }]], sort: { field: 'price', dir: 'asc' } })).toEqual(['CCC']);
+      expect(run({ where: [[{ field: 'isEtf', op: '==', value: false }]], sort: byChange })).toEqual([
+        'AAA',
+        'EEE',
+        'CCC',
+      ]);
+      expect(
+        run({
+          where: [[{ field: 'changePercent', op: '<', value: 0 }]],
+          sort: { field: 'price', dir: 'asc' },
+        }),
+      ).toEqual(['CCC']);
     });
 
     it('runs a scan only in its sessions, and keeps at most limit rows', () => {
@@ -214,13 +247,23 @@ describe('the scan evaluator (SPEC §13)', () => {
     it('computes identical definitions once, whatever their id, name or condition order', () => {
       const a = parseScan({
         id: 'a',
-        where: [[{ field: 'price', op: '>=', value: 1 }, { field: 'sector', op: 'in', value: ['Energy', 'Technology'] }]],
+        where: [
+          [
+            { field: 'price', op: '>=', value: 1 },
+            { field: 'sector', op: 'in', value: ['Energy', 'Technology'] },
+          ],
+        ],
         sort: byChange,
       });
       const b = parseScan({
         id: 'b',
         name: 'mine',
-        where: [[{ field: 'sector', op: 'in', value: ['Technology', 'Energy'] }, { field: 'price', op: '>=', value: 1 }]],
+        where: [
+          [
+            { field: 'sector', op: 'in', value: ['Technology', 'Energy'] },
+            { field: 'price', op: '>=', value: 1 },
+          ],
+        ],
         sort: { ...byChange, abs: false },
         sessions: ['CLOSED', 'MARKET_OPEN', 'POST_MARKET', 'PRE_MARKET'],
       });

@@ -22,6 +22,44 @@ import type { Session } from './sessions.js';
 export interface EvaluateOptions {
   /** Use the shared short lists (default true). False = every scan over all passing rows (for measurements). */
   readonly shortLists?: boolean;
+  /** Buffers to reuse across calls (a worker thread keeps one); default, fresh ones. */
+  readonly workspace?: ScanWorkspace;
+}
+
+/**
+ * The evaluator's scratch buffers, kept by a thread between ticks so that a tick allocates no row-sized arrays
+ * (at 15,000 tickers they are ≈ 300 kB, and zeroing and collecting them was a fixed cost per call).
+ */
+export class ScanWorkspace {
+  passing = new Int32Array(0);
+  sel = new Int32Array(0);
+  keys = new Float64Array(0);
+  /** Per row, the number of the last scan run that offered it (ORed groups may match a row twice). */
+  stamp = new Int32Array(0);
+  run = 0;
+  private readonly derived = new Map<string, Float64Array>();
+
+  /** Makes the buffers hold rows [0, to). */
+  fit(to: number): void {
+    if (this.stamp.length < to) {
+      const size = Math.max(to, 2 * this.stamp.length);
+      this.passing = new Int32Array(size);
+      this.sel = new Int32Array(size);
+      this.keys = new Float64Array(size);
+      this.stamp = new Int32Array(size);
+      this.derived.clear();
+      this.run = 0;
+    } else if (this.run > 0x3fffffff) {
+      this.stamp.fill(0);
+      this.run = 0;
+    }
+  }
+
+  derivedColumn(name: string): Float64Array {
+    let col = this.derived.get(name);
+    if (!col) this.derived.set(name, (col = new Float64Array(this.stamp.length)));
+    return col;
+  }
 }
 
 export function evaluateScans(
@@ -38,14 +76,16 @@ export function evaluateScans(
     scans.map((s) => s.limit),
   );
   const bit = sessionBit(session);
+  const ws = options.workspace ?? new ScanWorkspace();
+  ws.fit(Math.max(0, to));
+  const { passing, sel, stamp } = ws;
   const passed = cols.passed;
-  const passing = new Int32Array(Math.max(0, to - from));
   let passCount = 0;
   for (let i = from; i < to; i++) if (passed[i] === 1) passing[passCount++] = i;
 
   const derived = new Map<string, Float64Array>();
   for (const name of set.derived) {
-    const out = new Float64Array(Math.max(0, to));
+    const out = ws.derivedColumn(name);
     derivedField(name)!.compute(cols, from, to, out);
     derived.set(name, out);
   }
@@ -54,15 +94,10 @@ export function evaluateScans(
   const codeColumn = (field: string): Int32Array | Int8Array =>
     isCodeColumn(field) ? cols.code[field] : cols.isEtf;
 
-  const sel = new Int32Array(passCount);
-  // Rows already offered in the current run of a scan (ORed groups may match a row twice): stamp = run number.
-  const stamp = new Int32Array(Math.max(0, to));
-  let run = 0;
-
   /** Runs scan s over the rows src[0 … n) into its heap. */
   const runScan = (s: number, scan: CompiledScan, src: Int32Array, n: number): void => {
     const key = numberColumn(scan.sortField);
-    const tag = ++run;
+    const tag = ++ws.run;
     const dedupe = scan.groups.length > 1;
     if (scan.matchAll) {
       offer(tops, s, key, scan.sortSign, scan.sortAbs, src, n, null, tag);
@@ -96,7 +131,6 @@ export function evaluateScans(
 
   const shared = options.shortLists === false ? null : sharedSorts(scans, bit);
   const built = new Map<string, ShortList>();
-  const scratch = new Float64Array(passCount);
   for (let s = 0; s < scans.length; s++) {
     const scan = scans[s]!;
     if ((scan.sessionMask & bit) === 0) continue;
@@ -104,7 +138,7 @@ export function evaluateScans(
     if (shared?.has(id)) {
       let list = built.get(id);
       if (!list) {
-        list = buildShortList(numberColumn(scan.sortField), scan, passing, passCount, scratch);
+        list = buildShortList(numberColumn(scan.sortField), scan, passing, passCount, ws.keys);
         built.set(id, list);
       }
       if (walk(s, scan, list)) continue;

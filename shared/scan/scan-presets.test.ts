@@ -23,7 +23,19 @@ import { DEFAULT_SCAN_SETTINGS, type ListThresholds, type ScanSettings } from '.
 const MONDAY = '2026-03-02';
 const SATURDAY = '2026-03-07';
 /** New York times covering every session of a trading day, in order (the engine cannot go back in time). */
-const TIMES = ['03:30', '04:10', '08:55', '09:31', '10:00', '12:47', '15:59', '16:01', '17:30', '19:58', '20:30'];
+const TIMES = [
+  '03:30',
+  '04:10',
+  '08:55',
+  '09:31',
+  '10:00',
+  '12:47',
+  '15:59',
+  '16:01',
+  '17:30',
+  '19:58',
+  '20:30',
+];
 
 /** Compares the kernel's 11 lists with the presets' at `ms`, also evaluated in shards; returns member count. */
 function comparePresets(e: ScanEngine, settings: ScanSettings, ms: number, shards: number): number {
@@ -48,7 +60,9 @@ function comparePresets(e: ScanEngine, settings: ScanSettings, ms: number, shard
     const at = `${name} at ${new Date(ms).toISOString()} (${clock.session})`;
     expect(Array.from(scanRows(single, compiled.indexOf[l]!)), at).toEqual(want);
     expect(
-      Array.from(single.keys.subarray(single.offsets[compiled.indexOf[l]!], single.offsets[compiled.indexOf[l]! + 1])),
+      Array.from(
+        single.keys.subarray(single.offsets[compiled.indexOf[l]!], single.offsets[compiled.indexOf[l]! + 1]),
+      ),
       at,
     ).toEqual(wantKeys);
     expect(Array.from(scanRows(merged, compiled.indexOf[l]!)), `${at}, ${shards} shards`).toEqual(want);
@@ -72,7 +86,9 @@ function randomThresholds(rand: () => number): ListThresholds {
 }
 
 function randomFilters(rand: () => number, sectors: readonly string[]): ScannerFilter[] {
-  const filters: unknown[] = [{ id: 1, name: 'Price', parameters: { minPrice: [0.5, 1, 2, 5][Math.floor(rand() * 4)] } }];
+  const filters: unknown[] = [
+    { id: 1, name: 'Price', parameters: { minPrice: [0.5, 1, 2, 5][Math.floor(rand() * 4)] } },
+  ];
   if (rand() < 0.5)
     filters.push({
       id: 2,
@@ -98,11 +114,16 @@ describe('the 11 lists as presets in the scan language (SPEC §5, §13)', () => 
     for (let seed = 1; seed <= 8; seed++) {
       const rand = mulberry32(seed * 7919);
       const probe = simulatedEngine({ seed, tickers: 10, day: MONDAY });
-      const sectors = [...new Set(probe.sim.metadata().map((m) => m.sector).filter((s) => s !== null))];
+      const sectors = [
+        ...new Set(
+          probe.sim
+            .metadata()
+            .map((m) => m.sector)
+            .filter((s) => s !== null),
+        ),
+      ];
       const settings: Partial<ScanSettings> =
-        seed % 2 === 1
-          ? {}
-          : { thresholds: randomThresholds(rand), listLimit: 1 + Math.floor(rand() * 60) };
+        seed % 2 === 1 ? {} : { thresholds: randomThresholds(rand), listLimit: 1 + Math.floor(rand() * 60) };
       const day = seed === 8 ? SATURDAY : MONDAY;
       const m = simulatedEngine({
         seed,
@@ -135,15 +156,28 @@ describe('the 11 lists as presets in the scan language (SPEC §5, §13)', () => 
       { selector: (r) => r.symbol, minLength: 1, maxLength: 200 },
     );
     fc.assert(
-      fc.property(market, fc.constantFrom('09:00', '10:00', '17:00'), fc.integer({ min: 1, max: 25 }), (rows, time, listLimit) => {
-        const e = plainEngine({
-          settings: { listLimit },
-          history: rows.slice(0, 80).flatMap((r) => historyDays(r.symbol, ['2026-02-27'], (s) => 100 * (s + 1))),
-        });
-        e.applySnapshot(ny('08:00'), rows.map((r) => snapshotRow(r.symbol, { ...r, volume: r.volume / 2 })));
-        e.applySnapshot(ny(time), rows.map((r) => snapshotRow(r.symbol, r)));
-        comparePresets(e, { ...DEFAULT_SCAN_SETTINGS, listLimit }, ny(time), 3);
-      }),
+      fc.property(
+        market,
+        fc.constantFrom('09:00', '10:00', '17:00'),
+        fc.integer({ min: 1, max: 25 }),
+        (rows, time, listLimit) => {
+          const e = plainEngine({
+            settings: { listLimit },
+            history: rows
+              .slice(0, 80)
+              .flatMap((r) => historyDays(r.symbol, ['2026-02-27'], (s) => 100 * (s + 1))),
+          });
+          e.applySnapshot(
+            ny('08:00'),
+            rows.map((r) => snapshotRow(r.symbol, { ...r, volume: r.volume / 2 })),
+          );
+          e.applySnapshot(
+            ny(time),
+            rows.map((r) => snapshotRow(r.symbol, r)),
+          );
+          comparePresets(e, { ...DEFAULT_SCAN_SETTINGS, listLimit }, ny(time), 3);
+        },
+      ),
       { numRuns: 150 },
     );
   });

@@ -16,7 +16,7 @@ import type { CompiledScan } from './scan-compile.js';
 const TOP_FRACTIONS = [1 / 128, 1 / 64, 1 / 32, 1 / 16, 1 / 8, 1 / 4];
 const SAMPLE = 512;
 /** A sort gets a short list when at least this many active scans share it (one would pay for nothing). */
-export const SHORT_LIST_SCANS = 2;
+export const SHORT_LIST_SCANS = 4;
 
 export interface ShortList {
   readonly rows: Int32Array;
