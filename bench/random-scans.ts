@@ -77,7 +77,7 @@ export function randomScans(count: number, o: RandomScanOptions): ScanDefinition
     if (op === 'isNull' || op === 'notNull') return { field, op };
     const one = () => (kind === 'flag' ? rand() < 0.5 : categoryFor(field));
     if (op === 'in' || op === 'notIn')
-      return { field, op, value: Array.from({ length: 1 + Math.floor(rand() * 3) }, one) as string[] };
+      return { field, op, value: Array.from({ length: 1 + Math.floor(rand() * 3) }, one) };
     return { field, op, value: one() };
   };
 

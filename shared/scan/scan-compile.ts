@@ -112,8 +112,15 @@ function compileCategorical(c: ScanCondition, codes: CodeLookup): CompiledCondit
       return condition(CODE_IN, c.field, { mask: maskOf(c.field, list, codes) });
     case 'isNull':
       return condition(CODE_NULL, c.field);
-    default: // != notIn notNull
+    case '!=':
+    case 'notIn':
+    case 'notNull':
       return condition(CODE_NOT_IN, c.field, { mask: maskOf(c.field, list, codes) });
+    case '>=':
+    case '<=':
+    case '>':
+    case '<':
+      throw new Error(`"${c.op}" on ${c.field}: refused by the scan schema, never compiled`);
   }
 }
 

@@ -100,7 +100,11 @@ function boundsOf(c: ScanCondition): { lower?: [number, boolean]; upper?: [numbe
       return { upper: [v, true] };
     case '==':
       return { lower: [v, false], upper: [v, false] };
-    default:
+    case '!=':
+    case 'in':
+    case 'notIn':
+    case 'isNull':
+    case 'notNull':
       return {};
   }
 }

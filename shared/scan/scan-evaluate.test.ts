@@ -56,8 +56,8 @@ function holds(c: ScanCondition, v: Value): boolean {
       return (c.value as Value[]).includes(v);
     case 'notIn':
       return !(c.value as Value[]).includes(v);
-    default:
-      return true; // notNull
+    case 'notNull':
+      return true;
   }
 }
 
