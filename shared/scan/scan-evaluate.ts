@@ -94,22 +94,35 @@ export function evaluateScans(
   const codeColumn = (field: string): Int32Array | Int8Array =>
     isCodeColumn(field) ? cols.code[field] : cols.isEtf;
 
+  /** Each scan's columns, looked up once per call (a scan may run over several short-list buckets). */
+  const resolved: (Resolved | undefined)[] = new Array<Resolved | undefined>(scans.length);
+  const resolve = (s: number, scan: CompiledScan): Resolved =>
+    (resolved[s] ??= {
+      key: numberColumn(scan.sortField),
+      groups: scan.groups.map((g) =>
+        g.map((c) => (isNumberCondition(c) ? numberColumn(c.field) : codeColumn(c.field))),
+      ),
+    });
+
   /** Runs scan s over the rows src[0 … n) into its heap. */
   const runScan = (s: number, scan: CompiledScan, src: Int32Array, n: number): void => {
-    const key = numberColumn(scan.sortField);
+    const { key, groups } = resolve(s, scan);
     const tag = ++ws.run;
     const dedupe = scan.groups.length > 1;
     if (scan.matchAll) {
       offer(tops, s, key, scan.sortSign, scan.sortAbs, src, n, null, tag);
       return;
     }
-    for (const group of scan.groups) {
+    for (let g = 0; g < scan.groups.length; g++) {
+      const group = scan.groups[g]!;
+      const columns = groups[g]!;
       let m = n;
       let rows = src;
-      for (const c of group) {
+      for (let j = 0; j < group.length; j++) {
+        const c = group[j]!;
         m = isNumberCondition(c)
-          ? selectNumbers(c, numberColumn(c.field), rows, m, sel)
-          : selectCodes(c, codeColumn(c.field), rows, m, sel);
+          ? selectNumbers(c, columns[j] as Float64Array, rows, m, sel)
+          : selectCodes(c, columns[j] as Int32Array | Int8Array, rows, m, sel);
         rows = sel;
         if (m === 0) break;
       }
@@ -147,6 +160,12 @@ export function evaluateScans(
     runScan(s, scan, passing, passCount);
   }
   return tops.sorted();
+}
+
+/** A scan's sort column and, per group, its conditions' columns. */
+interface Resolved {
+  readonly key: Float64Array;
+  readonly groups: readonly (readonly (Float64Array | Int32Array | Int8Array)[])[];
 }
 
 /** Merges per-shard results of the same compiled scans: exactly what one pass over all the rows gives. */
