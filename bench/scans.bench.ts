@@ -69,10 +69,13 @@ export function benchScans(tickers: number, counts: readonly number[], runs: num
       const scans = randomScans(count, { cols, size, categories, rand: prng(count), sortFields });
       const compiled = compileScans(scans, dictionary);
       const filled = filledShare(compiled);
-      out.push(
-        timed(`random, ${sorts}, no short lists`, count, evaluate(compiled, { shortLists: false }), filled),
-      );
-      out.push(timed(`random, ${sorts}`, count, evaluate(compiled, {}), filled));
+      const variants: [string, EvaluateOptions][] = [
+        ['neither', { shortLists: false, indexes: false }],
+        ['short lists', { indexes: false }],
+        ['short lists + indexes', {}],
+      ];
+      for (const [label, options] of variants)
+        out.push(timed(`random, ${sorts}: ${label}`, count, evaluate(compiled, options), filled));
     }
   }
   return out;

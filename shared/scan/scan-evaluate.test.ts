@@ -145,7 +145,7 @@ describe('the scan evaluator (SPEC §13)', () => {
     }
   });
 
-  it('gives the same rows with and without the shared short lists, whether a scan fills from one or not', () => {
+  it('gives the same rows with and without the short lists and the field indexes, whether a scan fills from a short list or not', () => {
     const m = simulatedEngine({ seed: 12, tickers: 1500, day: '2026-03-02' });
     m.snapshot(ny('10:30'));
     m.engine.scan(ny('10:30'));
@@ -158,11 +158,17 @@ describe('the scan evaluator (SPEC §13)', () => {
       sortFields: ['changePercent', 'volumeToday', 'rvol', 'anomalyRvol', 'price'],
     });
     const compiled = compileScans(scans, m.engine.state.dictionary);
+    const plain = evaluateScans(cols, compiled, 0, size, 'MARKET_OPEN', {
+      shortLists: false,
+      indexes: false,
+    });
     const fast = evaluateScans(cols, compiled, 0, size, 'MARKET_OPEN');
-    const plain = evaluateScans(cols, compiled, 0, size, 'MARKET_OPEN', { shortLists: false });
-    expect(Array.from(fast.offsets)).toEqual(Array.from(plain.offsets));
-    expect(Array.from(fast.rows)).toEqual(Array.from(plain.rows));
-    expect(Array.from(fast.keys)).toEqual(Array.from(plain.keys));
+    for (const options of [{ indexes: false }, { shortLists: false }, {}]) {
+      const r = evaluateScans(cols, compiled, 0, size, 'MARKET_OPEN', options);
+      expect(Array.from(r.offsets)).toEqual(Array.from(plain.offsets));
+      expect(Array.from(r.rows)).toEqual(Array.from(plain.rows));
+      expect(Array.from(r.keys)).toEqual(Array.from(plain.keys));
+    }
     // Both paths are exercised: scans that fill their limit and scans that come out short.
     const full = compiled.scans.filter((s, i) => fast.offsets[i + 1]! - fast.offsets[i]! === s.limit).length;
     expect(full).toBeGreaterThan(50);

@@ -1,5 +1,6 @@
 import type { MarketColumns } from './columns.js';
-import { sessionBit, type CompiledScan, type CompiledScans } from './scan-compile.js';
+import { sessionBit, type CompiledCondition, type CompiledScan, type CompiledScans } from './scan-compile.js';
+import { candidateBuckets, codeIndex, numberIndex, type FieldIndex } from './scan-index.js';
 import { derivedField, isCodeColumn } from './scan-fields.js';
 import { isNumberCondition, selectCodes, selectNumbers } from './scan-predicates.js';
 import { buildShortList, sharedSorts, sortKeyOf, type ShortList } from './scan-short-lists.js';
@@ -22,6 +23,8 @@ import type { Session } from './sessions.js';
 export interface EvaluateOptions {
   /** Use the shared short lists (default true). False = every scan over all passing rows (for measurements). */
   readonly shortLists?: boolean;
+  /** Use the per-tick field indexes (default true). False = for measurements. */
+  readonly indexes?: boolean;
   /** Buffers to reuse across calls (a worker thread keeps one); default, fresh ones. */
   readonly workspace?: ScanWorkspace;
 }
@@ -34,6 +37,7 @@ export class ScanWorkspace {
   passing = new Int32Array(0);
   sel = new Int32Array(0);
   keys = new Float64Array(0);
+  bucket = new Int32Array(0);
   /** Per row, the number of the last scan run that offered it (ORed groups may match a row twice). */
   stamp = new Int32Array(0);
   run = 0;
@@ -46,6 +50,7 @@ export class ScanWorkspace {
       this.passing = new Int32Array(size);
       this.sel = new Int32Array(size);
       this.keys = new Float64Array(size);
+      this.bucket = new Int32Array(size);
       this.stamp = new Int32Array(size);
       this.derived.clear();
       this.run = 0;
@@ -104,8 +109,20 @@ export function evaluateScans(
       ),
     });
 
-  /** Runs scan s over the rows src[0 … n) into its heap. */
-  const runScan = (s: number, scan: CompiledScan, src: Int32Array, n: number): void => {
+  const indexes = new Map<string, FieldIndex>();
+  const indexOf = (c: CompiledCondition, column: Float64Array | Int32Array | Int8Array): FieldIndex => {
+    let index = indexes.get(c.field);
+    if (!index) {
+      index = isNumberCondition(c)
+        ? numberIndex(column as Float64Array, passing, passCount, ws.bucket)
+        : codeIndex(column as Int32Array | Int8Array, passing, passCount, ws.bucket);
+      indexes.set(c.field, index);
+    }
+    return index;
+  };
+
+  /** Runs scan s over the rows src[0 … n) into its heap; with `indexed`, each group from its best index. */
+  const runScan = (s: number, scan: CompiledScan, src: Int32Array, n: number, indexed = false): void => {
     const { key, groups } = resolve(s, scan);
     const tag = ++ws.run;
     const dedupe = scan.groups.length > 1;
@@ -118,6 +135,21 @@ export function evaluateScans(
       const columns = groups[g]!;
       let m = n;
       let rows = src;
+      if (indexed) {
+        // Start from the fewest candidate rows any one condition's buckets allow.
+        for (let j = 0; j < group.length; j++) {
+          const c = group[j]!;
+          const index = indexOf(c, columns[j]!);
+          const span = candidateBuckets(c, index);
+          if (span === null) continue;
+          const first = index.starts[span[0]]!;
+          const end = index.starts[span[1] + 1]!;
+          if (end - first < m) {
+            m = end - first;
+            rows = index.rows.subarray(first, end);
+          }
+        }
+      }
       for (let j = 0; j < group.length; j++) {
         const c = group[j]!;
         m = isNumberCondition(c)
@@ -144,6 +176,8 @@ export function evaluateScans(
 
   const shared = options.shortLists === false ? null : sharedSorts(scans, bit);
   const built = new Map<string, ShortList>();
+  /** Scans left for the whole-range pass. */
+  const pending: number[] = [];
   for (let s = 0; s < scans.length; s++) {
     const scan = scans[s]!;
     if ((scan.sessionMask & bit) === 0) continue;
@@ -157,10 +191,16 @@ export function evaluateScans(
       if (walk(s, scan, list)) continue;
       tops.clear(s); // too selective for the short list: the whole range decides
     }
-    runScan(s, scan, passing, passCount);
+    pending.push(s);
   }
+  // Indexes pay for themselves only over enough scans (building one costs about two condition passes).
+  const indexed = options.indexes !== false && pending.length >= INDEX_MIN_SCANS;
+  for (const s of pending) runScan(s, scans[s]!, passing, passCount, indexed);
   return tops.sorted();
 }
+
+/** The whole-range pass uses the per-tick indexes (scan-index.ts) from this many scans on. */
+const INDEX_MIN_SCANS = 16;
 
 /** A scan's sort column and, per group, its conditions' columns. */
 interface Resolved {
