@@ -175,6 +175,53 @@ describe('the scan evaluator (SPEC §13)', () => {
     expect(compiled.scans.length - full).toBeGreaterThan(50);
   });
 
+  it('starts selective groups from the per-tick field indexes and still agrees with the SPEC', () => {
+    const m = simulatedEngine({ seed: 13, tickers: 1200, day: '2026-03-02' });
+    m.snapshot(ny('11:00'));
+    m.engine.scan(ny('11:00'));
+    const { cols, size } = m.engine.state;
+    const sectors = categoriesOf(m.engine).sector!;
+    const price = (row: number) => cols.num.price[row]!;
+    // Every field below is used by far more groups than an index needs, so the indexed path runs.
+    const scans = Array.from({ length: 80 }, (_, k): ScanDefinition => {
+      const p = price((k * 37) % size);
+      const where: ScanDefinitionInput['where'][] = [
+        [
+          [
+            { field: 'price', op: '>=', value: p },
+            { field: 'price', op: '<', value: p * 1.05 },
+          ],
+        ],
+        [[{ field: 'price', op: 'in', value: [p, price((k * 53) % size)] }]],
+        [
+          [{ field: 'sector', op: '==', value: sectors[k % sectors.length]! }],
+          [{ field: 'rvolSlot', op: 'isNull' }],
+        ],
+        [
+          [
+            { field: 'sector', op: 'isNull' },
+            { field: 'price', op: '<=', value: p },
+          ],
+        ],
+      ];
+      return parseScan({
+        id: `i${k}`,
+        where: where[k % 4],
+        sort: { field: 'volumeToday', dir: k % 2 ? 'asc' : 'desc' },
+        limit: 1 + (k % 30),
+      });
+    });
+    const compiled = compileScans(scans, m.engine.state.dictionary);
+    const got = evaluateScans(cols, compiled, 0, size, 'MARKET_OPEN');
+    let rows = 0;
+    scans.forEach((s, i) => {
+      const want = reference(m.engine, s, 'MARKET_OPEN');
+      rows += want.length;
+      expect(rowsOf(got, compiled.indexOf[i]!), JSON.stringify(s)).toEqual(want);
+    });
+    expect(rows).toBeGreaterThan(300);
+  });
+
   describe('semantics on a small market', () => {
     // changePercent: AAA +10, BBB +10, CCC −10, DDD null (no prevClose), EEE +3, FFF price 0.5 (+0).
     const e = plainEngine({

@@ -1,6 +1,6 @@
 import type { MarketColumns } from './columns.js';
 import { sessionBit, type CompiledCondition, type CompiledScan, type CompiledScans } from './scan-compile.js';
-import { candidateBuckets, codeIndex, numberIndex, type FieldIndex } from './scan-index.js';
+import { canDrive, candidateBuckets, codeIndex, numberIndex, type FieldIndex } from './scan-index.js';
 import { derivedField, isCodeColumn } from './scan-fields.js';
 import { isNumberCondition, selectCodes, selectNumbers } from './scan-predicates.js';
 import { buildShortList, sharedSorts, sortKeyOf, type ShortList } from './scan-short-lists.js';
@@ -110,7 +110,13 @@ export function evaluateScans(
     });
 
   const indexes = new Map<string, FieldIndex>();
-  const indexOf = (c: CompiledCondition, column: Float64Array | Int32Array | Int8Array): FieldIndex => {
+  /** Fields worth an index this call (see INDEX_MIN_USES); filled before the whole-range pass. */
+  const indexable = new Set<string>();
+  const indexOf = (
+    c: CompiledCondition,
+    column: Float64Array | Int32Array | Int8Array,
+  ): FieldIndex | null => {
+    if (!indexable.has(c.field)) return null;
     let index = indexes.get(c.field);
     if (!index) {
       index = isNumberCondition(c)
@@ -140,8 +146,8 @@ export function evaluateScans(
         for (let j = 0; j < group.length; j++) {
           const c = group[j]!;
           const index = indexOf(c, columns[j]!);
-          const span = candidateBuckets(c, index);
-          if (span === null) continue;
+          const span = index && candidateBuckets(c, index);
+          if (!index || !span) continue;
           const first = index.starts[span[0]]!;
           const end = index.starts[span[1] + 1]!;
           if (end - first < m) {
@@ -194,13 +200,20 @@ export function evaluateScans(
     pending.push(s);
   }
   // Indexes pay for themselves only over enough scans (building one costs about two condition passes).
-  const indexed = options.indexes !== false && pending.length >= INDEX_MIN_SCANS;
-  for (const s of pending) runScan(s, scans[s]!, passing, passCount, indexed);
+  if (options.indexes !== false) {
+    // An index costs about three condition passes to build: only fields enough pending groups can start from.
+    const uses = new Map<string, number>();
+    for (const s of pending)
+      for (const group of scans[s]!.groups)
+        for (const c of group) if (canDrive(c)) uses.set(c.field, (uses.get(c.field) ?? 0) + 1);
+    for (const [field, count] of uses) if (count >= INDEX_MIN_USES) indexable.add(field);
+  }
+  for (const s of pending) runScan(s, scans[s]!, passing, passCount, indexable.size > 0);
   return tops.sorted();
 }
 
-/** The whole-range pass uses the per-tick indexes (scan-index.ts) from this many scans on. */
-const INDEX_MIN_SCANS = 16;
+/** A field gets a per-tick index (scan-index.ts) when this many pending groups have a condition that can use it. */
+const INDEX_MIN_USES = 12;
 
 /** A scan's sort column and, per group, its conditions' columns. */
 interface Resolved {

@@ -87,6 +87,17 @@ export function codeIndex(
   return { rows, starts, splitters: new Float64Array(0) };
 }
 
+/** Conditions whose candidate rows an index narrows (`!=` and `notIn` match nearly every row). */
+export function canDrive(c: CompiledCondition): boolean {
+  return (
+    c.kind === RANGE ||
+    c.kind === NUMBER_IN ||
+    c.kind === NUMBER_NULL ||
+    c.kind === CODE_IN ||
+    c.kind === CODE_NULL
+  );
+}
+
 /**
  * The buckets [first, last] that can hold the rows passing `c`, or null when `c` cannot drive (`!=`, `notIn`:
  * nearly every row).
