@@ -9,7 +9,7 @@ import { parseFilterList, type ScannerFilter } from './filters-schema.js';
 import { scanKernel } from './kernel.js';
 import { LIST_NAMES } from './lists.js';
 import { compileScans } from './scan-compile.js';
-import { parseScan } from './scan-definition.js';
+import { parseScan, type ScanDefinition } from './scan-definition.js';
 import { evaluateScans, mergeScanResults } from './scan-evaluate.js';
 import { presetScans } from './scan-presets.js';
 import { scanRows } from './scan-tops.js';
@@ -43,7 +43,24 @@ function comparePresets(e: ScanEngine, settings: ScanSettings, ms: number, shard
   const cols = e.state.cols;
   const n = e.state.size;
   const kernel = scanKernel(cols, params, 0, n).lists;
-  const compiled = compileScans(presetScans(settings.thresholds, settings.listLimit), e.state.dictionary);
+  // Evaluated among 24 more scans on changePercent, so that the evaluator's short lists for that sort (and its
+  // changePercent index, when 12 groups are left for the whole-range pass) are in play: the presets must come out
+  // the same whatever else runs.
+  const crowd = Array.from({ length: 24 }, (_, k): ScanDefinition => {
+    const down = k % 2 === 1;
+    return {
+      id: `crowd${k}`,
+      name: '',
+      where: [[{ field: 'changePercent', op: down ? '<=' : '>=', value: (down ? -k : k) / 4 }]],
+      sort: { field: 'changePercent', dir: down ? 'asc' : 'desc' },
+      limit: 5 + k,
+      sessions: [],
+    };
+  });
+  const compiled = compileScans(
+    [...presetScans(settings.thresholds, settings.listLimit), ...crowd],
+    e.state.dictionary,
+  );
   const single = evaluateScans(cols, compiled, 0, n, clock.session);
   const step = Math.ceil(n / shards);
   const merged = mergeScanResults(
