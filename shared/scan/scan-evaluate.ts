@@ -19,6 +19,9 @@ import type { Session } from './sessions.js';
  * Scans that share a sort (field, direction, abs) first run over that sort's short list (scan-short-lists.ts),
  * bucket by bucket, best first, and stop as soon as their heap is full — exact, and a few hundred rows instead of
  * the whole range for most scans; a scan too selective to fill from it runs again over all passing rows.
+ *
+ * In that whole-range pass, each group starts from the candidate rows of its most selective condition in a
+ * per-tick field index (scan-index.ts), built once per call for the fields enough groups can use.
  */
 export interface EvaluateOptions {
   /** Use the shared short lists (default true). False = every scan over all passing rows (for measurements). */
@@ -199,7 +202,6 @@ export function evaluateScans(
     }
     pending.push(s);
   }
-  // Indexes pay for themselves only over enough scans (building one costs about two condition passes).
   if (options.indexes !== false) {
     // An index costs about three condition passes to build: only fields enough pending groups can start from.
     const uses = new Map<string, number>();

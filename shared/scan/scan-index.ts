@@ -7,7 +7,7 @@ import { CODE_IN, CODE_NULL, NUMBER_IN, NUMBER_NULL, RANGE, type CompiledConditi
  * condition is a range, an `in`, `==` on a category or `isNull` then starts from the rows of the buckets that
  * condition can match — a superset, every condition is still checked on it, so results are unchanged — instead
  * of from every passing row. For a selective scan (an `==`, a narrow range, a rare sector) that is a sixteenth of
- * the rows or less; building one index costs about two passes of one condition (docs/scans.md).
+ * the rows or less; building one index costs about three passes of one condition (docs/scans.md).
  */
 
 const BUCKETS = 16;
