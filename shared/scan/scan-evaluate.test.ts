@@ -143,7 +143,7 @@ describe('the scan evaluator (SPEC §13)', () => {
       expect(Array.from(merged.rows)).toEqual(Array.from(single.rows));
       expect(Array.from(merged.offsets)).toEqual(Array.from(single.offsets));
     }
-  });
+  }, 60_000);
 
   it('gives the same rows with and without the short lists and the field indexes, whether a scan fills from a short list or not', () => {
     const m = simulatedEngine({ seed: 12, tickers: 1500, day: '2026-03-02' });
@@ -173,7 +173,7 @@ describe('the scan evaluator (SPEC §13)', () => {
     const full = compiled.scans.filter((s, i) => fast.offsets[i + 1]! - fast.offsets[i]! === s.limit).length;
     expect(full).toBeGreaterThan(50);
     expect(compiled.scans.length - full).toBeGreaterThan(50);
-  });
+  }, 60_000);
 
   it('starts selective groups from the per-tick field indexes and still agrees with the SPEC', () => {
     const m = simulatedEngine({ seed: 13, tickers: 1200, day: '2026-03-02' });
@@ -220,7 +220,7 @@ describe('the scan evaluator (SPEC §13)', () => {
       expect(rowsOf(got, compiled.indexOf[i]!), JSON.stringify(s)).toEqual(want);
     });
     expect(rows).toBeGreaterThan(300);
-  });
+  }, 60_000);
 
   describe('semantics on a small market', () => {
     // changePercent: AAA +10, BBB +10, CCC −10, DDD null (no prevClose), EEE +3, FFF price 0.5 (+0).

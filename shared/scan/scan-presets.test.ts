@@ -197,5 +197,5 @@ describe('the 11 lists as presets in the scan language (SPEC §5, §13)', () => 
       ),
       { numRuns: 150 },
     );
-  });
+  }, 60_000);
 });
