@@ -44,6 +44,19 @@ export const scanRowSchema = z.object({
   volumeRatio: nullableNumber,
   floatRotation: nullableNumber,
   dollarVolume: nullableNumber,
+  /** Price against the price 1, 5 and 15 minutes ago, in percent (SPEC §3: null without a recent observation). */
+  change1m: nullableNumber,
+  change5m: nullableNumber,
+  change15m: nullableNumber,
+  /** Shares traded in the last 5 minutes. */
+  volume5m: nullableNumber,
+  /** Where the price sits between the session low (0) and high (100). */
+  rangePosition: nullableNumber,
+  /** Today's VWAP, and the price against it in percent. */
+  vwap: nullableNumber,
+  priceFromVwap: nullableNumber,
+  /** Ask − bid over the midpoint, in percent. */
+  spreadPercent: nullableNumber,
   score: z.number(),
   high: nullableNumber,
   low: nullableNumber,

@@ -1,5 +1,12 @@
 import { SLOTS, type MarketColumns } from './columns.js';
-import { percentChange, priceDifference } from './decimal.js';
+import {
+  micros,
+  percentChange,
+  percentChangeFromMicros,
+  priceDifference,
+  rangePercent,
+  spreadPercent,
+} from './decimal.js';
 import { ListTops, offerListMembers, type ListCandidates } from './categories.js';
 import type { CompiledFilters } from './filters.js';
 import { TopK, type ScanCandidates } from './ranking-order.js';
@@ -52,6 +59,7 @@ function ratio(a: number, b: number): number {
 export function scanKernel(cols: MarketColumns, p: KernelParams, from: number, to: number): ScanCandidates {
   const n = cols.num;
   const { price, volumeToday, prevClose, open, dayClose, high, low, volumeAgo } = n;
+  const { priceAgo1m, priceAgo5m, priceAgo15m, volumeAgo5m, vwap, bid, ask } = n;
   const top = new TopK(cols, p.topK);
   const premarket = p.session === 'PRE_MARKET';
   const postmarket = p.session === 'POST_MARKET';
@@ -83,6 +91,19 @@ export function scanKernel(cols: MarketColumns, p: KernelParams, from: number, t
     n.volumeRatio[i] = volumeRatio;
     n.floatRotation[i] = ratio(vol, n.floatShares[i]!);
     n.dollarVolume[i] = px * vol;
+
+    // The short-window fields of SPEC §3. The look-back inputs were filled by the owner (NaN = no observation
+    // recent enough); the price is scaled to exact micro-dollars once for the four price comparisons.
+    const pxMicros = micros(px);
+    n.change1m[i] = percentChangeFromMicros(pxMicros, priceAgo1m[i]!);
+    n.change5m[i] = percentChangeFromMicros(pxMicros, priceAgo5m[i]!);
+    n.change15m[i] = percentChangeFromMicros(pxMicros, priceAgo15m[i]!);
+    n.volume5m[i] = vol - volumeAgo5m[i]!;
+    n.rangePosition[i] = rangePercent(pxMicros, low[i]!, high[i]!);
+    // VWAP is an average, not a traded price, but the vendor sends it as a ≤ 4-place decimal like the prices:
+    // compared the same exact way, a stock at its VWAP is exactly 0 and one 2 % above is exactly 2.
+    n.priceFromVwap[i] = percentChangeFromMicros(pxMicros, vwap[i]!);
+    n.spreadPercent[i] = spreadPercent(bid[i]!, ask[i]!);
 
     let rvol = NaN;
     let rvolSlot = NaN;
