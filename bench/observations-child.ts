@@ -76,9 +76,11 @@ function heapBytes(): number {
 }
 
 const start = Date.UTC(2026, 2, 2, 15, 0, 0);
-for (const variant of variants) {
+
+/** One structure's figures; its per-ticker objects are garbage once this returns. */
+function measureVariant(variant: Variant): Record<string, number | string> {
   const base = heapBytes();
-  let structures: unknown[] = Array.from({ length: tickers }, () => variant.make());
+  const structures = Array.from({ length: tickers }, () => variant.make());
   const samples: number[] = [];
   const t0 = performance.now();
   for (let s = 0; s < MINUTES * 60; s++) {
@@ -87,23 +89,23 @@ for (const variant of variants) {
       // Each ticker's events at its own phase inside the period, so cutoffs fall between observations.
       const phase = (i * 7919) % everyMs;
       const t = start + Math.floor((s * 1000 - phase) / everyMs) * everyMs + phase;
-      if (t > now - 1000 && t <= now) variant.record(structures[i], t, s * 100 + i, 10 + ((s + i) % 50) / 100);
+      if (t > now - 1000 && t <= now)
+        variant.record(structures[i], t, s * 100 + i, 10 + ((s + i) % 50) / 100);
     }
     for (let i = 0; i < tickers; i++) variant.scan(structures[i], now, i);
     if ((s + 1) % 60 === 0 && (s + 1) / 60 >= SAMPLE_FROM_MINUTE) samples.push(heapBytes() - base);
   }
   const seconds = (performance.now() - t0) / 1000;
   const mean = samples.reduce((a, b) => a + b, 0) / samples.length;
-  console.log(
-    JSON.stringify({
-      structure: variant.name,
-      tickers,
-      'event every ms': everyMs,
-      'bytes/ticker mean': Math.round(mean / tickers),
-      'bytes/ticker max': Math.round(Math.max(...samples) / tickers),
-      'MB total mean': +(mean / 2 ** 20).toFixed(1),
-      'record+scan s': +seconds.toFixed(2),
-    }),
-  );
-  structures = [];
+  return {
+    structure: variant.name,
+    tickers,
+    'event every ms': everyMs,
+    'bytes/ticker mean': Math.round(mean / tickers),
+    'bytes/ticker max': Math.round(Math.max(...samples) / tickers),
+    'MB total mean': +(mean / 2 ** 20).toFixed(1),
+    'record+scan s': +seconds.toFixed(2),
+  };
 }
+
+for (const variant of variants) console.log(JSON.stringify(measureVariant(variant)));

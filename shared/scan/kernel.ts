@@ -60,6 +60,13 @@ export function scanKernel(cols: MarketColumns, p: KernelParams, from: number, t
   const n = cols.num;
   const { price, volumeToday, prevClose, open, dayClose, high, low, volumeAgo } = n;
   const { priceAgo1m, priceAgo5m, priceAgo15m, volumeAgo5m, vwap, bid, ask } = n;
+  // Local names for the per-row helpers: under tsx every read of an imported binding is a getter call.
+  const [toMicros, pctFromMicros, rangePct, spreadPct] = [
+    micros,
+    percentChangeFromMicros,
+    rangePercent,
+    spreadPercent,
+  ];
   const top = new TopK(cols, p.topK);
   const premarket = p.session === 'PRE_MARKET';
   const postmarket = p.session === 'POST_MARKET';
@@ -94,16 +101,16 @@ export function scanKernel(cols: MarketColumns, p: KernelParams, from: number, t
 
     // The short-window fields of SPEC §3. The look-back inputs were filled by the owner (NaN = no observation
     // recent enough); the price is scaled to exact micro-dollars once for the four price comparisons.
-    const pxMicros = micros(px);
-    n.change1m[i] = percentChangeFromMicros(pxMicros, priceAgo1m[i]!);
-    n.change5m[i] = percentChangeFromMicros(pxMicros, priceAgo5m[i]!);
-    n.change15m[i] = percentChangeFromMicros(pxMicros, priceAgo15m[i]!);
+    const pxMicros = toMicros(px);
+    n.change1m[i] = pctFromMicros(pxMicros, priceAgo1m[i]!);
+    n.change5m[i] = pctFromMicros(pxMicros, priceAgo5m[i]!);
+    n.change15m[i] = pctFromMicros(pxMicros, priceAgo15m[i]!);
     n.volume5m[i] = vol - volumeAgo5m[i]!;
-    n.rangePosition[i] = rangePercent(pxMicros, low[i]!, high[i]!);
+    n.rangePosition[i] = rangePct(pxMicros, low[i]!, high[i]!);
     // VWAP is an average, not a traded price, but the vendor sends it as a ≤ 4-place decimal like the prices:
     // compared the same exact way, a stock at its VWAP is exactly 0 and one 2 % above is exactly 2.
-    n.priceFromVwap[i] = percentChangeFromMicros(pxMicros, vwap[i]!);
-    n.spreadPercent[i] = spreadPercent(bid[i]!, ask[i]!);
+    n.priceFromVwap[i] = pctFromMicros(pxMicros, vwap[i]!);
+    n.spreadPercent[i] = spreadPct(bid[i]!, ask[i]!);
 
     let rvol = NaN;
     let rvolSlot = NaN;

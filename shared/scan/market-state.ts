@@ -290,13 +290,6 @@ export class MarketState {
     this.observations[row]!.record(ms, n.volumeToday[row]!, n.price[row]!);
   }
 
-  /** Observation storage held, in bytes, over every ticker (the memory measurement). */
-  observationBytes(): number {
-    let bytes = 0;
-    for (const ring of this.observations) bytes += ring.bytes;
-    return bytes;
-  }
-
   private fillMetadata(row: number, m: TickerMetadata | undefined): void {
     const n = this.cols.num;
     const num = (v: number | null | undefined) => (v === null || v === undefined ? NaN : v);

@@ -9,7 +9,8 @@ import {
 } from './observations.js';
 
 type Observation = readonly [t: number, volume: number, price: number];
-type Step = { readonly kind: 'observe'; readonly obs: Observation } | { readonly kind: 'scan'; readonly ms: number };
+type Step =
+  { readonly kind: 'observe'; readonly obs: Observation } | { readonly kind: 'scan'; readonly ms: number };
 
 function columns(): LookbackColumns {
   const f = () => new Float64Array(1);
@@ -47,9 +48,12 @@ function reference(all: readonly Observation[], ms: number) {
 
 describe('ObservationRing (the look-backs of SPEC §3)', () => {
   it('answers exactly like the literal rule over the whole history, for any events and scan instants', () => {
-    // Steps in ms, from bursts at one instant to gaps longer than the 30-minute horizon.
+    // Steps in ms, from bursts at one instant to gaps longer than the 30-minute horizon, with the k and 2k
+    // edges (and 1 ms either side) often enough that scans land exactly on them.
+    const edges = [60_000, 120_000, 300_000, 600_000, 900_000, 1_800_000].flatMap((k) => [k - 1, k, k + 1]);
     const gap = fc.oneof(
       fc.constant(0),
+      fc.constantFrom(...edges),
       fc.integer({ min: 1, max: 1_500 }),
       fc.integer({ min: 1, max: 130_000 }),
       fc.integer({ min: 1, max: 2_000_000 }),
@@ -58,12 +62,15 @@ describe('ObservationRing (the look-backs of SPEC §3)', () => {
       scan: fc.boolean(),
       gap,
       volume: fc.oneof(fc.constant(NaN), fc.integer({ min: 0, max: 1e9 })),
-      price: fc.oneof(fc.constant(NaN), fc.integer({ min: 1, max: 1e6 }).map((c) => c / 100)),
+      price: fc.oneof(
+        fc.constant(NaN),
+        fc.integer({ min: 1, max: 1e6 }).map((c) => c / 100),
+      ),
     });
     fc.assert(
       fc.property(fc.array(step, { maxLength: 400 }), (raw) => {
         let t = 1_000_000_000;
-        const steps: Step[] = raw.map((s) => {
+        const steps = raw.map((s): Step => {
           t += s.gap;
           return s.scan ? { kind: 'scan', ms: t } : { kind: 'observe', obs: [t, s.volume, s.price] };
         });

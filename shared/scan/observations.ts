@@ -108,7 +108,9 @@ export class ObservationRing {
     out.volumeAgo5m[row] = this.fresh(this.at5, ms - 2 * FIVE_MINUTES_MS) ? this.value(this.at5, 1) : NaN;
     out.priceAgo1m[row] = this.fresh(this.at1, ms - 2 * ONE_MINUTE_MS) ? this.value(this.at1, 2) : NaN;
     out.priceAgo5m[row] = this.fresh(this.at5, ms - 2 * FIVE_MINUTES_MS) ? this.value(this.at5, 2) : NaN;
-    out.priceAgo15m[row] = this.fresh(this.at15, ms - 2 * FIFTEEN_MINUTES_MS) ? this.value(this.at15, 2) : NaN;
+    out.priceAgo15m[row] = this.fresh(this.at15, ms - 2 * FIFTEEN_MINUTES_MS)
+      ? this.value(this.at15, 2)
+      : NaN;
     // Everything before the 15-minute answer is superseded for every later cutoff (they only move forward).
     if (this.at15 > this.head) {
       this.head = this.at15;

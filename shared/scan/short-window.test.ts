@@ -160,7 +160,9 @@ describe('vwap and priceFromVwap (SPEC §2.1, §3)', () => {
       ny('10:00'),
       decodeSnapshotValue({
         status: 'OK',
-        tickers: [{ ticker: 'ABC', lastTrade: { p: 10.2 }, day: { o: 10, h: 10.3, l: 9.9, c: 10.2, v: 5, vw: 10 } }],
+        tickers: [
+          { ticker: 'ABC', lastTrade: { p: 10.2 }, day: { o: 10, h: 10.3, l: 9.9, c: 10.2, v: 5, vw: 10 } },
+        ],
       }),
     );
     expect(rowAt(e, ny('10:00'))).toMatchObject({ vwap: 10, priceFromVwap: 2 });
@@ -169,8 +171,9 @@ describe('vwap and priceFromVwap (SPEC §2.1, §3)', () => {
 
 describe('spreadPercent (SPEC §3)', () => {
   const spread = (lastQuote?: { p?: number; P?: number }) =>
-    scanOne(engine(), ny('10:00'), [{ ...snapshotRow('ABC', { price: 10 }), ...(lastQuote ? { lastQuote } : {}) }])
-      .row?.spreadPercent;
+    scanOne(engine(), ny('10:00'), [
+      { ...snapshotRow('ABC', { price: 10 }), ...(lastQuote ? { lastQuote } : {}) },
+    ]).row?.spreadPercent;
 
   it('is the ask − bid over their midpoint, in percent, exactly in decimal', () => {
     expect(spread({ p: 9.99, P: 10.01 })).toBe(0.2);
