@@ -91,6 +91,23 @@ describe('ObservationRing (the look-backs of SPEC §3)', () => {
     );
   });
 
+  it('stops answering the instant an answer gets older than t − 2k, with no event in between', () => {
+    const ring = new ObservationRing();
+    const out = columns();
+    ring.record(1_000_000, 500, 10);
+    const at = (ms: number) => {
+      ring.fill(ms, out, 0);
+      return read(out);
+    };
+    expect(at(1_000_000 + ONE_MINUTE_MS)).toMatchObject({ priceAgo1m: 10 });
+    expect(at(1_000_000 + 2 * ONE_MINUTE_MS)).toMatchObject({ priceAgo1m: 10 });
+    expect(at(1_000_000 + 2 * ONE_MINUTE_MS + 1)).toMatchObject({ priceAgo1m: NaN });
+    expect(at(1_000_000 + 2 * FIVE_MINUTES_MS)).toMatchObject({ priceAgo5m: 10, volumeAgo5m: 500 });
+    expect(at(1_000_000 + 2 * FIVE_MINUTES_MS + 1)).toMatchObject({ priceAgo5m: NaN, volumeAgo5m: NaN });
+    expect(at(1_000_000 + 2 * FIFTEEN_MINUTES_MS)).toMatchObject({ priceAgo15m: 10, volumeAgo: 500 });
+    expect(at(1_000_000 + 2 * FIFTEEN_MINUTES_MS + 1)).toMatchObject({ priceAgo15m: NaN, volumeAgo: 500 });
+  });
+
   it('holds a bounded buffer at one observation a second and gives it back when the events stop', () => {
     const ring = new ObservationRing();
     const out = columns();
