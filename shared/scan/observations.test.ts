@@ -118,9 +118,9 @@ describe('ObservationRing (the look-backs of SPEC §3)', () => {
       ring.fill(start + s * 1000, out, 0);
       maxBytes = Math.max(maxBytes, ring.bytes);
     }
-    // 15 minutes at 1/s plus the answer: 901 held, in 1,024 slots of 24 bytes.
+    // 15 minutes at 1/s plus the answer: 901 held, in 944 slots of 24 bytes.
     expect(ring.size).toBe(901);
-    expect(maxBytes).toBe(1024 * 24);
+    expect(maxBytes).toBe(944 * 24);
     ring.fill(start + 3 * 3600 * 1000 + FIFTEEN_MINUTES_MS, out, 0);
     expect(ring.size).toBe(1);
     expect(ring.bytes).toBeLessThanOrEqual(8 * 24);
