@@ -95,26 +95,29 @@ describe('web page in Chromium', () => {
 
   it('never says Live once the lists are not: closed with their age, then scanner down', async () => {
     const g = await fx.start({ heartbeatMs: 100, staleAfterMs: 1_500 });
-    const { page, problems } = await openPage(g);
-    const pill = () => page.locator('#status').textContent();
-    await waitFor(async () => expect(await pill()).toBe('Live'));
-    // The orchestrator reports a closed market, as it does every second; the lists it serves were received 3
-    // minutes ago. (Reported again every 200 ms while the page is checked: a loaded machine must not let the
-    // report age into "down" before the closed state is seen.)
+    // The orchestrator reports every second; here every 200 ms, first live, then a closed market whose lists were
+    // received 3 minutes ago. Reporting from the start matters: opening Chromium on a loaded machine can take
+    // longer than staleAfterMs, and a report written only once would age into "down" before the page looks.
     const receivedAt = Date.now() - 180_000;
+    let state: 'live' | 'closed' = 'live';
     const report = async () => {
       const multi = fx.env.redis.multi();
       putOrchestratorReport(multi, fx.env.keys, {
         reportedAtMs: Date.now(),
-        session: 'CLOSED',
-        state: 'closed',
+        session: state === 'live' ? 'MARKET_OPEN' : 'CLOSED',
+        state,
       });
-      putReceivedAt(multi, fx.env.keys, receivedAt);
+      if (state === 'closed') putReceivedAt(multi, fx.env.keys, receivedAt);
       await multi.exec();
     };
     await report();
     const reporting = setInterval(() => void report(), 200);
     onCleanup(() => clearInterval(reporting));
+    const { page, problems } = await openPage(g);
+    const pill = () => page.locator('#status').textContent();
+    await waitFor(async () => expect(await pill()).toBe('Live'));
+    state = 'closed';
+    await report();
     await waitFor(async () => expect(await pill()).toBe('Market closed'));
     expect(await page.locator('#session').textContent()).toBe('Market closed');
     expect(await page.locator('#age').textContent()).toBe('(data 3m old)');
