@@ -23,6 +23,8 @@ import { SESSIONS } from '../scan/sessions.js';
 
 /** The subprotocol this dictionary belongs to. */
 export const DEFLATE_V1_PROTOCOL = 'scanner.deflate.v1';
+/** The default encoding's name, for a client that wants to name it (JSON text frames, SPEC §8). */
+export const JSON_V1_PROTOCOL = 'scanner.json.v1';
 
 /** The wire row's fields in the order rows.ts writes them, as of v1 (the test checks the schema still has them). */
 export const ROW_FIELDS_V1 = [
