@@ -96,7 +96,7 @@ export async function startGatewayServer(options: GatewayOptions): Promise<Gatew
   const postgres = new DatabaseProbe(options.db, logger);
   const metrics = new GatewayMetrics({
     bootstrap: () => bootstrap.current,
-    clients: () => connections.sockets.size,
+    clients: (): number => connections.sockets.size,
     redisUp: () => redis.status === 'ready' && feed.healthy,
     postgresUp: () => postgres.isUp(),
     freshness: () => freshness.current(),
