@@ -34,7 +34,11 @@ const PROTOCOL_ENCODINGS: ReadonlyMap<string, Encoding> = new Map([
 export const SUBPROTOCOLS: readonly string[] = [...PROTOCOL_ENCODINGS.keys()];
 
 export type Negotiated =
-  | { readonly ok: true; readonly encoding: Encoding; /** echoed in the 101 ('' = none) */ readonly protocol: string }
+  | {
+      readonly ok: true;
+      readonly encoding: Encoding;
+      /** echoed in the 101 ('' = none) */ readonly protocol: string;
+    }
   | { readonly ok: false; readonly message: string };
 
 /**

@@ -48,7 +48,10 @@ describe('FrameDecoder', () => {
 });
 
 /** `ws` that records the subprotocols the SDK offered and the binaryType it set. */
-function recordingSocket(offered: (string[] | undefined)[], binaryTypes: (string | undefined)[]): SocketConstructor {
+function recordingSocket(
+  offered: (string[] | undefined)[],
+  binaryTypes: (string | undefined)[],
+): SocketConstructor {
   return class extends WebSocket implements SocketLike {
     constructor(url: string, protocols?: string[]) {
       super(url, protocols);
