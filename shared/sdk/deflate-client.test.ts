@@ -58,7 +58,7 @@ function recordingSocket(
       offered.push(protocols);
       queueMicrotask(() => binaryTypes.push(this.binaryType));
     }
-  } as unknown as SocketConstructor;
+  };
 }
 
 describe('ListClient with encoding deflate against a real gateway', () => {
