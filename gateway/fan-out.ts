@@ -47,7 +47,7 @@ export class FanOut {
     metrics.messagesForwarded.inc();
     const jsonTopic = listTopic(msg.list);
     publish(jsonTopic, json, false, true);
-    metrics.listBytes.inc({ encoding: 'json' }, json.length * subscribers(jsonTopic));
+    metrics.listBytes.inc({ encoding: 'json' }, Buffer.byteLength(json) * subscribers(jsonTopic));
     const deflateTopic = listTopic(msg.list, 'deflate');
     const deflateClients = subscribers(deflateTopic);
     if (deflateClients > 0) {
@@ -81,8 +81,8 @@ export class FanOut {
   }
 
   /** A JSON text frame to one socket (replies, errors). */
-  send(ws: Socket, json: string): boolean {
-    return this.sendFrame(ws, json, false);
+  send(ws: Socket, json: string): void {
+    this.sendFrame(ws, json, false);
   }
 
   sendSnapshot(ws: Socket, list: ListName): void {
@@ -92,7 +92,7 @@ export class FanOut {
     const encoding = ws.getUserData().encoding;
     const frame = encoding === 'deflate' ? this.deflated.frame(list, snap) : snap.json;
     if (this.sendFrame(ws, frame, encoding === 'deflate'))
-      this.o.metrics.listBytes.inc({ encoding }, frame.length);
+      this.o.metrics.listBytes.inc({ encoding }, Buffer.byteLength(frame));
   }
 
   /** Sends unless a conflated socket lacks room; false when not sent (or dropped by uWS at its cap). */

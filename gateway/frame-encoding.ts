@@ -23,7 +23,6 @@ import type { ListName } from '../shared/scan/lists.js';
  */
 
 export type Encoding = 'json' | 'deflate';
-export const ENCODINGS: readonly Encoding[] = ['json', 'deflate'];
 
 const PROTOCOL_ENCODINGS: ReadonlyMap<string, Encoding> = new Map([
   [JSON_V1_PROTOCOL, 'json'],
@@ -37,7 +36,8 @@ export type Negotiated =
   | {
       readonly ok: true;
       readonly encoding: Encoding;
-      /** echoed in the 101 ('' = none) */ readonly protocol: string;
+      /** The subprotocol the 101 names ('' = none). */
+      readonly protocol: string;
     }
   | { readonly ok: false; readonly message: string };
 
