@@ -3,7 +3,6 @@ import type { Redis } from 'ioredis';
 import type { Keys } from '../shared/bus/keys.js';
 import type { Logger } from '../shared/logger.js';
 import type { MarketCalendar } from '../shared/market/calendar.js';
-import { nyTime } from '../shared/market/ny-time.js';
 import { ScanEngine } from '../shared/scan/engine.js';
 import { VolumeHistory } from '../shared/scan/history.js';
 import type { ScanSettings } from '../shared/scan/settings.js';
