@@ -73,8 +73,8 @@ class FrameClient {
     this.closed = new Promise((resolve) => ws.on('close', (code) => resolve(code)));
   }
 
-  static open(g: Gateway, protocols: string[] = []): Promise<FrameClient> {
-    const ws = new WebSocket(`ws://127.0.0.1:${g.port}/ws`, protocols, { perMessageDeflate: false });
+  static open(g: Gateway, protocols: string[] = [], perMessageDeflate = false): Promise<FrameClient> {
+    const ws = new WebSocket(`ws://127.0.0.1:${g.port}/ws`, protocols, { perMessageDeflate });
     return new Promise((resolve, reject) => {
       ws.once('open', () => resolve(new FrameClient(ws)));
       ws.once('unexpected-response', (_req, res) => {
@@ -124,8 +124,12 @@ const isList = (list: ListName, seq: number) => (m: ServerMessage) =>
 describe('the scanner.deflate.v1 encoding on a real gateway', () => {
   let fx: GatewayFixture;
   const clients: FrameClient[] = [];
-  const open = async (g: Gateway, protocols: string[] = []): Promise<FrameClient> => {
-    const c = await FrameClient.open(g, protocols);
+  const open = async (
+    g: Gateway,
+    protocols: string[] = [],
+    perMessageDeflate = false,
+  ): Promise<FrameClient> => {
+    const c = await FrameClient.open(g, protocols, perMessageDeflate);
     clients.push(c);
     return c;
   };
@@ -196,6 +200,21 @@ describe('the scanner.deflate.v1 encoding on a real gateway', () => {
     await expect(refused).rejects.toThrow(/HTTP 400 .*unsupported_protocol.*scanner\.deflate\.v1/);
     const metrics = await (await fetch(`http://127.0.0.1:${g.port}/metrics`)).text();
     expect(metrics).toMatch(/^scanner_gateway_refused_upgrades_total\{reason="protocol"\} 1$/m);
+  });
+
+  it('works next to permessage-deflate (GATEWAY_COMPRESSION=shared) for a client that offers both', async () => {
+    const g = await fx.start({ compression: 'shared' });
+    const json = await open(g, [], true);
+    const both = await open(g, [DEFLATE_V1_PROTOCOL], true);
+    expect(both.ws.extensions).toContain('permessage-deflate');
+    for (const c of [json, both]) c.send({ op: 'subscribe', lists: ['gappers_up'] });
+    await fx.market.scan({ gappers_up: rows(['BBB', 'AAA'], 1) });
+    for (const c of [json, both]) {
+      await c.waitFor(isList('gappers_up', 2), 'the delta');
+      await c.ping(7);
+    }
+    expect(both.listTexts()).toEqual(json.listTexts());
+    expect(both.frames.filter((f) => f.binary).length).toBe(2);
   });
 
   it('serves the dictionary a client in another language inflates with, without a token', async () => {
