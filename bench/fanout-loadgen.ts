@@ -1,5 +1,7 @@
 import { createConnection, type Socket } from 'node:net';
-import { clientFrame, FrameScanner, OPCODE, readHead } from './ws-frames.js';
+import zlib from 'node:zlib';
+import { deflateDictionaryV1 } from '../shared/protocol/deflate-dictionary.js';
+import { clientFrame, DeflatedHeads, FrameScanner, OPCODE, readHead } from './ws-frames.js';
 import { LatencyHistogram } from './fanout-stats.js';
 
 /*
@@ -8,6 +10,11 @@ import { LatencyHistogram } from './fanout-stats.js';
  * spread over the loopback addresses 127.0.0.1… (`perAddress` each) so that source ports never run out. Each
  * frame is counted with its bytes, and each list message's latency is its receipt time minus its `ts` (the
  * publisher makes `ts` the ms of the stream entry). Commands and results travel over the IPC channel.
+ *
+ * With `protocol` (the gateway's `scanner.deflate.v1`) list messages arrive as binary frames: every client counts
+ * their bytes and reads their type and `ts` from a head inflated once per message (DeflatedHeads); every
+ * `inflateEvery`-th client also inflates each whole frame, as a real client would, and counts the ones that do
+ * not inflate to a JSON list message (`badFrames`).
  */
 
 export interface LoadgenConfig {
@@ -16,6 +23,10 @@ export interface LoadgenConfig {
   readonly perAddress: number;
   /** Connection attempts in flight at once during the ramp. */
   readonly concurrency: number;
+  /** Sec-WebSocket-Protocol to offer (e.g. scanner.deflate.v1); none: JSON text frames. */
+  readonly protocol?: string | undefined;
+  /** With a protocol: every n-th client inflates whole frames (default 10). */
+  readonly inflateEvery?: number | undefined;
 }
 
 export type LoadgenCommand =
@@ -29,6 +40,8 @@ export interface WindowStats {
   readonly deltas: number;
   readonly heartbeats: number;
   readonly otherFrames: number;
+  /** Binary frames a whole-frame client could not inflate to a list message. */
+  readonly badFrames: number;
   readonly open: number;
   /** Connections that closed during the window. */
   readonly closed: number;
@@ -43,6 +56,9 @@ export type LoadgenReply =
   | WindowStats;
 
 const config = JSON.parse(process.argv[2] ?? '{}') as LoadgenConfig;
+const HEADS = new DeflatedHeads();
+/** A whole binary frame: up to the gateway's largest list message (a snapshot of every row is < 64 KB). */
+const WHOLE_FRAME_BYTES = 1 << 20;
 const SUBSCRIBE = clientFrame(OPCODE.text, Buffer.from('{"op":"subscribe","lists":["*"]}'));
 const now = (): number => performance.timeOrigin + performance.now();
 
@@ -59,6 +75,7 @@ function freshWindow() {
     deltas: 0,
     heartbeats: 0,
     otherFrames: 0,
+    badFrames: 0,
     closed: 0,
     latency: new LatencyHistogram(),
   };
@@ -68,12 +85,18 @@ class Client {
   private upgraded = false;
   private pending = Buffer.alloc(0);
   private receivedAt = 0;
-  private readonly scanner = new FrameScanner((op, len, head) => this.frame(op, len, head));
+  private readonly scanner: FrameScanner;
 
   constructor(
     private readonly socket: Socket,
     private readonly onUpgrade: (ok: boolean) => void,
+    /** Inflates whole binary frames (one client in `inflateEvery`). */
+    private readonly inflates = false,
   ) {
+    this.scanner = new FrameScanner(
+      (op, len, head) => this.frame(op, len, head),
+      inflates ? WHOLE_FRAME_BYTES : undefined,
+    );
     socket.setNoDelay(true);
     // A connection the server never answers must not hold up the ramp.
     socket.setTimeout(30_000, () => socket.destroy());
@@ -95,7 +118,9 @@ class Client {
     socket.on('error', () => undefined);
     socket.write(
       `GET /ws HTTP/1.1\r\nHost: 127.0.0.1:${config.port}\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n` +
-        'Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n',
+        'Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n' +
+        (config.protocol ? `Sec-WebSocket-Protocol: ${config.protocol}\r\n` : '') +
+        '\r\n',
     );
   }
 
@@ -106,7 +131,11 @@ class Client {
     this.pending = Buffer.concat([this.pending, chunk]);
     const end = this.pending.indexOf('\r\n\r\n');
     if (end < 0) return;
-    if (!this.pending.subarray(0, 12).toString().startsWith('HTTP/1.1 101')) {
+    const response = this.pending.subarray(0, end).toString('latin1');
+    // Offered a protocol: a gateway that did not choose it would send JSON, which is not what is measured.
+    const agreed =
+      !config.protocol || response.toLowerCase().includes(`sec-websocket-protocol: ${config.protocol}`);
+    if (!response.startsWith('HTTP/1.1 101') || !agreed) {
       this.socket.destroy();
       return;
     }
@@ -120,16 +149,19 @@ class Client {
     if (rest.length) this.scanner.push(rest);
   }
 
-  private frame(opcode: number, _length: number, head: Buffer): void {
+  private frame(opcode: number, length: number, head: Buffer): void {
     if (opcode === OPCODE.ping) {
       this.socket.write(clientFrame(OPCODE.pong, Buffer.from(head)));
       return;
     }
-    if (opcode !== OPCODE.text) {
+    let read: ReturnType<typeof readHead>;
+    if (opcode === OPCODE.text) read = readHead(head);
+    else if (opcode === OPCODE.binary && config.protocol) read = this.binary(length, head);
+    else {
       w.otherFrames++;
       return;
     }
-    const { type, tsMs } = readHead(head);
+    const { type, tsMs } = read;
     if (type === 'snapshot' || type === 'delta') {
       if (type === 'snapshot') {
         w.snapshots++;
@@ -138,6 +170,21 @@ class Client {
       if (tsMs !== undefined) w.latency.add(this.receivedAt - tsMs);
     } else if (type === 'heartbeat') w.heartbeats++;
     else w.otherFrames++;
+  }
+
+  /** A deflated list message: its head, read once for all clients; inflated whole by the sampled clients. */
+  private binary(length: number, payload: Buffer): ReturnType<typeof readHead> {
+    const read = HEADS.read(payload, length);
+    if (this.inflates) {
+      try {
+        const text = zlib.inflateRawSync(payload, { dictionary: deflateDictionaryV1() }).toString('utf8');
+        const msg = JSON.parse(text) as { type?: unknown };
+        if (msg.type !== read.type) w.badFrames++;
+      } catch {
+        w.badFrames++;
+      }
+    }
+    return read;
   }
 
   destroy(): void {
@@ -157,12 +204,17 @@ async function connectAll(): Promise<{ open: number; failed: number; rampMs: num
       const localAddress = `127.0.0.${1 + Math.floor(index / config.perAddress)}`;
       const socket = createConnection({ host: '127.0.0.1', port: config.port, localAddress });
       let settled = false;
-      const client = new Client(socket, (ok) => {
-        if (settled) return;
-        settled = true;
-        if (ok) clients.push(client);
-        resolve(ok);
-      });
+      const inflates = config.protocol !== undefined && index % (config.inflateEvery ?? 10) === 0;
+      const client = new Client(
+        socket,
+        (ok) => {
+          if (settled) return;
+          settled = true;
+          if (ok) clients.push(client);
+          resolve(ok);
+        },
+        inflates,
+      );
     }).then(async (ok) => {
       if (ok) return;
       if (attempt >= 5) {
@@ -203,6 +255,7 @@ process.on('message', (raw: LoadgenCommand) => {
         deltas: w.deltas,
         heartbeats: w.heartbeats,
         otherFrames: w.otherFrames,
+        badFrames: w.badFrames,
         open,
         closed: w.closed,
         histogram: w.latency.counts(),

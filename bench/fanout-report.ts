@@ -8,7 +8,8 @@ export function formatRow(r: FanoutRow): string {
   return (
     `  ${r.server} ${r.cadence} ${r.clients}: ${r.connected} connected, ${r.deliveredPerS.toFixed(0)} msg/s ` +
     `(${(r.deliveredShare * 100).toFixed(1)} %), ${r.kbPerClientPerS.toFixed(1)} KB/client/s, ` +
-    `p50 ${r1(r.p50Ms)} p99 ${r1(r.p99Ms)} max ${r1(r.maxMs)} ms, server CPU ${r1(r.serverCpuPct)} %`
+    `p50 ${r1(r.p50Ms)} p99 ${r1(r.p99Ms)} max ${r1(r.maxMs)} ms, server CPU ${r1(r.serverCpuPct)} %` +
+    (r.server === 'gateway-deflate' ? `, frames not inflating ${r.badFrames}` : '')
   );
 }
 
@@ -51,6 +52,17 @@ export function printFanout(rows: readonly FanoutRow[]): void {
     console.log(
       `Goal p99 at 10,000 clients within 5× of 1,000 (${cadence}): ${big.p99Ms.toFixed(1)} / ${small.p99Ms.toFixed(1)} ms = ` +
         `${ratio.toFixed(1)}× with ${big.connected} connected (${ratio <= 5 && all ? 'met' : 'missed'})`,
+    );
+  }
+  for (const r of rows.filter((x) => x.server === 'gateway-deflate')) {
+    const json = gw.find((x) => x.cadence === r.cadence && x.clients === r.clients);
+    console.log(
+      `scanner.deflate.v1, ${r.cadence}, ${r.clients} clients: ${r.kbPerClientPerS.toFixed(1)} KB per client per second ` +
+        `(goal ≤ 15: ${r.kbPerClientPerS <= 15 ? 'met' : 'missed'})` +
+        (json
+          ? `, ${(r.kbPerClientPerS / Math.max(1e-9, json.kbPerClientPerS)).toFixed(2)}× JSON's; p99 ${r1(r.p99Ms)} vs ${r1(json.p99Ms)} ms, ` +
+            `server CPU ${r1(r.serverCpuPct)} vs ${r1(json.serverCpuPct)} %`
+          : ''),
     );
   }
   for (const r of gw) {

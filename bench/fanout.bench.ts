@@ -5,6 +5,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { ChildProcess } from 'node:child_process';
 import { Redis } from 'ioredis';
+import { DEFLATE_V1_PROTOCOL } from '../shared/protocol/deflate-dictionary.js';
 import { LIST_NAMES } from '../shared/scan/lists.js';
 import type { LoadgenCommand, LoadgenConfig, LoadgenReply, WindowStats } from './fanout-loadgen.js';
 import {
@@ -23,7 +24,7 @@ import { formatRow, printFanout } from './fanout-report.js';
  * serving N clients subscribed to every list, under the same replayed stream of list messages.
  *
  *   npx tsx bench/fanout.bench.ts [--clients 1000,5000,10000] [--cadence default,busy|<speed>] [--seconds 15]
- *     [--servers gateway,ws] [--record-seconds 75] [--pin 0:1|none] [--per-address 1000]
+ *     [--servers gateway,gateway-deflate,ws] [--record-seconds 75] [--pin 0:1|none] [--per-address 1000]
  *     [--save-recording file.json | --recording file.json]
  *
  * Order: record the real orchestrator once (FEED=sim, 5 s snapshots and hot rescans), then for each cadence,
@@ -39,7 +40,8 @@ const compiled = import.meta.url.endsWith('.js');
 const ext = compiled ? '.js' : '.ts';
 const root = path.join(import.meta.dirname, '..');
 
-export type ServerKind = 'gateway' | 'ws';
+/** `gateway-deflate`: the same gateway, its clients asking for `scanner.deflate.v1` (list messages deflated). */
+export type ServerKind = 'gateway' | 'gateway-deflate' | 'ws';
 
 export interface FanoutOptions {
   readonly clients: readonly number[];
@@ -80,6 +82,8 @@ export interface FanoutRow {
   readonly loadgenCpuPct: number;
   readonly redisCpuPct: number | undefined;
   readonly closedInWindow: number;
+  /** gateway-deflate: frames the sampled clients could not inflate to a list message (0 expected). */
+  readonly badFrames: number;
   /** The gateway's conflations (slow clients' deltas paused) by the window's end, from its /metrics. */
   readonly conflations: number | undefined;
   readonly rampS: number;
@@ -130,11 +134,11 @@ async function runOne(
     GATEWAY_MAX_CONNECTIONS_PER_IP: String(Math.max(clients, 200)),
     GATEWAY_MAX_UPGRADES_PER_SECOND: '1000000',
   };
-  const serverEntry =
-    server === 'gateway'
-      ? path.join(root, 'gateway', `main${ext}`)
-      : path.join(import.meta.dirname, `fanout-ws-relay${ext}`);
-  const serverArgs = server === 'gateway' ? [] : [String(port), REDIS_URL, prefix];
+  const isGateway = server !== 'ws';
+  const serverEntry = isGateway
+    ? path.join(root, 'gateway', `main${ext}`)
+    : path.join(import.meta.dirname, `fanout-ws-relay${ext}`);
+  const serverArgs = isGateway ? [] : [String(port), REDIS_URL, prefix];
   const child = startNode(serverEntry, serverArgs, { env, placement: { cpus: options.pin?.server } });
   let stderr = '';
   child.stderr!.on('data', (d: Buffer) => (stderr = (stderr + d.toString()).slice(-4000)));
@@ -143,7 +147,13 @@ async function runOne(
     const spawned = performance.now();
     await waitForPort(port, child, () => stderr);
     const startS = (performance.now() - spawned) / 1000;
-    const config: LoadgenConfig = { port, clients, perAddress: options.perAddress, concurrency: 200 };
+    const config: LoadgenConfig = {
+      port,
+      clients,
+      perAddress: options.perAddress,
+      concurrency: 200,
+      protocol: server === 'gateway-deflate' ? DEFLATE_V1_PROTOCOL : undefined,
+    };
     loadgen = startNode(path.join(import.meta.dirname, `fanout-loadgen${ext}`), [JSON.stringify(config)], {
       env: process.env,
       placement: { cpus: options.pin?.loadgen },
@@ -178,7 +188,7 @@ async function runOne(
     // scrape during a saturated 5,000-client busy run took 67 s). The counter only grows while clients are on.
     await publisher.stop();
     await stopChild(loadgen);
-    const conflations = server === 'gateway' ? await gatewayCounter(port, 'conflations_total') : undefined;
+    const conflations = isGateway ? await gatewayCounter(port, 'conflations_total') : undefined;
     const histogram = new LatencyHistogram();
     histogram.merge(w.histogram, w.maxLatencyMs);
     const published = after.published - before.published;
@@ -204,6 +214,7 @@ async function runOne(
       loadgenCpuPct: w.cpuMs / 10 / w.seconds,
       redisCpuPct: pct(before.redis, after.redis),
       closedInWindow: w.closed,
+      badFrames: w.badFrames,
       conflations,
       rampS: connected.rampMs / 1000,
       startS,

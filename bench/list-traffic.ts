@@ -5,8 +5,10 @@ import type { Socket } from 'node:net';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { Redis } from 'ioredis';
+import zlib from 'node:zlib';
 import WebSocket from 'ws';
 import { keys } from '../shared/bus/keys.js';
+import { DEFLATE_V1_PROTOCOL, deflateDictionaryV1 } from '../shared/protocol/deflate-dictionary.js';
 import { LIST_MESSAGE_FIELD } from '../shared/bus/list-messages.js';
 import { ensureDatabase, migrate } from '../shared/db/migrate.js';
 import type { ListMessage } from '../shared/protocol/messages.js';
@@ -23,8 +25,10 @@ import { measureAsync, percentile } from './stats.js';
  * It runs the orchestrator and a gateway (`--compression`, default shared) for `--seconds` after the first scan,
  * reads the list-messages stream (each entry's JSON is what the gateway forwards to a subscriber as is) and
  * prints the size of list messages (the first scan's snapshots apart: a subscriber gets a snapshot once), the
- * bytes per second a client subscribed to every list receives — from the stream, and on the wire for a `ws`
- * client without permessage-deflate and `--clients` clients offering it — with the gateway's CPU, and what one
+ * bytes per second a client subscribed to every list receives — from the stream (as JSON, and deflated as the
+ * `scanner.deflate.v1` encoding sends it), and on the wire for a `ws` client without permessage-deflate, one
+ * asking for `scanner.deflate.v1`, and `--clients` clients offering permessage-deflate — with the gateway's
+ * CPU, and what one
  * scan's publish MULTI carries and costs (sequencer state key, snapshot hash fields, stream entries), replayed
  * against the same Redis under a scratch prefix.
  */
@@ -87,9 +91,12 @@ child.stderr.on('data', (d: Buffer) => (stderr = (stderr + d.toString()).slice(-
 
 const kb = (bytes: number): string => (bytes / 1024).toFixed(2);
 /** A client subscribed to every list; `bytes()` = what its socket read (frames as on the wire). */
-async function client(deflate: boolean): Promise<{ bytes: () => number; close: () => void }> {
+async function client(
+  deflate: boolean,
+  protocols: string[] = [],
+): Promise<{ bytes: () => number; close: () => void }> {
   for (let attempt = 0; ; attempt++) {
-    const ws = new WebSocket(`ws://127.0.0.1:${gatewayPort}/ws`, { perMessageDeflate: deflate });
+    const ws = new WebSocket(`ws://127.0.0.1:${gatewayPort}/ws`, protocols, { perMessageDeflate: deflate });
     try {
       await new Promise((resolve, reject) => ws.once('open', resolve).once('error', reject));
     } catch (err) {
@@ -117,6 +124,7 @@ try {
     await new Promise((r) => setTimeout(r, 200));
   }
   clients.push(await client(false));
+  clients.push(await client(false, [DEFLATE_V1_PROTOCOL]));
   for (let i = 0; i < Number(args.clients); i++) clients.push(await client(true));
   // Their first snapshots are in; from here on, deltas.
   await new Promise((r) => setTimeout(r, 1000));
@@ -150,6 +158,11 @@ try {
         if (d.action === 'update') updateFields.push(Object.keys(d.fields).length);
       }
   const total = sizes.reduce((a, b) => a + b, 0);
+  // What the gateway sends a scanner.deflate.v1 client: each message deflated once with the v1 dictionary.
+  const deflated = later.reduce(
+    (a, m) => a + zlib.deflateRawSync(m.json, { level: 6, dictionary: deflateDictionaryV1() }).length,
+    0,
+  );
   console.log(
     `FEED=sim, ${tickers} tickers, default cadence, ${windowS.toFixed(1)} s after the first scan (${scans} scans)`,
   );
@@ -164,13 +177,15 @@ try {
       'p95 B': later.length ? percentile(sizes, 95) : 0,
       'max B': later.length ? Math.max(...sizes) : 0,
       'KB/s (client on every list)': kb(total / windowS),
+      [`KB/s as ${DEFLATE_V1_PROTOCOL}`]: kb(deflated / windowS),
     },
   });
   console.table({
     [`on the wire from the gateway (GATEWAY_COMPRESSION=${args.compression})`]: {
       'KB/s, client without deflate': kb(wire[0]! / windowS),
-      'KB/s, client offering deflate': kb(
-        wire.slice(1).reduce((a, b) => a + b, 0) / (wire.length - 1) / windowS,
+      [`KB/s, ${DEFLATE_V1_PROTOCOL} client`]: kb(wire[1]! / windowS),
+      'KB/s, client offering permessage-deflate': kb(
+        wire.slice(2).reduce((a, b) => a + b, 0) / Math.max(1, wire.length - 2) / windowS,
       ),
       clients: clients.length,
       'gateway CPU ms/s': (gatewayCpu / windowS).toFixed(1),

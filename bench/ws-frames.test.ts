@@ -3,7 +3,17 @@ import type { WebSocket } from 'ws';
 import { WebSocketServer } from 'ws';
 import { createConnection } from 'node:net';
 import type { AddressInfo } from 'node:net';
-import { clientFrame, FrameScanner, HEAD_BYTES, OPCODE, readHead, UnexpectedFrame } from './ws-frames.js';
+import zlib from 'node:zlib';
+import { deflateDictionaryV1 } from '../shared/protocol/deflate-dictionary.js';
+import {
+  clientFrame,
+  DeflatedHeads,
+  FrameScanner,
+  HEAD_BYTES,
+  OPCODE,
+  readHead,
+  UnexpectedFrame,
+} from './ws-frames.js';
 import { onCleanup } from '../test/utils/cleanup.js';
 import { waitFor } from '../test/utils/wait.js';
 
@@ -73,6 +83,27 @@ describe('the bench frame scanner', () => {
     );
     expect(readHead(head)).toEqual({ type: 'delta', tsMs: Date.parse('2026-03-02T14:45:01.123Z') });
     expect(readHead(Buffer.from('{"type":"pong","id":1}'))).toEqual({ type: 'pong', tsMs: undefined });
+  });
+
+  it('reads the type and the ts of a deflated list message from the head of its frame, inflated once', () => {
+    const ts = '2026-03-02T14:45:01.123Z';
+    const rowsJson = JSON.stringify(
+      Array.from({ length: 50 }, (_, i) => ({ symbol: `S${i}`, rank: i + 1, price: Math.random() })),
+    );
+    const json = `{"type":"snapshot","list":"winners","epoch":"e","seq":3,"prevSeq":2,"ts":"${ts}","rows":${rowsJson}}`;
+    const frame = zlib.deflateRawSync(json, { dictionary: deflateDictionaryV1() });
+    expect(frame.length).toBeGreaterThan(HEAD_BYTES);
+    const heads = new DeflatedHeads();
+    const head = frame.subarray(0, HEAD_BYTES);
+    expect(heads.read(head, frame.length)).toEqual({ type: 'snapshot', tsMs: Date.parse(ts) });
+    // The next client's copy is answered from memory: the same result object.
+    expect(heads.read(Buffer.from(head), frame.length)).toBe(heads.read(head, frame.length));
+    // A whole frame kept by a scanner with a larger head is read the same way.
+    const whole: Buffer[] = [];
+    new FrameScanner((_op, _len, payload) => whole.push(Buffer.from(payload)), 1 << 20).push(
+      serverFrame(OPCODE.binary, frame),
+    );
+    expect(whole[0]).toEqual(frame);
   });
 
   it('speaks to a real ws server: a masked frame it accepts, and the frames it sends back', async () => {

@@ -1,4 +1,6 @@
 import { randomBytes } from 'node:crypto';
+import zlib from 'node:zlib';
+import { deflateDictionaryV1 } from '../shared/protocol/deflate-dictionary.js';
 
 /*
  * The fan-out bench's WebSocket client side, cut to what a load generator needs: frame boundaries and the first
@@ -18,7 +20,7 @@ export class UnexpectedFrame extends Error {
 }
 
 export interface FrameSink {
-  /** A whole frame arrived: its opcode, its payload's length and first bytes (up to HEAD_BYTES). */
+  /** A whole frame arrived: its opcode, its payload's length and first bytes (up to the scanner's head size). */
   (opcode: number, payloadLength: number, head: Buffer): void;
 }
 
@@ -33,7 +35,11 @@ export class FrameScanner {
   private head = Buffer.alloc(0);
   private headFilled = 0;
 
-  constructor(private readonly onFrame: FrameSink) {}
+  /** `headBytes`: how much of each payload to keep (a client that decodes whole frames keeps them whole). */
+  constructor(
+    private readonly onFrame: FrameSink,
+    private readonly headBytes = HEAD_BYTES,
+  ) {}
 
   push(chunk: Buffer): void {
     let off = 0;
@@ -84,7 +90,7 @@ export class FrameScanner {
     this.payloadLength =
       len7 < 126 ? len7 : len7 === 126 ? this.header.readUInt16BE(2) : Number(this.header.readBigUInt64BE(2));
     this.remaining = this.payloadLength;
-    this.head = Buffer.allocUnsafe(Math.min(HEAD_BYTES, this.payloadLength));
+    this.head = Buffer.allocUnsafe(Math.min(this.headBytes, this.payloadLength));
     this.headFilled = 0;
     this.headerLength = 0;
     this.inPayload = true;
@@ -116,4 +122,30 @@ export function readHead(head: Buffer): { type: string | undefined; tsMs: number
   const at = text.indexOf('"ts":"');
   const tsMs = at < 0 ? undefined : Date.parse(text.slice(at + 6, at + 30));
   return { type, tsMs: tsMs !== undefined && Number.isFinite(tsMs) ? tsMs : undefined };
+}
+
+/**
+ * The type and `ts` of `scanner.deflate.v1` binary frames for a load generator (docs/performance.md, Method):
+ * every client gets the same bytes for the same message, so the head of a frame is inflated once (partially:
+ * the first HEAD_BYTES compressed bytes give the first ≈ 150+ characters, which hold `type` and `ts`) and
+ * remembered for the other clients. Inflating every frame of ten thousand clients would take the server's CPU.
+ */
+export class DeflatedHeads {
+  private readonly seen = new Map<string, { type: string | undefined; tsMs: number | undefined }>();
+
+  read(head: Buffer, payloadLength: number): { type: string | undefined; tsMs: number | undefined } {
+    const key = `${payloadLength}:${head.toString('latin1', 0, Math.min(head.length, HEAD_BYTES))}`;
+    let found = this.seen.get(key);
+    if (!found) {
+      const text = zlib.inflateRawSync(head.subarray(0, HEAD_BYTES), {
+        dictionary: deflateDictionaryV1(),
+        finishFlush: zlib.constants.Z_SYNC_FLUSH,
+      });
+      found = readHead(text);
+      // Bounded: old messages are not seen again.
+      if (this.seen.size > 10_000) this.seen.clear();
+      this.seen.set(key, found);
+    }
+    return found;
+  }
 }

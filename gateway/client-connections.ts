@@ -3,6 +3,7 @@ import type { ListName } from '../shared/scan/lists.js';
 import { Admission, type AdmissionRefusal } from './admission.js';
 import { requestToken, type TokenCheck } from './auth.js';
 import { ClientPolicy, type ClientLimits } from './client-policy.js';
+import { negotiateEncoding, type Encoding } from './frame-encoding.js';
 import { refuseUpgrade as refuse } from './http.js';
 import type { GatewayMetrics } from './metrics.js';
 import { guardRefusalReply, type GuardRefusal, type RequestGuard } from './request-guard.js';
@@ -21,6 +22,8 @@ export interface ClientState {
   /** The client's address, as admitted (released on close). */
   readonly address: string;
   readonly lists: Set<ListName>;
+  /** How its list messages are sent (the subprotocol it chose, frame-encoding.ts). */
+  readonly encoding: Encoding;
   /** Rate limit, bad frames and conflation: the decisions, the gateway doing the I/O they name. */
   readonly policy: ClientPolicy;
 }
@@ -77,6 +80,11 @@ export class ClientConnections {
       metrics.unauthorized.inc({ via: 'ws' });
       return refuse(res, '401 Unauthorized', 'unauthorized', 'missing or wrong token');
     }
+    const negotiated = negotiateEncoding(req.getHeader('sec-websocket-protocol'));
+    if (!negotiated.ok) {
+      metrics.refusedUpgrades.inc({ reason: 'protocol' });
+      return refuse(res, '400 Bad Request', 'unsupported_protocol', negotiated.message);
+    }
     const address = Buffer.from(res.getRemoteAddressAsText()).toString('utf8');
     const admitted = this.admission.admit(address, Date.now());
     if (admitted !== 'admit') {
@@ -87,12 +95,13 @@ export class ClientConnections {
       id: this.nextId++,
       address,
       lists: new Set(),
+      encoding: negotiated.encoding,
       policy: new ClientPolicy(this.o.limits),
     };
     res.upgrade(
       state,
       req.getHeader('sec-websocket-key'),
-      req.getHeader('sec-websocket-protocol'),
+      negotiated.protocol,
       req.getHeader('sec-websocket-extensions'),
       context,
     );

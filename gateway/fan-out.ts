@@ -1,45 +1,67 @@
 import type { Logger } from '../shared/logger.js';
+import type { ListMessage, SnapshotMessage } from '../shared/protocol/messages.js';
 import type { ListName } from '../shared/scan/lists.js';
 import { CLOSE_POLICY_VIOLATION, type Socket } from './client-connections.js';
 import type { BacklogDecision, ClientLimits } from './client-policy.js';
+import { DeflatedSnapshots, deflateFrame, type Encoding } from './frame-encoding.js';
 import type { GatewayMetrics } from './metrics.js';
 import { SEND_DROPPED } from './uws.js';
 
 const HEARTBEAT_TOPIC = 'heartbeat';
-/** uWS topic of a list's messages: built here only. */
-export const listTopic = (list: ListName): string => `list:${list}`;
+/** uWS topic of a list's messages in one encoding: built here only. */
+export const listTopic = (list: ListName, encoding: Encoding = 'json'): string =>
+  encoding === 'json' ? `list:${list}` : `list:${list}:${encoding}`;
 
 export interface FanOutOptions {
-  /** uWS app.publish (text frames): every socket subscribed to `topic` gets `json`. */
-  readonly publish: (topic: string, json: string, compress: boolean) => void;
+  /** uWS app.publish: every socket subscribed to `topic` gets `data` (a binary frame when `binary`). */
+  readonly publish: (topic: string, data: string | Buffer, binary: boolean, compress: boolean) => void;
+  /** uWS app.numSubscribers. */
+  readonly subscribers: (topic: string) => number;
   /** The open sockets (client-connections.ts). */
   readonly sockets: ReadonlySet<Socket>;
-  /** A list's latest snapshot frame (list-feed.ts), undefined before the orchestrator published one. */
-  readonly snapshot: (list: ListName) => string | undefined;
+  /** A list's latest snapshot and its JSON (list-feed.ts), undefined before the orchestrator published one. */
+  readonly snapshot: (list: ListName) => { msg: SnapshotMessage; json: string } | undefined;
   readonly limits: ClientLimits;
   readonly metrics: GatewayMetrics;
   readonly logger: Logger;
 }
 
 /**
- * What the gateway sends: list messages and heartbeats fanned out by uWS topic (one per list), snapshots and
- * replies to one socket, and the slow-consumer handling around them (conflate, resume, close), acting on the
- * per-client decisions of client-policy.ts.
+ * What the gateway sends: list messages and heartbeats fanned out by uWS topic (one per list and encoding, see
+ * frame-encoding.ts), snapshots and replies to one socket, and the slow-consumer handling around them (conflate,
+ * resume, close), acting on the per-client decisions of client-policy.ts. A client's encoding changes only its
+ * topics and the frames of its list messages; every decision is the same for both.
  */
 export class FanOut {
   private checkQueued = false;
+  private readonly deflated = new DeflatedSnapshots();
 
   constructor(private readonly o: FanOutOptions) {}
 
-  /** A list message from the feed to every client on the list's topic. */
-  publishList(list: ListName, json: string): void {
-    this.o.metrics.messagesForwarded.inc();
-    this.o.publish(listTopic(list), json, true);
+  /**
+   * A list message from the feed to every client on the list's topics: the JSON text as is, and, when a deflate
+   * client is on the list, the same text deflated once for all of them.
+   */
+  publishList(msg: ListMessage, json: string): void {
+    const { metrics, publish, subscribers } = this.o;
+    metrics.messagesForwarded.inc();
+    const jsonTopic = listTopic(msg.list);
+    publish(jsonTopic, json, false, true);
+    metrics.listBytes.inc({ encoding: 'json' }, Buffer.byteLength(json) * subscribers(jsonTopic));
+    const deflateTopic = listTopic(msg.list, 'deflate');
+    const deflateClients = subscribers(deflateTopic);
+    if (deflateClients > 0) {
+      const frame = deflateFrame(json);
+      // The feed now holds this very snapshot: subscribers until the next message get these bytes.
+      if (msg.type === 'snapshot') this.deflated.remember(msg.list, msg, frame);
+      publish(deflateTopic, frame, true, false);
+      metrics.listBytes.inc({ encoding: 'deflate' }, frame.length * deflateClients);
+    }
     this.queueBackpressureCheck();
   }
 
   publishHeartbeat(json: string): void {
-    this.o.publish(HEARTBEAT_TOPIC, json, false);
+    this.o.publish(HEARTBEAT_TOPIC, json, false, false);
     this.queueBackpressureCheck();
   }
 
@@ -50,27 +72,40 @@ export class FanOut {
 
   /** Puts `ws` on the list's topic and sends it the list's snapshot (call within ws.cork). */
   join(ws: Socket, list: ListName): void {
-    ws.subscribe(listTopic(list));
+    ws.subscribe(listTopic(list, ws.getUserData().encoding));
     this.sendSnapshot(ws, list);
   }
 
   leave(ws: Socket, list: ListName): void {
-    ws.unsubscribe(listTopic(list));
+    ws.unsubscribe(listTopic(list, ws.getUserData().encoding));
   }
 
+  /** A JSON text frame to one socket (replies, errors). */
   send(ws: Socket, json: string): void {
-    const policy = ws.getUserData().policy;
-    // A conflated socket keeps the room the slow_consumer frames need (pongs to a client that pings but does
-    // not read must not use it up); what it misses here it gets again as snapshots when it drains.
-    if (policy.conflated && ws.getBufferedAmount() + json.length > this.o.limits.finalFramesFitBytes) return;
-    const dropped = ws.send(json, false, true) === SEND_DROPPED;
-    if (policy.afterSend(Date.now(), ws.getBufferedAmount(), dropped) === 'conflate') this.conflate(ws);
+    this.sendFrame(ws, json, false);
   }
 
   sendSnapshot(ws: Socket, list: ListName): void {
     const snap = this.o.snapshot(list);
     // Not published yet: the orchestrator's first message of a list is a snapshot, which the topic delivers.
-    if (snap !== undefined) this.send(ws, snap);
+    if (snap === undefined) return;
+    const encoding = ws.getUserData().encoding;
+    const frame = encoding === 'deflate' ? this.deflated.frame(list, snap) : snap.json;
+    if (this.sendFrame(ws, frame, encoding === 'deflate'))
+      this.o.metrics.listBytes.inc({ encoding }, Buffer.byteLength(frame));
+  }
+
+  /** Sends unless a conflated socket lacks room; false when not sent (or dropped by uWS at its cap). */
+  private sendFrame(ws: Socket, data: string | Buffer, binary: boolean): boolean {
+    const policy = ws.getUserData().policy;
+    // A conflated socket keeps the room the slow_consumer frames need (pongs to a client that pings but does
+    // not read must not use it up); what it misses here it gets again as snapshots when it drains.
+    if (policy.conflated && ws.getBufferedAmount() + data.length > this.o.limits.finalFramesFitBytes)
+      return false;
+    // Binary frames are already deflated: permessage-deflate (GATEWAY_COMPRESSION) would only spend CPU on them.
+    const dropped = ws.send(data, binary, !binary) === SEND_DROPPED;
+    if (policy.afterSend(Date.now(), ws.getBufferedAmount(), dropped) === 'conflate') this.conflate(ws);
+    return !dropped;
   }
 
   /** uWS drain: the socket's buffer went down. */
@@ -116,7 +151,7 @@ export class FanOut {
     this.o.metrics.conflations.inc();
     // Heartbeats too: nothing but the final frames may grow the buffer of a socket that is not reading.
     ws.unsubscribe(HEARTBEAT_TOPIC);
-    for (const l of s.lists) ws.unsubscribe(listTopic(l));
+    for (const l of s.lists) ws.unsubscribe(listTopic(l, s.encoding));
     this.o.logger.info({ client: s.id, buffered: ws.getBufferedAmount() }, 'slow client: deltas paused');
   }
 

@@ -11,6 +11,7 @@ import type { ListFeed } from './list-feed.js';
 import type { FreshnessWatch } from './freshness.js';
 import { healthReply, type DatabaseProbe } from './health.js';
 import { openApiJson } from './openapi.js';
+import { deflateDictionaryV1Text } from '../shared/protocol/deflate-dictionary.js';
 import type { RequestGuard } from './request-guard.js';
 import type { GatewayMetrics } from './metrics.js';
 import { tickersApi } from './tickers-api.js';
@@ -42,7 +43,8 @@ export interface HttpRoutesOptions {
  *   Origin checked by the RequestGuard):
  *   `/api/lists[/:name]` from the in-memory snapshots (the stored JSON spliced in, not re-serialised),
  *   `/api/filters` CRUD and `/api/tickers` lookups against PostgreSQL;
- * - `/api/openapi.json`, the OpenAPI description of all of them (Host checked, no token: see openapi.ts).
+ * - `/api/openapi.json`, the OpenAPI description of all of them, and `/api/protocol/deflate-dictionary.v1`, the
+ *   preset dictionary of the `scanner.deflate.v1` encoding (Host checked, no token: see openapi.ts).
  */
 export function registerHttpRoutes(app: TemplatedApp, o: HttpRoutesOptions): void {
   const { feed, auth, metrics, logger } = o;
@@ -125,6 +127,15 @@ export function registerHttpRoutes(app: TemplatedApp, o: HttpRoutesOptions): voi
   app.get(
     '/api/openapi.json',
     route(() => ({ status: 200, body: openApiJson() }), guarded({ auth: undefined })),
+  );
+  // The scanner.deflate.v1 preset dictionary (docs/gateway.md "Encodings"): part of the protocol, no data, so
+  // like the OpenAPI document it needs no token. ASCII, so the string's UTF-8 is exactly the dictionary's bytes.
+  app.get(
+    '/api/protocol/deflate-dictionary.v1',
+    route(
+      () => ({ status: 200, body: deflateDictionaryV1Text(), contentType: 'application/octet-stream' }),
+      guarded({ auth: undefined }),
+    ),
   );
 
   const notFound: Handler = (req) => {

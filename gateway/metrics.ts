@@ -19,6 +19,8 @@ import {
 export class GatewayMetrics {
   readonly registry = new Registry();
   readonly messagesForwarded: Counter;
+  /** Bytes of list messages sent, by encoding (a publish counts once per subscriber of its topic). */
+  readonly listBytes: Counter<'encoding'>;
   readonly conflations: Counter;
   readonly slowConsumerCloses: Counter;
   readonly clientErrors: Counter<'code'>;
@@ -46,6 +48,15 @@ export class GatewayMetrics {
       help: 'List messages received from the stream and published to subscribers.',
       registers,
     });
+    this.listBytes = new Counter({
+      name: 'scanner_gateway_list_bytes_total',
+      help:
+        'Payload bytes of list messages (snapshots, deltas) sent to clients, by encoding (json, deflate): ' +
+        'published messages count once per subscriber.',
+      labelNames: ['encoding'],
+      registers,
+    });
+    for (const encoding of ['json', 'deflate']) this.listBytes.inc({ encoding }, 0);
     this.conflations = new Counter({
       name: 'scanner_gateway_conflations_total',
       help: 'Times a slow client was taken off its lists (deltas paused, snapshots on drain).',
@@ -76,7 +87,7 @@ export class GatewayMetrics {
     });
     this.refusedUpgrades = new Counter({
       name: 'scanner_gateway_refused_upgrades_total',
-      help: 'WebSocket upgrades refused, by reason (host, origin, connections_per_ip, upgrade_rate).',
+      help: 'WebSocket upgrades refused, by reason (host, origin, protocol, connections_per_ip, upgrade_rate).',
       labelNames: ['reason'],
       registers,
     });

@@ -94,6 +94,25 @@ const PATHS: Record<string, PathItem> = {
       },
     },
   },
+  '/api/protocol/deflate-dictionary.v1': {
+    get: {
+      operationId: 'getDeflateDictionaryV1',
+      tags: ['lists'],
+      summary: 'The preset dictionary of the `scanner.deflate.v1` WebSocket encoding',
+      description:
+        'The bytes a client of `scanner.deflate.v1` gives zlib as the raw inflate dictionary (3,413 bytes of ' +
+        'ASCII, SHA-256 8c125510…aebc54; docs/gateway.md "Encodings"). Fixed for v1: a new dictionary comes ' +
+        'with a new subprotocol. No token (part of the protocol, no data); the Host name is checked.',
+      ...NO_TOKEN,
+      responses: {
+        '200': {
+          description: 'the dictionary',
+          content: { 'application/octet-stream': { schema: { type: 'string', format: 'binary' } } },
+        },
+        '421': GUARDED['421'],
+      },
+    },
+  },
   '/api/lists': {
     get: {
       operationId: 'getLists',
@@ -234,13 +253,26 @@ const PATHS: Record<string, PathItem> = {
         'An HTTP upgrade. JSON text frames both ways, described in docs/spec.md §8: `subscribe`, ' +
         '`unsubscribe`, `resync`, `ping` from the client; `snapshot`, `delta`, `heartbeat`, `pong`, `error` ' +
         `from the server. Lists: ${LIST_NAMES.join(', ')}. A browser passes its token as \`?token=\`. ` +
-        'A refusal is answered before the upgrade, with `{"type":"error","code":…}`.',
+        'A refusal is answered before the upgrade, with `{"type":"error","code":…}`. ' +
+        'With `Sec-WebSocket-Protocol: scanner.deflate.v1` the list messages (snapshot, delta) come as binary ' +
+        'frames: the raw DEFLATE of their JSON text with the preset dictionary of ' +
+        '`/api/protocol/deflate-dictionary.v1`; everything else stays JSON text (docs/gateway.md "Encodings").',
       parameters: [
         { name: 'token', in: 'query', required: false, schema: { type: 'string' } },
         { name: 'Upgrade', in: 'header', required: true, schema: { type: 'string', const: 'websocket' } },
+        {
+          name: 'Sec-WebSocket-Protocol',
+          in: 'header',
+          required: false,
+          description:
+            'The encoding: none or `scanner.json.v1` (JSON text frames, the default) or `scanner.deflate.v1`; ' +
+            "the first of the client's offers the gateway speaks is chosen and echoed.",
+          schema: { type: 'string' },
+        },
       ],
       responses: {
         '101': { description: 'switched to the WebSocket protocol' },
+        '400': { description: '`unsupported_protocol`: subprotocols offered, none of them spoken here' },
         '401': { description: '`unauthorized`: missing or wrong token' },
         '403': { description: '`forbidden_origin`: an Origin that is neither this host nor allowed' },
         '421': { description: '`unknown_host`: a Host name the gateway does not answer to' },

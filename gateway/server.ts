@@ -105,9 +105,10 @@ export async function startGatewayServer(options: GatewayOptions): Promise<Gatew
   });
   const connections = new ClientConnections({ ...options, auth, guard, limits, metrics, logger });
   const fanOut = new FanOut({
-    publish: (topic, json, compress) => app.publish(topic, json, false, compress),
+    publish: (topic, data, binary, compress) => app.publish(topic, data, binary, compress),
+    subscribers: (topic): number => app.numSubscribers(topic),
     sockets: connections.sockets,
-    snapshot: (list) => feed.snapshot(list)?.json,
+    snapshot: (list) => feed.snapshot(list),
     limits,
     metrics,
     logger,
@@ -117,7 +118,7 @@ export async function startGatewayServer(options: GatewayOptions): Promise<Gatew
     redis,
     keys: options.keys,
     logger,
-    onMessage: (msg, json) => fanOut.publishList(msg.list, json),
+    onMessage: (msg, json) => fanOut.publishList(msg, json),
   });
 
   const routes: RegisteredRoute[] = [];

@@ -12,6 +12,7 @@ export {
   type ListSelection,
   type ServerErrorCode,
 } from './list-client.js';
+export type { Encoding, InflateRaw } from './frame-decoder.js';
 export { ListTracker, type ResyncReason, type TrackResult } from './list-tracker.js';
 export type { SocketConstructor, SocketLike } from './socket.js';
 export type { BackoffOptions } from '../backoff.js';

@@ -74,9 +74,11 @@ describe('the package entry open-scanner/sdk', () => {
     symlinkSync(path.join(root, 'node_modules'), path.join(pkg, 'node_modules'), 'dir');
     writeFileSync(
       path.join(pkg, 'typed-consumer.ts'),
-      `import { ListClient, type ScanRow } from 'open-scanner/sdk';
+      `import { ListClient, type InflateRaw, type ScanRow } from 'open-scanner/sdk';
        const client = new ListClient({ url: 'ws://127.0.0.1:8080/ws', lists: ['gappers_up'] });
        client.onList((list, rows: readonly ScanRow[]) => rows.map((r) => r.changePercent ?? r.symbol));
+       const inflateRaw: InflateRaw = (data, dictionary) => data.subarray(dictionary.length);
+       new ListClient({ url: 'ws://x/ws', encoding: 'deflate', inflateRaw });
        // @ts-expect-error: not a list name
        new ListClient({ url: 'ws://x/ws', lists: ['no_such_list'] });`,
     );

@@ -11,6 +11,8 @@ type Handler<E> = { bivarianceHack(event: E): void }['bivarianceHack'] | null;
 
 export interface SocketLike {
   readonly readyState: number;
+  /** Set to `arraybuffer` for the deflate encoding (browsers default to Blob, `ws` to Buffer). */
+  binaryType?: string;
   send(data: string): void;
   close(code?: number, reason?: string): void;
   onopen: Handler<unknown>;
@@ -19,8 +21,8 @@ export interface SocketLike {
   onerror: Handler<unknown>;
 }
 
-/** `WebSocket` in the browser, `import WebSocket from 'ws'` in Node. */
-export type SocketConstructor = new (url: string) => SocketLike;
+/** `WebSocket` in the browser, `import WebSocket from 'ws'` in Node; `protocols` are the subprotocols offered. */
+export type SocketConstructor = new (url: string, protocols?: string[]) => SocketLike;
 
 /** The runtime's global WebSocket (browsers, Node ≥ 22), or undefined. */
 export function globalSocket(): SocketConstructor | undefined {
