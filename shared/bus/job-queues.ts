@@ -18,8 +18,10 @@ export type QueueName = (typeof QUEUES)[keyof typeof QUEUES];
 export const RETRIED_JOB_OPTIONS = {
   attempts: 8,
   backoff: { type: 'exponential', delay: 1000 },
-  removeOnComplete: 1000,
-  removeOnFail: 10_000,
+  // Finished jobs keep their payload in Redis (a persist job carries a scan's rows), so they are bounded by age
+  // and count, whichever bites first: ≈ 10 MB at most (docs/redis-memory.md).
+  removeOnComplete: { age: 3600, count: 100 },
+  removeOnFail: { age: 24 * 3600, count: 1000 },
 } as const;
 
 /** The producer's side of a contract queue. */
