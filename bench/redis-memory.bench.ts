@@ -21,7 +21,7 @@ import { PrivateRedis } from '../test/utils/redis-server.js';
  * two measured over the run). SIM_SPEED only makes the simulated market move faster: at 60 a minute of the run is
  * an hour of market, with the churn (and so the deltas' size) of a busy session.
  *
- *   npx tsx bench/redis-memory.bench.ts [--seconds 150] [--retention 1] [--tickers 12000]
+ *   npx tsx bench/redis-memory.bench.ts [--seconds 150] [--retention 1] [--tickers 12000] [--only <name part>]
  */
 const DATABASE_URL = process.env.BENCH_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/scanner_bench';
 const SAMPLE_EVERY_MS = 5000;
@@ -39,6 +39,14 @@ export const CADENCES: readonly Cadence[] = [
   // The same settings on a market moving 60× faster: every rescan finds changes, so as many messages as the
   // cadence allows, each carrying more updates.
   { name: 'busy (SIM_SPEED 60)', env: { SIM_SPEED: '60' } },
+  // The simulator sends the hot set's bars once a second, so its rescans stay near 1 a second; the vendor's bars
+  // arrive spread over the second and can drive them to MAX_SCANS_PER_SECOND. Snapshots every 250 ms (the least
+  // SNAPSHOT_INTERVAL_MS) reach that cap; 2,000 tickers keep each scan cheap enough for 2 shared cores (the
+  // lists' messages do not depend on how many tickers there are).
+  {
+    name: 'at the scan cap (SIM_SPEED 60, snapshots every 250 ms, 2,000 tickers)',
+    env: { SIM_SPEED: '60', SNAPSHOT_INTERVAL_MS: '250', SIM_TICKERS: '2000' },
+  },
 ];
 
 export interface RedisMemoryOptions {
@@ -61,7 +69,6 @@ export async function benchRedisMemory(
   const redis = new Redis(redisServer.url, { maxRetriesPerRequest: null });
   const k = keys(`bench-mem-${randomUUID()}`);
   const env = {
-    ...cadence.env,
     FEED: 'sim',
     SIM_TICKERS: String(o.tickers),
     SIM_START: 'MARKET_OPEN',
@@ -71,6 +78,7 @@ export async function benchRedisMemory(
     REDIS_PREFIX: k.prefix,
     DATABASE_URL,
     LOG_LEVEL: 'warn',
+    ...cadence.env,
   };
   const children: ChildProcess[] = [];
   try {
@@ -79,6 +87,7 @@ export async function benchRedisMemory(
     await waitForScans(redis, k, children);
     const startedAt = Date.now();
     const addedAtStart = await entriesAdded(redis, k);
+    const scansAtStart = await scans(redis, k);
     let peakStreamBytes = 0;
     let peakUsed = 0;
     while (Date.now() - startedAt < o.seconds * 1000) {
@@ -89,18 +98,23 @@ export async function benchRedisMemory(
     }
     const elapsedS = (Date.now() - startedAt) / 1000;
     const entriesPerS = ((await entriesAdded(redis, k)) - addedAtStart) / elapsedS;
+    const scansPerS = ((await scans(redis, k)) - scansAtStart) / elapsedS;
     const xlen = await redis.xlen(k.messagesStream);
     const streamBytes = await memoryUsage(redis, k.messagesStream);
-    const oldest = (await redis.xrange(k.messagesStream, '-', '+', 'COUNT', 1))[0]?.[0];
+    const entries = await redis.xrange(k.messagesStream, '-', '+');
+    const oldest = entries[0]?.[0];
+    const largest = Math.max(0, ...entries.map(([, fields]) => Buffer.byteLength(fields[1] ?? '')));
     const keptS = oldest ? (Date.now() - Number(oldest.split('-')[0])) / 1000 : 0;
     const bytesPerEntry = xlen > 0 ? streamBytes / xlen : 0;
     const families = await keyFamilies(redis, k);
     const jobs = await jobSizes(redis, k);
     const row: MemoryRow = {
       cadence: cadence.name,
-      tickers: o.tickers,
+      tickers: Number(env.SIM_TICKERS),
+      'scans/s': round(scansPerS, 2),
       'entries/s': round(entriesPerS, 1),
       'bytes/entry': Math.round(bytesPerEntry),
+      'largest message KB': kb(largest),
       [`stream MB (${o.retentionMinutes} min kept)`]: round(mb(streamBytes), 1),
       'oldest entry, s': Math.round(keptS),
       'stream MB/hour kept': round(mb(entriesPerS * 3600 * bytesPerEntry), 0),
@@ -146,10 +160,15 @@ async function waitForScans(redis: Redis, k: Keys, children: readonly ChildProce
   const end = Date.now() + START_TIMEOUT_MS;
   for (;;) {
     for (const c of children) if (c.exitCode !== null) throw new Error(`a process exited (${c.exitCode})`);
-    if (Number((await redis.hget(k.orchestratorMetrics, 'scans')) ?? 0) >= 2) return;
+    if ((await scans(redis, k)) >= 2) return;
     if (Date.now() > end) throw new Error('the orchestrator published no scan in time');
     await new Promise((r) => setTimeout(r, 500));
   }
+}
+
+/** Scans published so far (the orchestrator's metrics hash). */
+async function scans(redis: Redis, k: Keys): Promise<number> {
+  return Number((await redis.hget(k.orchestratorMetrics, 'scans')) ?? 0);
 }
 
 /** XINFO STREAM's `entries-added` (Redis ≥ 7): every entry ever appended, trimmed or not. */
@@ -219,6 +238,8 @@ export async function runRedisMemoryCli(argv: readonly string[]): Promise<void> 
       seconds: { type: 'string', default: '150' },
       retention: { type: 'string', default: '1' },
       tickers: { type: 'string', default: '12000' },
+      /** Only the cadences whose name contains this. */
+      only: { type: 'string', default: '' },
     },
   });
   const o = {
@@ -228,13 +249,13 @@ export async function runRedisMemoryCli(argv: readonly string[]): Promise<void> 
   };
   const rows: MemoryRow[] = [];
   const families: Record<string, Record<string, number>> = {};
-  for (const cadence of CADENCES) {
+  for (const cadence of CADENCES.filter((c) => c.name.includes(values.only))) {
     const r = await benchRedisMemory(cadence, o);
     rows.push(r.row);
     families[cadence.name] = r.families;
   }
   console.log(
-    `Redis memory, FEED=sim, ${o.tickers} tickers, ${o.seconds} s a cadence after the first scans, ` +
+    `Redis memory, FEED=sim, ${o.tickers} tickers unless the cadence says, ${o.seconds} s a cadence after the first scans, ` +
       `MESSAGES_RETENTION_MINUTES=${o.retentionMinutes} (private redis-server, orchestrator + jobs processes):`,
   );
   console.table(rows);

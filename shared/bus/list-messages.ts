@@ -26,10 +26,11 @@ export const DEFAULT_STREAM_RETENTION_MINUTES = 5;
 
 /**
  * Default count backstop (config MESSAGES_STREAM_MAXLEN), trimmed whatever the entries' age: it bounds the
- * stream's bytes (entries × the largest message) should the rate be far above any configured cadence. At the
- * defaults the retention trims long before it (≈ 13K entries at a busy 44 a second).
+ * stream's bytes (≈ 0.3 GB at a busy market's 10.7 KB an entry, docs/redis-memory.md) whatever the retention is
+ * set to. At the defaults the retention trims long before it: 5 minutes at the scan cap (11 lists × 4 scans a
+ * second) is ≈ 13K entries; it leaves ≈ 11 minutes at that cap.
  */
-export const DEFAULT_STREAM_MAXLEN = 50_000;
+export const DEFAULT_STREAM_MAXLEN = 30_000;
 
 /** How the stream is trimmed: by age, with a count backstop. */
 export interface StreamTrim {
