@@ -4,7 +4,7 @@
  * host opening thousands of sockets (5,000 in 2.3 s were measured) took the gateway's memory and event loop
  * from everyone else. Behind a reverse proxy every client shares the proxy's address: raise the caps there.
  *
- * This module only decides and counts; server.ts reads the address and writes the refusal.
+ * This module only decides and counts; client-connections.ts reads the address and writes the refusal.
  */
 
 /** Why an upgrade was refused (the `reason` label of `scanner_gateway_refused_upgrades_total`). */

@@ -20,8 +20,8 @@
  *   a stuck client costs at most the cap in memory, for at most twice the timeout (plus uWS's ≈ 16 s wait
  *   for a close reply).
  *
- * This module only decides; server.ts does the I/O (uWS send/subscribe/end, metrics, logs) each decision
- * names, so the policy is tested with plain numbers for time and buffered bytes.
+ * This module only decides; client-ops.ts and fan-out.ts do the I/O (uWS send/subscribe/end, metrics, logs) each
+ * decision names, so the policy is tested with plain numbers for time and buffered bytes.
  */
 
 const DEFAULT_MAX_BACKPRESSURE = 1024 * 1024;
