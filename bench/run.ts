@@ -6,6 +6,7 @@ import { benchRss } from './rss.bench.js';
 import { benchSeedBaseline } from './seed-baseline.bench.js';
 import { benchThreads } from './threads.bench.js';
 import { runFanoutCli } from './fanout.bench.js';
+import { runRedisMemoryCli } from './redis-memory.bench.js';
 
 /**
  * `npm run bench`: every benchmark, one run, figures side by side. This machine is shared and noisy, so compare
@@ -50,6 +51,14 @@ console.log(
 
 console.log('\nSimulator (the embedded default feed):');
 benchSimulator(12_000, Math.min(runs, 60));
+
+// Redis memory by key family at two cadences (≈ 2 × (start-up + 90 s)); BENCH_REDIS_MEMORY_ARGS takes the options
+// of `npx tsx bench/redis-memory.bench.ts` (e.g. "--seconds 150"); "skip" leaves it out.
+const memoryArgs = process.env.BENCH_REDIS_MEMORY_ARGS ?? '--seconds 90';
+if (memoryArgs !== 'skip') {
+  console.log('\nRedis memory (docs/redis-memory.md):');
+  await runRedisMemoryCli(memoryArgs.split(/\s+/).filter(Boolean));
+}
 
 // Last, and the longest (≈ 8–10 min): its own processes, ten thousand sockets. BENCH_FANOUT_ARGS takes the
 // options of `npx tsx bench/fanout.bench.ts` (e.g. "--clients 1000 --cadence default"); "skip" leaves it out.

@@ -1,5 +1,10 @@
 import type { Redis } from 'ioredis';
-import { appendAggregates, DEFAULT_AGGREGATES_MAXLEN } from '../shared/bus/aggregates.js';
+import {
+  appendAggregates,
+  capAggregates,
+  DEFAULT_AGGREGATES_MAXLEN,
+  DEFAULT_AGGREGATES_RETENTION_MS,
+} from '../shared/bus/aggregates.js';
 import type { Keys } from '../shared/bus/keys.js';
 import type { AggregateEvent } from '../shared/vendor/aggregate-schema.js';
 
@@ -20,14 +25,20 @@ export interface ForwardFrame {
 export interface AggregateForwarderOptions {
   readonly redis: Redis;
   readonly keys: Keys;
-  /** Approximate stream cap. Default {@link DEFAULT_AGGREGATES_MAXLEN}. */
+  /** Approximate count backstop of the stream. Default {@link DEFAULT_AGGREGATES_MAXLEN}. */
   readonly maxLen?: number;
+  /** Entries older than this are trimmed, approximately. Default {@link DEFAULT_AGGREGATES_RETENTION_MS}. */
+  readonly retentionMs?: number;
+  /** Wall clock (epoch ms) the retention counts from. Default Date.now. */
+  readonly now?: () => number;
 }
 
 export class AggregateForwarder {
   private readonly redis: Redis;
   private readonly keys: Keys;
   private readonly maxLen: number;
+  private readonly retentionMs: number;
+  private readonly now: () => number;
   private forwardedCount = 0;
 
   constructor(options: AggregateForwarderOptions) {
@@ -35,6 +46,9 @@ export class AggregateForwarder {
     this.keys = options.keys;
     this.maxLen = options.maxLen ?? DEFAULT_AGGREGATES_MAXLEN;
     if (!Number.isInteger(this.maxLen) || this.maxLen < 1) throw new RangeError(`bad maxLen ${this.maxLen}`);
+    this.retentionMs = options.retentionMs ?? DEFAULT_AGGREGATES_RETENTION_MS;
+    if (!(this.retentionMs > 0)) throw new RangeError(`bad retentionMs ${this.retentionMs}`);
+    this.now = options.now ?? Date.now;
   }
 
   /** Events written so far. */
@@ -54,15 +68,18 @@ export class AggregateForwarder {
   /** Appends several frames' events in one pipeline, in order (see forward-queue.ts, which batches them). */
   async forwardFrames(frames: readonly ForwardFrame[]): Promise<string[]> {
     const pipeline = this.redis.pipeline();
+    const trim = { retentionMs: this.retentionMs, nowMs: this.now() };
     let count = 0;
     for (const { events, receivedAtMs } of frames) {
       count += events.length;
-      appendAggregates(pipeline, this.keys, events, receivedAtMs, this.maxLen);
+      appendAggregates(pipeline, this.keys, events, receivedAtMs, trim);
     }
     if (count === 0) return [];
+    capAggregates(pipeline, this.keys, this.maxLen);
     const results = (await pipeline.exec()) ?? [];
     const ids: string[] = [];
-    for (const [error, id] of results) {
+    // The last result is the backstop's XTRIM (a count of entries trimmed), not an entry.
+    for (const [error, id] of results.slice(0, count)) {
       if (error)
         throw new Error(`XADD to ${this.keys.aggregatesStream} failed: ${error.message}`, { cause: error });
       ids.push(String(id));

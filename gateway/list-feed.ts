@@ -51,9 +51,9 @@ interface Held {
  * Start-up reads the snapshots hash and the stream's last id in one MULTI. The orchestrator's Publisher writes
  * stream entries and hash entries in one MULTI too, so the two agree and reading from that id loses nothing
  * and repeats nothing. After that each delta advances the held snapshot (see advanceSnapshot); a message that
- * does not follow (the gateway fell behind the stream's MAXLEN, a new epoch sent as deltas, a bad entry)
- * reloads that list from the hash and hands on the reloaded snapshot instead, so subscribers always see one
- * consistent sequence per list.
+ * does not follow (the gateway was away longer than the stream's retention, a new epoch sent as deltas, a bad
+ * entry) reloads that list from the hash and hands on the reloaded snapshot instead, so subscribers always see
+ * one consistent sequence per list.
  */
 export class ListFeed {
   private readonly held = new Map<ListName, Held>();

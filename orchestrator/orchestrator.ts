@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Redis } from 'ioredis';
 import type { Keys } from '../shared/bus/keys.js';
+import type { StreamTrim } from '../shared/bus/list-messages.js';
 import type { Logger } from '../shared/logger.js';
 import type { MarketCalendar } from '../shared/market/calendar.js';
 import { ScanEngine } from '../shared/scan/engine.js';
@@ -39,8 +40,8 @@ export interface OrchestratorOptions {
   /** How often the bootstrap status is read, and the least time between two reloads it causes (bootstrap-follower.ts). */
   readonly bootstrapPollMs?: number;
   readonly bootstrapReloadMs?: number;
-  /** Approximate cap of the messages stream (MESSAGES_STREAM_MAXLEN). */
-  readonly streamMaxLen?: number;
+  /** Trimming of the messages stream (MESSAGES_RETENTION_MINUTES, MESSAGES_STREAM_MAXLEN). */
+  readonly streamTrim?: Partial<StreamTrim>;
   /** Queued aggregate bars above which they are folded (default DEFAULT_MAX_QUEUED_BARS, event-queue.ts). */
   readonly maxQueuedBars?: number;
   /** No fresh snapshot published for this long during a session → `stale` (STALE_AFTER_MS; default 15 s). */

@@ -1,6 +1,6 @@
 import type { Redis } from 'ioredis';
 import type { Keys } from '../shared/bus/keys.js';
-import { appendListMessage, DEFAULT_STREAM_MAXLEN } from '../shared/bus/list-messages.js';
+import { appendListMessages, DEFAULT_STREAM_TRIM, type StreamTrim } from '../shared/bus/list-messages.js';
 import { putOrchestratorMetrics, type OrchestratorMetrics } from '../shared/bus/orchestrator-metrics.js';
 import {
   putOrchestratorReport,
@@ -34,19 +34,29 @@ export interface PublishInput {
  * its next publish and continues from that (clients see a gap and resync, never a reused seq).
  *
  * The three writes are the contracts' own (shared/bus/list-messages.ts, list-snapshots.ts, sequencer-state.ts);
- * this class only composes them into the one MULTI. The messages stream is capped with `MAXLEN ~` (default
- * {@link DEFAULT_STREAM_MAXLEN}).
+ * this class only composes them into the one MULTI. The messages stream keeps the last `trim.retentionMs` of
+ * entries (`MINID ~`), at most ≈ `trim.maxLen` of them (defaults {@link DEFAULT_STREAM_TRIM}). The retention is
+ * measured from `now` (this host's wall clock, not the scan's market time) against the entries' ids (Redis's
+ * clock): a skew of s seconds between the two hosts shifts the retention by s.
  */
 export class Publisher {
+  private readonly trim: StreamTrim;
+
   constructor(
     private readonly redis: Redis,
     private readonly keys: Keys,
-    private readonly streamMaxLen = DEFAULT_STREAM_MAXLEN,
-  ) {}
+    trim: Partial<StreamTrim> = {},
+    private readonly now: () => number = Date.now,
+  ) {
+    this.trim = {
+      retentionMs: trim.retentionMs ?? DEFAULT_STREAM_TRIM.retentionMs,
+      maxLen: trim.maxLen ?? DEFAULT_STREAM_TRIM.maxLen,
+    };
+  }
 
   async publish({ ts, messages, state, metrics, status }: PublishInput): Promise<void> {
     const multi = this.redis.multi();
-    for (const m of messages) appendListMessage(multi, this.keys, m, this.streamMaxLen);
+    appendListMessages(multi, this.keys, messages, this.trim, this.now());
     // Each changed list's snapshot is the rows last sent (what a client following its deltas holds), not the
     // scan's rows: updates carry only what changed against those (SPEC §6).
     putSequencerState(

@@ -1,5 +1,6 @@
 import type { Redis } from 'ioredis';
 import type { Keys } from '../shared/bus/keys.js';
+import type { StreamTrim } from '../shared/bus/list-messages.js';
 import { loadSequencerState } from '../shared/bus/sequencer-state.js';
 import type { Logger } from '../shared/logger.js';
 import { nyTime } from '../shared/market/ny-time.js';
@@ -51,8 +52,8 @@ export interface ScanTickOptions {
   readonly logger: Logger;
   /** The kernel's thread pool (ScanPool); without one the kernel runs on this thread. */
   readonly pool?: ShardRanker;
-  /** Approximate cap of the messages stream (MESSAGES_STREAM_MAXLEN). */
-  readonly streamMaxLen?: number;
+  /** Trimming of the messages stream (MESSAGES_RETENTION_MINUTES, MESSAGES_STREAM_MAXLEN). */
+  readonly streamTrim?: Partial<StreamTrim>;
 }
 
 /** One scan's result and its timing, for the published metrics and status. */
@@ -80,7 +81,7 @@ export class ScanTick {
   private reconcile = false;
 
   constructor(private readonly o: ScanTickOptions) {
-    this.publisher = new Publisher(o.redis, o.keys, o.streamMaxLen);
+    this.publisher = new Publisher(o.redis, o.keys, o.streamTrim);
   }
 
   /** The latest event instant applied (-Infinity before the first). */

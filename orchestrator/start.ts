@@ -130,7 +130,10 @@ async function assembleOrchestrator(config: Config, o: OrchestratorDeps): Promis
     maxScansPerSecond: config.MAX_SCANS_PER_SECOND,
     hotGraceMs: config.HOT_GRACE_MS,
     filtersReloadMs: config.FILTERS_RELOAD_MS,
-    streamMaxLen: config.MESSAGES_STREAM_MAXLEN,
+    streamTrim: {
+      retentionMs: config.MESSAGES_RETENTION_MINUTES * 60_000,
+      maxLen: config.MESSAGES_STREAM_MAXLEN,
+    },
     staleAfterMs: config.STALE_AFTER_MS,
   });
   return {

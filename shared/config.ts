@@ -1,6 +1,6 @@
 import os from 'node:os';
 import { z } from 'zod';
-import { DEFAULT_STREAM_MAXLEN } from './bus/list-messages.js';
+import { DEFAULT_STREAM_MAXLEN, DEFAULT_STREAM_RETENTION_MINUTES } from './bus/list-messages.js';
 import { EnvFileError, loadDefaultEnvFileOnce } from './env-file.js';
 import { isLoopbackName } from './http-origin.js';
 
@@ -131,7 +131,12 @@ export const configSchema = z.object({
   MAX_SCANS_PER_SECOND: num().positive().default(4),
   /** How often the orchestrator re-reads filters from the database (changes apply without a restart). */
   FILTERS_RELOAD_MS: int(100).default(10_000),
-  /** Approximate cap of the Redis stream of list messages read by the gateways. */
+  /**
+   * Minutes of list messages the Redis stream keeps for gateways resuming after a hiccup (older entries are
+   * trimmed; a gateway further behind reloads the lists from the snapshots hash). docs/redis-memory.md.
+   */
+  MESSAGES_RETENTION_MINUTES: num().positive().max(1440).default(DEFAULT_STREAM_RETENTION_MINUTES),
+  /** Backstop: approximate count cap of that stream whatever the entries' age (bounds its bytes). */
   MESSAGES_STREAM_MAXLEN: int(100).default(DEFAULT_STREAM_MAXLEN),
   /** A symbol leaving every list is unsubscribed from the per-second stream after this long out. */
   HOT_GRACE_MS: int(0).default(60_000),

@@ -8,15 +8,22 @@ import type { Keys } from './keys.js';
  * the orchestrator reads it through its consumer group (orchestrator/aggregate-consumer.ts) and acknowledges as
  * it goes.
  *
- * The stream is capped with `MAXLEN ~`: the orchestrator is the only reader, so the cap only matters when it is
- * down, and then the oldest per-second bars are the least useful thing to keep. `~` lets Redis trim whole
- * macro-nodes, which is far cheaper than an exact cap.
+ * The stream keeps the last few minutes (`MINID ~`, by the entries' ids, i.e. Redis's clock), with a count
+ * backstop (`XTRIM MAXLEN ~`, once per pipeline). The orchestrator is the only reader and acknowledges as it goes,
+ * so the retention only matters while it is down: a restart is back within seconds, and bars older than a few
+ * minutes are superseded by the next snapshot anyway (the engine skips a bar older than its state). Acknowledged
+ * entries are not deleted by XACK; the trimming is what frees them. `~` lets Redis trim whole macro-nodes, which
+ * is far cheaper than an exact trim.
  */
 
 /**
- * Entries kept by default, approximately: ~7.5 minutes of a full hot set (11 lists × 20 = 220 symbols, SPEC
- * §5/§7) all trading every second, far more on a normal day — enough to ride out an orchestrator restart.
+ * Retention by default: 5 minutes, enough to ride out an orchestrator restart (reclaims run every 15 s).
+ * Memory: ≈ 0.2 KB an entry, so a full hot set (11 lists × 20 = 220 symbols, SPEC §5/§7) trading every second
+ * holds ≈ 66K entries ≈ 13 MB (docs/redis-memory.md).
  */
+export const DEFAULT_AGGREGATES_RETENTION_MS = 5 * 60_000;
+
+/** Count backstop by default, whatever the entries' age: ≈ 7.5 minutes of that full hot set. */
 export const DEFAULT_AGGREGATES_MAXLEN = 100_000;
 
 /** Field names of a stream entry. */
@@ -39,22 +46,24 @@ export type AggregateEntry = [id: string, fields: string[] | null];
 
 /**
  * Queues the append of one frame's events on `pipeline`, in order (the feed batches frames in one pipeline: one
- * round trip per batch instead of per event).
+ * round trip per batch instead of per event), each trimming the entries older than `retentionMs` before `nowMs`
+ * (wall clock: `receivedAtMs` may be a recording's time).
  */
 export function appendAggregates(
   pipeline: ChainableCommander,
   keys: Keys,
   events: readonly AggregateEvent[],
   receivedAtMs: number,
-  maxLen: number = DEFAULT_AGGREGATES_MAXLEN,
+  { retentionMs = DEFAULT_AGGREGATES_RETENTION_MS, nowMs = Date.now() } = {},
 ): void {
   const receivedAt = String(receivedAtMs);
+  const minId = Math.max(0, Math.floor(nowMs - retentionMs));
   for (const event of events) {
     pipeline.xadd(
       keys.aggregatesStream,
-      'MAXLEN',
+      'MINID',
       '~',
-      maxLen,
+      minId,
       '*',
       STREAM_FIELDS.event,
       JSON.stringify(event),
@@ -62,6 +71,11 @@ export function appendAggregates(
       receivedAt,
     );
   }
+}
+
+/** Queues the count backstop (`XTRIM MAXLEN ~`): XADD takes one trim strategy, so it is its own command. */
+export function capAggregates(pipeline: ChainableCommander, keys: Keys, maxLen: number): void {
+  pipeline.xtrim(keys.aggregatesStream, 'MAXLEN', '~', maxLen);
 }
 
 /** Decodes one entry; undefined when it cannot be (no event, bad JSON, not an aggregate, trimmed away). */

@@ -18,8 +18,11 @@ export type QueueName = (typeof QUEUES)[keyof typeof QUEUES];
 export const RETRIED_JOB_OPTIONS = {
   attempts: 8,
   backoff: { type: 'exponential', delay: 1000 },
-  removeOnComplete: 1000,
-  removeOnFail: 10_000,
+  // Finished jobs keep their payload in Redis (a scan's persist job ≈ 100 KB of rows, a volume-slots one ≈ 0.9 MB
+  // at 12,000 tickers), so they are bounded by age and count, whichever bites first: ≈ 20 MB of completed jobs,
+  // ≈ 110 MB of failed ones after a long database outage (docs/redis-memory.md).
+  removeOnComplete: { age: 3600, count: 100 },
+  removeOnFail: { age: 24 * 3600, count: 1000 },
 } as const;
 
 /** The producer's side of a contract queue. */

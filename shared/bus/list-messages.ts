@@ -12,12 +12,38 @@ import type { Keys } from './keys.js';
 /** The one field of an entry: the list message as JSON, forwarded to clients as is. */
 export const LIST_MESSAGE_FIELD = 'm';
 
-/**
- * Default `MAXLEN ~` of the stream (config MESSAGES_STREAM_MAXLEN): at ≈ 11 messages per scan every 5 s plus hot
- * rescans, 100K entries hold well over an hour of history for gateways catching up; a gateway further behind
- * resyncs from the snapshots hash.
+/*
+ * Retention is by TIME, not count (docs/redis-memory.md): the publication rate swings from one scan per
+ * SNAPSHOT_INTERVAL_MS to MAX_SCANS_PER_SECOND hot rescans, so a count cap holds hours on a quiet day and minutes
+ * on a busy one, and its memory is unknowable in advance. What reads old entries is only a gateway resuming its
+ * XREAD from the last id it saw (gateway/list-feed.ts) after a Redis or network hiccup; a restarted gateway
+ * bootstraps from the snapshots hash, and one whose next entry does not follow (trimmed away) reloads that list
+ * from the hash. So a few minutes cover every reader, and losing them costs a snapshot per list, never data.
  */
-export const DEFAULT_STREAM_MAXLEN = 100_000;
+
+/** Default retention of the stream (config MESSAGES_RETENTION_MINUTES). */
+export const DEFAULT_STREAM_RETENTION_MINUTES = 5;
+
+/**
+ * Default count backstop (config MESSAGES_STREAM_MAXLEN), trimmed whatever the entries' age: it bounds the
+ * stream's bytes (≈ 0.3 GB at a busy market's 10.7 KB an entry, docs/redis-memory.md) whatever the retention is
+ * set to. At the defaults the retention trims long before it: 5 minutes at the scan cap (11 lists × 4 scans a
+ * second) is ≈ 13K entries; it leaves ≈ 11 minutes at that cap.
+ */
+export const DEFAULT_STREAM_MAXLEN = 30_000;
+
+/** How the stream is trimmed: by age, with a count backstop. */
+export interface StreamTrim {
+  /** Entries older than this (by their id, i.e. Redis's clock at XADD) are trimmed, approximately. */
+  readonly retentionMs: number;
+  /** At most ≈ this many entries, whatever their age. */
+  readonly maxLen: number;
+}
+
+export const DEFAULT_STREAM_TRIM: StreamTrim = {
+  retentionMs: DEFAULT_STREAM_RETENTION_MINUTES * 60_000,
+  maxLen: DEFAULT_STREAM_MAXLEN,
+};
 
 export const listMessageSchema = z.discriminatedUnion('type', [snapshotMessageSchema, deltaMessageSchema]);
 
@@ -31,14 +57,48 @@ export type ListMessageEntry =
   | { readonly id: string; readonly ok: true; readonly message: ListMessage; readonly json: string }
   | { readonly id: string; readonly ok: false; readonly error: BadListMessage };
 
-/** Queues the append of `message` on `multi` (the caller's MULTI, so it lands with the rest of the scan). */
+/**
+ * Queues the append of `message` on `multi` (the caller's MULTI, so it lands with the rest of the scan),
+ * trimming entries older than `minIdMs` (epoch ms; `MINID ~`, Redis ≥ 6.2). `~` lets Redis drop whole
+ * macro-nodes only (≤ 100 entries each by default), which is far cheaper than an exact trim: the stream keeps
+ * at most one node of entries past the retention.
+ */
 export function appendListMessage(
   multi: ChainableCommander,
   keys: Keys,
   message: ListMessage,
-  maxLen: number = DEFAULT_STREAM_MAXLEN,
+  minIdMs: number,
 ): void {
-  multi.xadd(keys.messagesStream, 'MAXLEN', '~', maxLen, '*', LIST_MESSAGE_FIELD, JSON.stringify(message));
+  multi.xadd(
+    keys.messagesStream,
+    'MINID',
+    '~',
+    Math.max(0, Math.floor(minIdMs)),
+    '*',
+    LIST_MESSAGE_FIELD,
+    JSON.stringify(message),
+  );
+}
+
+/**
+ * Queues the count backstop (`XTRIM MAXLEN ~`) on `multi`. XADD takes one trim strategy, so the backstop is its
+ * own command, once per publication: cheap (a length check) while the stream is under it.
+ */
+export function capListMessages(multi: ChainableCommander, keys: Keys, maxLen: number): void {
+  multi.xtrim(keys.messagesStream, 'MAXLEN', '~', maxLen);
+}
+
+/** Queues the append of a scan's `messages` and the stream's trimming (`trim`, as of wall clock `nowMs`). */
+export function appendListMessages(
+  multi: ChainableCommander,
+  keys: Keys,
+  messages: readonly ListMessage[],
+  trim: StreamTrim,
+  nowMs: number,
+): void {
+  if (messages.length === 0) return;
+  for (const m of messages) appendListMessage(multi, keys, m, nowMs - trim.retentionMs);
+  capListMessages(multi, keys, trim.maxLen);
 }
 
 /** Decodes one entry's fields (as XREAD/XRANGE return them). */

@@ -36,7 +36,7 @@ describe('the list snapshots hash contract (real Redis)', () => {
     const multi = r.redis.multi();
     putListSnapshot(multi, r.keys, snap('winners', 3));
     putListSnapshot(multi, r.keys, snap('losers', 1));
-    appendListMessage(multi, r.keys, snap('losers', 1));
+    appendListMessage(multi, r.keys, snap('losers', 1), 0);
     await multi.exec();
     const lastId = (await r.redis.xrevrange(r.keys.messagesStream, '+', '-', 'COUNT', 1))[0]![0];
 

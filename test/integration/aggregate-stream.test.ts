@@ -161,6 +161,20 @@ describe('aggregates stream (real Redis)', () => {
     expect(length).toBeLessThan(300);
   });
 
+  it("trims the entries older than the retention, and resolves with the new entries' ids only", async () => {
+    const old = await redis.xadd(k.aggregatesStream, '1000-0', STREAM_FIELDS.event, '{}');
+    for (let i = 0; i < 150; i++)
+      await redis.xadd(k.aggregatesStream, `${2000 + i}-0`, STREAM_FIELDS.event, '{}');
+    const forwarder = new AggregateForwarder({ redis, keys: k, retentionMs: 60_000 });
+    const ids = await forwarder.forward([bar('AAPL', 0), bar('MSFT', 0)]);
+
+    const left = (await redis.xrange(k.aggregatesStream, '-', '+')).map(([id]) => id);
+    expect(left).not.toContain(old);
+    // `~` trims whole macro-nodes (100 entries): the node holding the new entries stays whole.
+    expect(left.length).toBeLessThanOrEqual(102);
+    expect(left.slice(-2)).toEqual(ids);
+  });
+
   it('acknowledges and counts an entry it cannot decode, and delivers the good ones around it', async () => {
     const forwarder = new AggregateForwarder({ redis, keys: k });
     await forwarder.forward([bar('AAPL', 0)]);
