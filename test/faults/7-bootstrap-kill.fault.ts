@@ -52,7 +52,8 @@ type Kind = 'listing' | 'float' | 'details' | 'dayBars' | 'minuteBars' | 'other'
 function classify(r: RecordedRequest): { kind: Kind; symbol?: string; from?: string; to?: string } {
   if (r.route === 'tickers') return { kind: 'listing' };
   if (r.route === 'float') return { kind: 'float' };
-  if (r.route === 'tickerDetails') return { kind: 'details', symbol: decodeURIComponent(r.path.split('/')[4]!) };
+  if (r.route === 'tickerDetails')
+    return { kind: 'details', symbol: decodeURIComponent(r.path.split('/')[4]!) };
   const m = /^\/v2\/aggs\/ticker\/([^/]+)\/range\/1\/(minute|day)\/([^/]+)\/([^/]+)$/.exec(r.path);
   if (r.route === 'aggregates' && m !== null)
     return {
@@ -144,10 +145,13 @@ it('bootstrap kill -9 in each phase: resumes without fetching again what it stor
     what: `a first metadata batch\n${jobs.output}`,
   });
   const detailsAtFirstBatch = symbolsOf(fake.rest.requests, 'details').size;
-  await waitFor(() => symbolsOf(fake.rest.requests, 'details').size >= detailsAtFirstBatch + METADATA_BATCH / 2, {
-    timeoutMs: 30_000,
-    intervalMs: 20,
-  });
+  await waitFor(
+    () => symbolsOf(fake.rest.requests, 'details').size >= detailsAtFirstBatch + METADATA_BATCH / 2,
+    {
+      timeoutMs: 30_000,
+      intervalMs: 20,
+    },
+  );
   await jobs.kill9();
   const kill1 = fake.rest.requests.length;
   const storedAtKill1 = await metadataRows();
