@@ -340,7 +340,11 @@ describe('volume_slots', () => {
 
     // A repeated key in one batch keeps its last value (DO UPDATE would otherwise refuse the batch).
     expect(
-      await upsertVolumeSlots(db, [slot('AAA', '2026-03-02', 1, 5), slot('AAA', '2026-03-02', 1, 6)], 'replace'),
+      await upsertVolumeSlots(
+        db,
+        [slot('AAA', '2026-03-02', 1, 5), slot('AAA', '2026-03-02', 1, 6)],
+        'replace',
+      ),
     ).toBe(1);
     expect(await allSlots()).toEqual([rows[0], slot('AAA', '2026-03-02', 1, 6), rows[2]]);
     // A backfill correcting a value downwards wins.
