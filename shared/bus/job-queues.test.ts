@@ -25,7 +25,8 @@ describe('the retry policy of contract jobs', () => {
 
   it('never gives up: attempts without end, and a bounded stack trace per job', () => {
     // BullMQ retries while attemptsMade + 1 < attempts; the value must survive JSON (Infinity would not).
-    expect(JSON.parse(JSON.stringify(RETRIED_JOB_OPTIONS)).attempts).toBe(Number.MAX_SAFE_INTEGER);
+    const stored = JSON.parse(JSON.stringify(RETRIED_JOB_OPTIONS)) as { attempts: number };
+    expect(stored.attempts).toBe(Number.MAX_SAFE_INTEGER);
     expect(RETRIED_JOB_OPTIONS.stackTraceLimit).toBeGreaterThan(0);
   });
 });
