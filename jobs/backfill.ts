@@ -112,7 +112,8 @@ export async function backfillVolumeSlots(options: BackfillOptions): Promise<Bac
       );
       if (rows === undefined) return; // failed: counted and listed by the batch, nothing to write
       // A database error thrown here stops the batch, the requests in flight included.
-      const written = await upsertVolumeSlots(options.db, rows);
+      // 'replace': a whole day's curve from the minute bars wins over what is stored (database.ts).
+      const written = await upsertVolumeSlots(options.db, rows, 'replace');
       // Added after the await, not `rowsWritten += await …`, which would lose concurrent adds.
       rowsWritten += written;
       daysWritten += new Set(rows.map((r) => r.date)).size;

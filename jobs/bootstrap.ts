@@ -64,8 +64,15 @@ export interface BootstrapResult {
 
 /** A stopped bootstrap's start is reused by the next run only this long: older, it starts afresh. */
 const RESUME_WITHIN_MS = 24 * 3_600_000;
-/** Rows per metadata upsert: what a killed (not stopped) run can lose and fetch again. */
-const METADATA_BATCH = 250;
+/**
+ * Rows per metadata upsert. A killed (not stopped) run loses the rows it had fetched and not yet written, so
+ * the next run fetches at most METADATA_BATCH + BOOTSTRAP_VENDOR_CONCURRENCY − 1 tickers again
+ * (metadata-refresh.ts); in the history phase a symbol is written as soon as it is fetched, so at most the
+ * BOOTSTRAP_VENDOR_CONCURRENCY symbols in flight are.
+ */
+export const METADATA_BATCH = 250;
+/** Symbols in flight at once in both phases, unless the deps say otherwise. */
+export const BOOTSTRAP_VENDOR_CONCURRENCY = 4;
 
 /**
  * Runs the bootstrap once: check, metadata if missing, history if missing. Writes the status throughout.
@@ -142,7 +149,7 @@ export async function runBootstrap(
         db: d.db,
         withAverages: true,
         rateLimit: d.limiter,
-        concurrency: d.vendorConcurrency ?? 4,
+        concurrency: d.vendorConcurrency ?? BOOTSTRAP_VENDOR_CONCURRENCY,
         batchSize: METADATA_BATCH,
         skipRefreshedSince: startedAt,
         onProgress: reporter.progress('metadata'),
@@ -271,6 +278,16 @@ export const BOOTSTRAP_JOB = {
   attempts: 5,
   /** 30 s, 1 min, 2 min, 4 min between attempts (a database or vendor outage). */
   backoffMs: 30_000,
+  /**
+   * The worker's lock on the running job, renewed every half of it. BullMQ's default (30 s, with a stalled-job
+   * check every 30 s) made a jobs process restarted after a kill -9 wait 30–60 s before it took the killed
+   * run's job back (the job stays "active" until its lock expires and a check has seen it twice). One job
+   * renewing a 10 s lock costs a Redis call every 5 s; the cost of a short lock is that an event loop blocked
+   * for 10 s would let the check requeue the running job (it would then run again and find little to do).
+   */
+  lockDurationMs: 10_000,
+  /** How often the worker looks for a job whose lock expired: resumption within ≈ lock + 2 checks. */
+  stalledIntervalMs: 5_000,
 } as const;
 
 /** Requests a bootstrap (a no-op while one waits or runs). The job itself decides whether anything is missing. */
@@ -296,7 +313,8 @@ export async function requestBootstrap(connection: Redis, keys: Keys): Promise<v
 /**
  * The bootstrap's worker (concurrency 1). A run stopped by the process's shutdown goes back to the queue
  * without spending an attempt, so the next start resumes it at once; a killed process leaves the job active
- * until its lock expires (30 s), after which the next worker's stalled-job check takes it up again.
+ * until its lock expires (BOOTSTRAP_JOB.lockDurationMs), after which the next worker's stalled-job check takes
+ * it up again (measured by the fault case test/faults/7-bootstrap-kill.fault.ts).
  */
 export function startBootstrapWorker(
   d: BootstrapDeps & { readonly connection: Redis },
@@ -312,7 +330,14 @@ export function startBootstrapWorker(
       }
       return result;
     },
-    { connection: d.connection, prefix: d.keys.bullPrefix, concurrency: 1, maxStalledCount: 3 },
+    {
+      connection: d.connection,
+      prefix: d.keys.bullPrefix,
+      concurrency: 1,
+      maxStalledCount: 3,
+      lockDuration: BOOTSTRAP_JOB.lockDurationMs,
+      stalledInterval: BOOTSTRAP_JOB.stalledIntervalMs,
+    },
   );
   worker.on('failed', (job, err) =>
     d.logger.warn({ err: err.message, job: job?.id, attempts: job?.attemptsMade }, 'bootstrap job failed'),

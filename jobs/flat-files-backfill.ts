@@ -204,7 +204,8 @@ async function readDay(
     if (pendingSymbols >= batchSymbols) await write();
   };
   const write = async () => {
-    if (pending.length > 0) rowsWritten += await upsertVolumeSlots(o.db, pending);
+    // 'replace': a whole day's curve from the file wins over what is stored (database.ts).
+    if (pending.length > 0) rowsWritten += await upsertVolumeSlots(o.db, pending, 'replace');
     pending = [];
     pendingSymbols = 0;
   };

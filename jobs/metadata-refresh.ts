@@ -136,7 +136,7 @@ export async function refreshMetadata(options: MetadataRefreshOptions): Promise<
   // A full refresh also sees who left; see delistedRows.
   let pending: TickerMetadata[] = options.symbols === undefined ? delistedRows(previous, listed) : [];
   let written = 0;
-  const flush = async (all: boolean) => {
+  const drain = async (all: boolean) => {
     while (pending.length >= (all ? 1 : batchSize)) {
       const batch = pending.slice(0, batchSize);
       pending = pending.slice(batchSize);
@@ -144,6 +144,13 @@ export async function refreshMetadata(options: MetadataRefreshOptions): Promise<
       written += n;
     }
   };
+  // Writes run one at a time, and a ticker that finishes while one runs waits for it before taking the next
+  // one. So the tickers fetched but not yet committed never exceed batchSize + concurrency − 1 (a batch being
+  // written plus one row per other worker, or a batch short of one plus every worker's request in flight):
+  // the most a killed run (kill -9, no chance to flush) makes the next run fetch again. A failed write fails
+  // every later flush too, which is right: the run stops on it.
+  let writing: Promise<void> = Promise.resolve();
+  const flush = (all: boolean): Promise<void> => (writing = writing.then(() => drain(all)));
 
   let batch: VendorBatchResult;
   try {

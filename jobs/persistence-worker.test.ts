@@ -9,7 +9,7 @@ import type { ScanResultRow } from '../shared/db/types.js';
 import { createLogger } from '../shared/logger.js';
 import { testDatabaseUrl, withClient, withFreshSchema } from '../test/utils/db.js';
 import { freshRedis } from '../test/utils/redis.js';
-import { startPersistenceWorker } from './persistence-worker.js';
+import { isRefusedData, startPersistenceWorker } from './persistence-worker.js';
 
 const row = (symbol: string, rank: number): ScanResultRow => ({
   time: '2026-03-02T15:00:00.000Z',
@@ -110,7 +110,9 @@ describe('scan persistence through BullMQ (real Redis and PostgreSQL)', () => {
       );
     await queue.add({ kind: 'slots', rows: slotRows(100) });
     await queue.add({ kind: 'slots', rows: slotRows(120) }); // the same slot written again with a later value
-    await waitFor(async () => (await read()).some((x) => Number(x.cum_volume) === 120), {
+    // The first job again, landing last (a retry after an outage): cumulative volume never goes down.
+    await queue.add({ kind: 'slots', rows: slotRows(100) });
+    await waitFor(async () => (await jobsOf(r).getJobCounts('completed')).completed === 3, {
       timeoutMs: 10_000,
     });
     expect((await read()).map((x) => [x.symbol, Number(x.cum_volume)])).toEqual([
@@ -152,4 +154,81 @@ describe('scan persistence through BullMQ (real Redis and PostgreSQL)', () => {
     onCleanup(() => healthy.close());
     await waitFor(async () => (await count(['CCC'])) === 1, { timeoutMs: 15_000 });
   }, 30_000);
+
+  it('retries a job past the former eight attempts, keeping a bounded stack trace, until the database is back', async () => {
+    const r = freshRedis();
+    onCleanup(r.cleanup);
+    const queue = new PersistJobQueue(r.redis, r.keys);
+    onCleanup(() => queue.close());
+    const dead = createDb('postgres://postgres@127.0.0.1:1/nowhere');
+    onCleanup(() => closeDb(dead));
+    const logger = createLogger('test', 'silent');
+    // A 50 ms cap, so that a dozen attempts take about a second (the product's default is 30 s).
+    const failing = startPersistenceWorker({
+      connection: r.redis.duplicate({ maxRetriesPerRequest: null }),
+      keys: r.keys,
+      db: dead,
+      logger,
+      retryMaxDelayMs: 50,
+    });
+    onCleanup(() => failing.close());
+    const persist = jobsOf(r);
+    await queue.add({ kind: 'scan', rows: [row('DDD', 1)] });
+    const job = await waitFor(
+      async () => {
+        const [j] = await persist.getJobs(['delayed', 'wait', 'active']);
+        return j !== undefined && j.attemptsMade >= 12 ? j : false;
+      },
+      { timeoutMs: 20_000, intervalMs: 50, what: 'a job failed a dozen times' },
+    );
+    await failing.close();
+    expect((await persist.getJobCounts('failed')).failed).toBe(0);
+    expect(job.stacktrace?.length ?? 0).toBeLessThanOrEqual(3);
+    const healthy = startPersistenceWorker({
+      connection: r.redis.duplicate({ maxRetriesPerRequest: null }),
+      keys: r.keys,
+      db,
+      logger,
+      retryMaxDelayMs: 50,
+    });
+    onCleanup(() => healthy.close());
+    await waitFor(async () => (await count(['DDD'])) === 1, { timeoutMs: 15_000 });
+  }, 40_000);
+
+  it('moves a job whose rows the database refuses to failed at once instead of retrying it forever', async () => {
+    const r = freshRedis();
+    onCleanup(r.cleanup);
+    const queue = new PersistJobQueue(r.redis, r.keys);
+    onCleanup(() => queue.close());
+    const worker = startPersistenceWorker({
+      connection: r.redis.duplicate({ maxRetriesPerRequest: null }),
+      keys: r.keys,
+      db,
+      logger: createLogger('test', 'silent'),
+    });
+    onCleanup(() => worker.close());
+    const persist = jobsOf(r);
+    // A negative cumulative volume breaks the table's CHECK (SQLSTATE 23514).
+    await queue.add({ kind: 'slots', rows: [{ symbol: 'EEE', date: '2026-03-02', slot: 1, cumVolume: -1 }] });
+    const [failed] = await waitFor(
+      async () => {
+        const jobs = await persist.getJobs(['failed']);
+        return jobs.length === 1 ? jobs : false;
+      },
+      { timeoutMs: 10_000 },
+    );
+    expect(failed!.attemptsMade).toBe(1);
+    expect(failed!.failedReason).toMatch(/rows refused/);
+  });
+});
+
+describe('isRefusedData', () => {
+  it('is true for data and constraint errors only, not for a database that is away', () => {
+    expect(isRefusedData({ code: '23514' })).toBe(true);
+    expect(isRefusedData({ code: '22003' })).toBe(true);
+    expect(isRefusedData({ code: '57P01' })).toBe(false); // admin shutdown
+    expect(isRefusedData({ code: 'ECONNREFUSED' })).toBe(false);
+    expect(isRefusedData(new Error('Connection terminated unexpectedly'))).toBe(false);
+    expect(isRefusedData(undefined)).toBe(false);
+  });
 });

@@ -6,7 +6,7 @@ import type { Queryable } from '../shared/db/database.js';
 import type { Logger } from '../shared/logger.js';
 import { MarketCalendar } from '../shared/market/calendar.js';
 import { PolygonRestClient } from '../shared/vendor/polygon-rest.js';
-import { requestBootstrap, startBootstrapWorker } from './bootstrap.js';
+import { BOOTSTRAP_VENDOR_CONCURRENCY, requestBootstrap, startBootstrapWorker } from './bootstrap.js';
 import { historyFiller } from './history-fill.js';
 import { startPersistenceWorker } from './persistence-worker.js';
 import { PAID_PLAN_RATE, TokenBucket } from './rate-limiter.js';
@@ -48,7 +48,15 @@ export async function startJobs(
 ): Promise<RunningJobs> {
   const { connection, db, logger } = deps;
   const k = keys(config.REDIS_PREFIX);
-  const workers: Worker[] = [startPersistenceWorker({ connection, keys: k, db, logger })];
+  const workers: Worker[] = [
+    startPersistenceWorker({
+      connection,
+      keys: k,
+      db,
+      logger,
+      retryMaxDelayMs: config.PERSIST_RETRY_MAX_DELAY_MS,
+    }),
+  ];
   const referenceJobs = options.referenceJobs ?? true;
   if (referenceJobs && config.apiKey !== undefined) {
     const rest = new PolygonRestClient({ apiKey: config.apiKey, baseUrl: config.POLYGON_REST_URL, logger });
@@ -56,7 +64,14 @@ export async function startJobs(
     const limiter = new TokenBucket(PAID_PLAN_RATE);
     const reference = { connection, keys: k, db, rest, logger, rateLimit: limiter };
     const calendar = new MarketCalendar();
-    const fillHistory = historyFiller(config, { rest, db, limiter, calendar, logger });
+    const fillHistory = historyFiller(config, {
+      rest,
+      db,
+      limiter,
+      calendar,
+      logger,
+      concurrency: BOOTSTRAP_VENDOR_CONCURRENCY,
+    });
     workers.push(
       startBackfillWorker(reference),
       startMetadataWorker(reference),

@@ -1,5 +1,6 @@
 import os from 'node:os';
 import { z } from 'zod';
+import { DEFAULT_RETRY_MAX_DELAY_MS } from './bus/job-queues.js';
 import { DEFAULT_STREAM_MAXLEN, DEFAULT_STREAM_RETENTION_MINUTES } from './bus/list-messages.js';
 import { EnvFileError, loadDefaultEnvFileOnce } from './env-file.js';
 import { isLoopbackName } from './http-origin.js';
@@ -131,6 +132,11 @@ export const configSchema = z.object({
   MAX_SCANS_PER_SECOND: num().positive().default(4),
   /** How often the orchestrator re-reads filters from the database (changes apply without a restart). */
   FILTERS_RELOAD_MS: int(100).default(10_000),
+  /**
+   * Persist jobs (scan_results, volume_slots) are retried until they succeed; this caps the delay between two
+   * attempts, so rows land at most this long after PostgreSQL returns from an outage of any length.
+   */
+  PERSIST_RETRY_MAX_DELAY_MS: int(100, 3_600_000).default(DEFAULT_RETRY_MAX_DELAY_MS),
   /**
    * Minutes of list messages the Redis stream keeps for gateways resuming after a hiccup (older entries are
    * trimmed; a gateway further behind reloads the lists from the snapshots hash). docs/redis-memory.md.

@@ -2,7 +2,7 @@ import type { Queue, Worker } from 'bullmq';
 import type { Redis } from 'ioredis';
 import type { ScanResultRow, VolumeSlotRow } from '../db/types.js';
 import { QUEUES, type Keys } from './keys.js';
-import { openQueue, openWorker } from './job-queues.js';
+import { openQueue, openWorker, type RetryOptions } from './job-queues.js';
 
 /*
  * The persistence jobs (BullMQ queue `QUEUES.persistence`, under `keys.bullPrefix`): the orchestrator hands each
@@ -20,8 +20,9 @@ export class PersistJobQueue {
   private readonly queue: Queue<PersistJob>;
 
   /**
-   * Jobs are retried (RETRIED_JOB_OPTIONS): the writes are idempotent on (time, symbol), so a job retried after a
-   * database outage loses and duplicates nothing.
+   * Jobs are retried until they succeed (RETRIED_JOB_OPTIONS): the writes are idempotent (scan rows on
+   * (time, symbol); slot values keep the greater), so a job retried after a database outage of any length loses
+   * and duplicates nothing.
    */
   constructor(connection: Redis, keys: Keys) {
     this.queue = openQueue<PersistJob>(QUEUES.persistence, connection, keys);
@@ -37,14 +38,17 @@ export class PersistJobQueue {
 }
 
 /**
- * The jobs process's side: a worker running `handle` on each job. One at a time by default, in queue order: a
- * later write of the same volume slot must land last. The caller attaches its own `failed`/`error` listeners.
+ * The jobs process's side: a worker running `handle` on each job, one at a time by default. Queue order is not
+ * relied on — retried jobs come back in any order — so a slot write keeps the greater value instead
+ * (persistence-worker.ts). `retry` caps the backoff of failed jobs. The caller attaches its own `failed`/`error`
+ * listeners.
  */
 export function createPersistWorker<R>(o: {
   readonly connection: Redis;
   readonly keys: Keys;
   readonly handle: (job: PersistJob) => Promise<R>;
   readonly concurrency?: number;
+  readonly retry?: RetryOptions;
 }): Worker<PersistJob, R> {
-  return openWorker(QUEUES.persistence, o.connection, o.keys, o.handle, o.concurrency ?? 1);
+  return openWorker(QUEUES.persistence, o.connection, o.keys, o.handle, o.concurrency ?? 1, o.retry);
 }

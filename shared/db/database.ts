@@ -243,18 +243,44 @@ const volumeSlotInsert = recordsetInsert<VolumeSlotRow>('volume_slots', [
 ]);
 
 /**
- * Inserts or updates slot values on (symbol, date, slot). A row whose value is unchanged is not rewritten,
- * so replaying the same batch (at-least-once delivery) writes nothing. A key repeated in `rows` keeps its
- * last occurrence. Returns the rows inserted or changed.
+ * What a slot write does to a value already stored for its (symbol, date, slot); each writer names its rule.
+ *
+ * - `greater` keeps the greater of the two — the live writer's rule (persist jobs of kind `slots`). A day's
+ *   cumulative volume never decreases, so of two live writes of one slot the greater is the later one; persist
+ *   jobs are retried after a database outage in no particular order (each waits out its own backoff), and an
+ *   old write that lands last must not replace a newer, larger value with a smaller one.
+ * - `replace` lets the new value win — the history backfills' rule (REST minute bars, flat files; history-fill
+ *   and the bootstrap go through them). They write a whole day's curve computed from one source, which is
+ *   non-decreasing by construction; keeping the greater of it and a stored curve from another source (the live
+ *   `av`, or a bad earlier value being corrected) could leave a mix that goes down within the day, and a wrong
+ *   high value could never be corrected. They only write days that are over, or the elapsed slots of today
+ *   when asked to (`asOfMs`), so they do not race the live writer on a slot it is still writing.
  */
-export async function upsertVolumeSlots(db: Queryable, rows: readonly VolumeSlotRow[]): Promise<number> {
-  const unique = lastByKey(rows, (r) => `${r.symbol}\u0000${r.date}\u0000${r.slot}`);
+export type SlotConflictRule = 'greater' | 'replace';
+
+/**
+ * Inserts slot values on (symbol, date, slot), and meets a stored value by `rule` (see above). A row whose value
+ * would not change is not rewritten, so replaying the same batch (at-least-once delivery) writes nothing. A key
+ * repeated in `rows` keeps its greatest (`greater`) or last (`replace`) occurrence. Returns the rows inserted
+ * or changed.
+ */
+export async function upsertVolumeSlots(
+  db: Queryable,
+  rows: readonly VolumeSlotRow[],
+  rule: SlotConflictRule,
+): Promise<number> {
+  const key = (r: VolumeSlotRow) => `${r.symbol}\u0000${r.date}\u0000${r.slot}`;
+  const unique = rule === 'greater' ? greatestByKey(rows, key) : lastByKey(rows, key);
+  // `greater` is GREATEST(stored, new) written only when the new value is greater: no dead tuple otherwise.
+  const when =
+    rule === 'greater'
+      ? ' WHERE EXCLUDED.cum_volume > volume_slots.cum_volume'
+      : ' WHERE volume_slots.cum_volume IS DISTINCT FROM EXCLUDED.cum_volume';
   return writeInChunks(
     db,
     unique,
     volumeSlotInsert,
-    ' ON CONFLICT (symbol, date, slot) DO UPDATE SET cum_volume = EXCLUDED.cum_volume' +
-      ' WHERE volume_slots.cum_volume IS DISTINCT FROM EXCLUDED.cum_volume',
+    ' ON CONFLICT (symbol, date, slot) DO UPDATE SET cum_volume = EXCLUDED.cum_volume' + when,
   );
 }
 
@@ -352,6 +378,17 @@ function lastByKey<T>(rows: readonly T[], key: (row: T) => string): T[] {
     const k = key(row);
     byKey.delete(k); // re-insert so the surviving row sits where its last occurrence was
     byKey.set(k, row);
+  }
+  return [...byKey.values()];
+}
+
+/** One row per key: the one with the greatest cumVolume (the first of equals), where the key first appeared. */
+function greatestByKey(rows: readonly VolumeSlotRow[], key: (row: VolumeSlotRow) => string): VolumeSlotRow[] {
+  const byKey = new Map<string, VolumeSlotRow>();
+  for (const row of rows) {
+    const k = key(row);
+    const kept = byKey.get(k);
+    if (kept === undefined || row.cumVolume > kept.cumVolume) byKey.set(k, row);
   }
   return [...byKey.values()];
 }

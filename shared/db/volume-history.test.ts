@@ -55,7 +55,7 @@ describe('volume_slots', () => {
 
   it('loadVolumeHistory returns exactly the N most recent dates strictly before the date per symbol', async () => {
     const rows = sampleHistory();
-    await upsertVolumeSlots(db, rows);
+    await upsertVolumeSlots(db, rows, 'replace');
 
     const history = await loadVolumeHistory(db, '2026-03-03', 3);
     expect(history).toEqual([
@@ -84,7 +84,7 @@ describe('volume_slots', () => {
   });
 
   it('streamVolumeHistoryDays yields the same lookback as whole days, a few symbols per query', async () => {
-    await upsertVolumeSlots(db, sampleHistory());
+    await upsertVolumeSlots(db, sampleHistory(), 'replace');
     const slots = await loadVolumeHistory(db, '2026-03-03', 3);
     const days = [];
     for await (const d of streamVolumeHistoryDays(db, '2026-03-03', 3, 2)) days.push(d);
@@ -126,7 +126,7 @@ describe('volume_slots', () => {
         fc.integer({ min: 1, max: 6 }),
         async (rows, before, n) => {
           await db.none('TRUNCATE volume_slots');
-          await upsertVolumeSlots(db, rows);
+          await upsertVolumeSlots(db, rows, 'replace');
           const stored = new Map(rows.map((r) => [`${r.symbol} ${r.date} ${r.slot}`, r]));
           const expected = [...stored.values()]
             .filter((r) => {
@@ -152,20 +152,58 @@ describe('volume_slots', () => {
     );
   });
 
-  it('upsertVolumeSlots is idempotent and a changed value replaces the stored one', async () => {
+  const allSlots = () =>
+    db.any<VolumeSlotRow>(
+      'SELECT symbol, date, slot, cum_volume AS "cumVolume" FROM volume_slots ORDER BY symbol, date, slot',
+    );
+
+  it('upsertVolumeSlots replacing is idempotent and a changed value replaces the stored one', async () => {
     const rows = [slot('AAA', '2026-03-02', 0), slot('AAA', '2026-03-02', 1), slot('BBB', '2026-03-02', 0)];
-    expect(await upsertVolumeSlots(db, rows)).toBe(3);
-    expect(await upsertVolumeSlots(db, rows)).toBe(0);
-    const all = () =>
-      db.any<VolumeSlotRow>(
-        'SELECT symbol, date, slot, cum_volume AS "cumVolume" FROM volume_slots ORDER BY symbol, date, slot',
-      );
-    expect(await all()).toEqual(rows);
+    expect(await upsertVolumeSlots(db, rows, 'replace')).toBe(3);
+    expect(await upsertVolumeSlots(db, rows, 'replace')).toBe(0);
+    expect(await allSlots()).toEqual(rows);
 
     // A repeated key in one batch keeps its last value (DO UPDATE would otherwise refuse the batch).
     expect(
-      await upsertVolumeSlots(db, [slot('AAA', '2026-03-02', 1, 5), slot('AAA', '2026-03-02', 1, 6)]),
+      await upsertVolumeSlots(
+        db,
+        [slot('AAA', '2026-03-02', 1, 5), slot('AAA', '2026-03-02', 1, 6)],
+        'replace',
+      ),
     ).toBe(1);
-    expect(await all()).toEqual([rows[0], slot('AAA', '2026-03-02', 1, 6), rows[2]]);
+    expect(await allSlots()).toEqual([rows[0], slot('AAA', '2026-03-02', 1, 6), rows[2]]);
+    // A backfill correcting a value downwards wins.
+    expect(await upsertVolumeSlots(db, [slot('AAA', '2026-03-02', 1, 2)], 'replace')).toBe(1);
+    expect((await allSlots())[1]).toEqual(slot('AAA', '2026-03-02', 1, 2));
+  });
+
+  it('upsertVolumeSlots keeping the greater never lowers a stored cumulative volume (a retried old write)', async () => {
+    const newer = [slot('AAA', '2026-03-02', 7, 5_000), slot('BBB', '2026-03-02', 7, 300)];
+    expect(await upsertVolumeSlots(db, newer, 'greater')).toBe(2);
+    // The older job of the same slots, retried after the newer one landed: smaller values, nothing written.
+    const older = [slot('AAA', '2026-03-02', 7, 4_200), slot('BBB', '2026-03-02', 7, 300)];
+    expect(await upsertVolumeSlots(db, older, 'greater')).toBe(0);
+    expect(await allSlots()).toEqual(newer);
+    // A greater value still raises it, and a new slot is inserted.
+    const later = [slot('AAA', '2026-03-02', 7, 5_100), slot('AAA', '2026-03-02', 8, 5_150)];
+    expect(await upsertVolumeSlots(db, later, 'greater')).toBe(2);
+    expect(await allSlots()).toEqual([...later, newer[1]]);
+    // A key repeated in one batch keeps its greatest value, wherever it is in the batch.
+    const repeated = [slot('CCC', '2026-03-02', 0, 9), slot('CCC', '2026-03-02', 0, 4)];
+    expect(await upsertVolumeSlots(db, repeated, 'greater')).toBe(1);
+    expect((await allSlots()).at(-1)).toEqual(slot('CCC', '2026-03-02', 0, 9));
+  });
+
+  it('upsertVolumeSlots keeping the greater ends at the greatest value whatever order the writes land in', async () => {
+    // Every order of a slot's successive live values (jobs retried out of order) leaves the last, greatest one.
+    const values = [100, 250, 250, 400, 900];
+    await fc.assert(
+      fc.asyncProperty(fc.shuffledSubarray(values, { minLength: values.length }), async (order) => {
+        await db.none('TRUNCATE volume_slots');
+        for (const v of order) await upsertVolumeSlots(db, [slot('AAA', '2026-03-02', 3, v)], 'greater');
+        expect(await allSlots()).toEqual([slot('AAA', '2026-03-02', 3, 900)]);
+      }),
+      { numRuns: 20 },
+    );
   });
 });
