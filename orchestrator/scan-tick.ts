@@ -64,8 +64,8 @@ interface Scanned {
 
 /**
  * One tick of the orchestrator's loop, in order: apply the batch of queued events to the engine → run the kernel
- * (sharded over the pool) → build the lists' messages → publish messages and state to Redis in one MULTI →
- * acknowledge the aggregates that scan included → hot set and persistence jobs. The loop and its pacing are
+ * (sharded over the pool) → build the lists' messages → enqueue the persistence job (snapshot scans) → publish
+ * messages and state to Redis in one MULTI → acknowledge the aggregates that scan included → hot set. The loop and its pacing are
  * tick-loop.ts's, the actor's lifecycle orchestrator.ts's; this owns what a tick carries over to the next (the
  * engine's clock, pending acknowledgements, whether a snapshot was seen, whether the sequences must be reconciled).
  */
@@ -108,9 +108,14 @@ export class ScanTick {
       this.reconcile = false;
     }
     const scanned = await this.scan();
+    // Snapshot-driven scans only: hot rescans at up to 4/s would multiply the rows without new information.
+    // Enqueued before the publish, not after: a kill -9 between the two would otherwise leave a published scan
+    // without its rows (fault case 1). The other way round, the rows of a scan that never got published are
+    // stored, which loses nothing; it costs the snapshot scan one Redis round trip before its lists go out.
+    if (hadSnapshot) await this.persist(scanned.outcome);
     await this.publish(scanned, received);
     await this.acknowledge();
-    await this.afterPublish(scanned.outcome, hadSnapshot);
+    await this.afterPublish(scanned.outcome);
   }
 
   /** Applies the batch in order; true when it held a snapshot. */
@@ -192,8 +197,18 @@ export class ScanTick {
     this.o.logger.warn({ err: failed[0]!.reason, failed: failed.length }, 'could not acknowledge aggregates');
   }
 
-  /** Persistence and subscriptions are best-effort: a failure is logged and counted, the scan stands. */
-  private async afterPublish(outcome: ScanOutcome, persist: boolean): Promise<void> {
+  /** Persistence is best-effort: a failure to enqueue is logged and counted, the scan stands. */
+  private async persist(outcome: ScanOutcome): Promise<void> {
+    try {
+      await this.o.jobs.persistScan(scanResultRows(outcome));
+    } catch (err) {
+      this.o.counters.persistFailures++;
+      this.o.logger.error({ err }, 'could not enqueue the scan rows for persistence');
+    }
+  }
+
+  /** Subscriptions are best-effort: a failure is logged and counted, the scan stands. */
+  private async afterPublish(outcome: ScanOutcome): Promise<void> {
     const { hot, counters, logger } = this.o;
     const inLists = new Set<string>();
     for (const l of LIST_NAMES) for (const r of outcome.lists[l]) inLists.add(r.symbol);
@@ -206,14 +221,6 @@ export class ScanTick {
     } catch (err) {
       counters.subscriptionFailures++;
       logger.error({ err }, 'could not deliver the hot set; retrying at the next scan');
-    }
-    // Snapshot-driven scans only: hot rescans at up to 4/s would multiply the rows without new information.
-    if (!persist) return;
-    try {
-      await this.o.jobs.persistScan(scanResultRows(outcome));
-    } catch (err) {
-      counters.persistFailures++;
-      logger.error({ err }, 'could not enqueue the scan rows for persistence');
     }
   }
 }

@@ -32,6 +32,8 @@ export class SimSource implements MarketSource {
     private readonly decoder: DecodePool,
     private readonly logger?: Logger,
     private readonly recorder?: Recorder,
+    /** Per-second bars for the hot set (SIM_HOT_BARS); without them only snapshots drive the scans. */
+    private readonly hotBars = true,
   ) {}
 
   start(sink: (event: MarketEvent) => void): Promise<void> {
@@ -99,6 +101,7 @@ export class SimSource implements MarketSource {
   }
 
   setHotSymbols(symbols: readonly string[]): void {
+    if (!this.hotBars) return;
     const next = new Set(symbols);
     this.sim.unsubscribe([...this.hot].filter((s) => !next.has(s)));
     this.sim.subscribe(symbols.filter((s) => !this.hot.has(s)));

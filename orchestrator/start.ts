@@ -78,7 +78,7 @@ async function assembleOrchestrator(config: Config, o: OrchestratorDeps): Promis
         snapshotEveryMs: config.SNAPSHOT_INTERVAL_MS,
         calendar,
       });
-      source = new SimSource(sim, decoder, logger, recorder);
+      source = new SimSource(sim, decoder, logger, recorder, config.SIM_HOT_BARS);
       reference = simReferenceData(sim, () => dbReference.loadFilters());
       break;
     }

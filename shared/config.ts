@@ -61,6 +61,12 @@ export const configSchema = z.object({
   SIM_SPEED: num().positive().default(1),
   /** 'now', an ISO instant, or a session name (PRE_MARKET, MARKET_OPEN, POST_MARKET: today's or the next). */
   SIM_START: z.string().min(1).default('MARKET_OPEN'),
+  /**
+   * FEED=sim: whether the hot set gets per-second bars between snapshots (as the vendor's WebSocket gives).
+   * `false` simulates a plan without the stream: every scan is a snapshot scan (the fault cases use it to tell
+   * every published scan from its persisted rows).
+   */
+  SIM_HOT_BARS: z.enum(['true', 'false']).default('true').transform((v) => v === 'true'),
   /** FEED=replay: the recording to play (SPEC §10 format). */
   REPLAY_FILE: z.string().min(1).default('samples/day.ndjson'),
   /** FEED=replay: playback speed (1 = recorded pace, 60 = a minute per second, 0 = as fast as possible). */

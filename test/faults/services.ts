@@ -134,4 +134,7 @@ export const FAST_SIM_ENV: Readonly<Record<string, string>> = {
   SIM_TICKERS: '500',
   SNAPSHOT_INTERVAL_MS: '250',
   MAX_FILTERED: '50',
+  // Snapshots only: a hot rescan (bars alone) is published but by design not persisted, so with bars a published
+  // scan without rows could be either that or a lost one. Without them every published scan must have its rows.
+  SIM_HOT_BARS: 'false',
 };
