@@ -66,7 +66,10 @@ export const configSchema = z.object({
    * `false` simulates a plan without the stream: every scan is a snapshot scan (the fault cases use it to tell
    * every published scan from its persisted rows).
    */
-  SIM_HOT_BARS: z.enum(['true', 'false']).default('true').transform((v) => v === 'true'),
+  SIM_HOT_BARS: z
+    .enum(['true', 'false'])
+    .default('true')
+    .transform((v) => v === 'true'),
   /** FEED=replay: the recording to play (SPEC §10 format). */
   REPLAY_FILE: z.string().min(1).default('samples/day.ndjson'),
   /** FEED=replay: playback speed (1 = recorded pace, 60 = a minute per second, 0 = as fast as possible). */
