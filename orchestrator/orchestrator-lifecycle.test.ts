@@ -229,14 +229,14 @@ describe('Orchestrator lifecycle, queue and failures', () => {
     const o = track(orchestratorFor(redis(), source, { jobs, reference: twoTickers }));
     await o.start();
     source.push(snap('10:00', [['AAA', 10.5, 10]]));
-    // The jobs are enqueued after the scan is published (and counted): wait for their outcome.
+    // The persist job goes before the publish, the subscription after it: wait for both outcomes.
     await waitFor(() => o.counters.subscriptionFailures === 1 && jobs.persisted.length === 1);
     expect(jobs.persisted).toEqual([1]);
     expect(jobs.changes).toEqual([]);
 
     jobs.failPersist = 1;
     source.push(snap('10:00:05', [['AAA', 10.6, 10]]));
-    await waitFor(() => o.counters.persistFailures === 1);
+    await waitFor(() => o.counters.persistFailures === 1 && jobs.changes.length === 1);
     expect(o.counters.subscriptionFailures).toBe(1);
     expect(jobs.changes).toEqual([{ subscribe: ['AAA'], unsubscribe: [] }]);
     expect(o.counters.persistFailures).toBe(1);
