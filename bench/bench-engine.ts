@@ -9,7 +9,7 @@ import { syntheticMarket, type SyntheticMarket } from './synthetic-market.js';
 export const BENCH_DAY = '2026-03-02';
 export const BENCH_HISTORY_DATES = ['2026-02-23', '2026-02-24', '2026-02-25', '2026-02-26', '2026-02-27'];
 
-/** A scan engine loaded with a synthetic market of `tickers` at 10:00 New York, ready to scan. */
+/** A scan engine loaded with a synthetic market of `tickers` at 10:00 New York (seen since 09:45), ready to scan. */
 export function benchEngine(
   tickers: number,
   sharedMemory = false,
@@ -28,6 +28,8 @@ export function benchEngine(
     sharedMemory,
   });
   const at = nyWallClockToUtcMs(BENCH_DAY, 10 * 60);
-  engine.applySnapshot(at, market.rows);
+  // Snapshots 15, 5 and 1 minutes earlier too, so that every look-back (change1m … change15m, volume5m,
+  // rvolSlot) has an observation to compare with and the kernel computes them rather than skipping NaNs.
+  for (const minutesBefore of [15, 5, 1, 0]) engine.applySnapshot(at - minutesBefore * 60_000, market.rows);
   return { engine, market, at };
 }

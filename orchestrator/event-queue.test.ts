@@ -63,4 +63,15 @@ describe('foldBars', () => {
       { sym: 'B', c: 5, av: 50, h: 5, l: 5 },
     ]);
   });
+
+  it("keeps the newest bar's day VWAP (a > 0), as applying the bars in order would", () => {
+    expect(
+      foldBars([
+        { sym: 'A', c: 10, av: 100, a: 10.1, e: 1 },
+        { sym: 'A', c: 11, av: 200, a: 10.4, e: 3 },
+        { sym: 'A', c: 12, av: 300, a: 0, e: 4 }, // 0 = none: the VWAP stays
+        { sym: 'A', c: 7, av: 150, a: 9, e: 2 }, // a late, older bar
+      ]),
+    ).toEqual([{ sym: 'A', c: 12, av: 300, a: 10.4, e: 4, h: 12, l: 10 }]);
+  });
 });

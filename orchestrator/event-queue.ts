@@ -127,6 +127,7 @@ export function foldBars(bars: Iterable<AggregateInput>): AggregateInput[] {
     if (pos(b.c)) f.c = b.c;
     if (pos(b.av)) f.av = b.av;
     if (pos(b.op)) f.op = b.op;
+    if (pos(b.a)) f.a = b.a;
     if (b.e !== undefined) f.e = b.e;
     f.h = widest(Math.max, f.h, b.h, b.c);
     f.l = widest(Math.min, f.l, b.l, b.c);
@@ -140,6 +141,7 @@ function pick(b: AggregateInput): FoldedBar {
   if (b.c !== undefined) f.c = b.c;
   if (b.av !== undefined) f.av = b.av;
   if (b.op !== undefined) f.op = b.op;
+  if (b.a !== undefined) f.a = b.a;
   if (b.e !== undefined) f.e = b.e;
   return f;
 }

@@ -18,7 +18,7 @@ export const RVOL_STATES = ['ok', 'warming', 'no_slot'] as const;
 export type RvolState = (typeof RVOL_STATES)[number];
 
 /** One ticker's row as clients see it. Absent values are `null`, never 0 or NaN. */
-export const scanRowSchema = z.object({
+const scanRowShape = {
   symbol: z.string(),
   /** 1-based position in the list the row is sent in (in a `scan` line: = scoreRank). */
   rank: z.number().int().positive(),
@@ -44,6 +44,19 @@ export const scanRowSchema = z.object({
   volumeRatio: nullableNumber,
   floatRotation: nullableNumber,
   dollarVolume: nullableNumber,
+  /** Price against the price 1, 5 and 15 minutes ago, in percent (SPEC §3: null without a recent observation). */
+  change1m: nullableNumber,
+  change5m: nullableNumber,
+  change15m: nullableNumber,
+  /** Shares traded in the last 5 minutes. */
+  volume5m: nullableNumber,
+  /** Where the price sits between the session low (0) and high (100). */
+  rangePosition: nullableNumber,
+  /** Today's VWAP, and the price against it in percent. */
+  vwap: nullableNumber,
+  priceFromVwap: nullableNumber,
+  /** Ask − bid over the midpoint, in percent. */
+  spreadPercent: nullableNumber,
   score: z.number(),
   high: nullableNumber,
   low: nullableNumber,
@@ -60,6 +73,26 @@ export const scanRowSchema = z.object({
   filtersMatched: z.array(z.string()),
   session: z.enum(SESSIONS),
   updatedAt: z.string(),
+};
+
+/**
+ * Row fields added after rows were first stored read as null when absent, so that list snapshots and messages
+ * the previous version left in Redis still parse after an upgrade and the sequences continue (SPEC §6) instead
+ * of starting a new epoch; the first delta then carries the new fields as changed. Update fields (below) keep
+ * no default: an absent field there means "unchanged".
+ */
+const addedLater = (schema: typeof nullableNumber) => schema.default(null);
+
+export const scanRowSchema = z.object({
+  ...scanRowShape,
+  change1m: addedLater(scanRowShape.change1m),
+  change5m: addedLater(scanRowShape.change5m),
+  change15m: addedLater(scanRowShape.change15m),
+  volume5m: addedLater(scanRowShape.volume5m),
+  rangePosition: addedLater(scanRowShape.rangePosition),
+  vwap: addedLater(scanRowShape.vwap),
+  priceFromVwap: addedLater(scanRowShape.priceFromVwap),
+  spreadPercent: addedLater(scanRowShape.spreadPercent),
 });
 export type ScanRow = z.infer<typeof scanRowSchema>;
 
@@ -69,7 +102,8 @@ export const listNameSchema = z.enum(LIST_NAMES);
  * An `update`'s fields (SPEC §6): only the row fields whose value differs from the row last sent for that symbol
  * in that list, merged by the client into the row it holds. Never empty; `symbol` and `rank` are the update's own.
  */
-export const rowFieldsSchema = scanRowSchema
+export const rowFieldsSchema = z
+  .object(scanRowShape)
   .omit({ symbol: true, rank: true })
   .partial()
   .refine((f) => Object.keys(f).length > 0, { message: 'an update carries at least one field' });

@@ -116,6 +116,23 @@ describe('replay (SPEC §10)', () => {
     ]);
   });
 
+  it('carries the short-window fields in scan lines: AAA at 08:05 against its 08:00 snapshot', async () => {
+    const { out } = await replay(RECORDING, { rows: true });
+    const scans = out.map((l) => JSON.parse(l) as ListMessage | ScanLine).filter((m) => m.type === 'scan');
+    expect(scans[2]!.rows.find((r) => r.symbol === 'AAA')).toMatchObject({
+      price: 12,
+      // t − 1 min = 08:04: the latest observation before it (the 08:00:01 bar) is older than 08:03.
+      change1m: null,
+      change5m: 100 / 11, // (12 − 11) / 11 × 100
+      change15m: null,
+      volume5m: 4000, // 9000 − 5000
+      rangePosition: 100, // high 12, low 11
+      vwap: 12,
+      priceFromVwap: 0,
+      spreadPercent: null,
+    });
+  });
+
   it.each([
     ['a malformed line', '{"at": "2026-03-02T13:05:00Z", "snapshot": ', /day\.ndjson line 2: not JSON/],
     [

@@ -25,8 +25,18 @@ export const STATE_COLUMNS = [
   'ask',
   /** Instant (epoch ms) of the ticker's last observation. */
   'updatedMs',
-  /** Cumulative volume at the latest observation at or before scan time − 300 s (SPEC §3.1 rvolSlot). */
+  /** Today's VWAP: the last `day.vw` / aggregate `a` that was > 0 (SPEC §2.1). */
+  'vwap',
+  /**
+   * The look-backs, written by the owner before each scan from the ticker's observations (observations.ts).
+   * volumeAgo: cumulative volume at the latest observation at or before scan time − 300 s, any age (SPEC §3.1
+   * rvolSlot); the others: the latest observation at or before t − k min, null when older than t − 2k min (§3).
+   */
   'volumeAgo',
+  'volumeAgo5m',
+  'priceAgo1m',
+  'priceAgo5m',
+  'priceAgo15m',
 ] as const;
 
 /** Metadata numbers (SPEC §2). */
@@ -56,6 +66,13 @@ export const OUTPUT_COLUMNS = [
   'dollarVolume',
   'rvol',
   'rvolSlot',
+  'change1m',
+  'change5m',
+  'change15m',
+  'volume5m',
+  'rangePosition',
+  'priceFromVwap',
+  'spreadPercent',
   'score',
 ] as const;
 

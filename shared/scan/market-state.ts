@@ -3,6 +3,7 @@ import { FIRST_SLOT_MINUTE } from '../market/session-clock.js';
 import { allocateColumns, clearStateRow, growColumns, SLOTS, type MarketColumns } from './columns.js';
 import { CodeDictionary } from './dictionary.js';
 import type { TickerMetadata } from './metadata.js';
+import { ObservationRing } from './observations.js';
 import { SNAPSHOT_FIELDS, type SnapshotColumns, type SnapshotField } from '../vendor/snapshot-columns.js';
 
 type SnapshotValues = Record<SnapshotField, number>;
@@ -16,6 +17,8 @@ export interface SnapshotRowInput {
     readonly l?: number;
     readonly c?: number;
     readonly v?: number;
+    /** Today's VWAP. */
+    readonly vw?: number;
   } | null;
   readonly prevDay?: { readonly c?: number } | null;
   readonly min?: { readonly av?: number; readonly c?: number } | null;
@@ -31,6 +34,8 @@ export interface AggregateInput {
   readonly op?: number;
   readonly h?: number;
   readonly l?: number;
+  /** Today's VWAP. */
+  readonly a?: number;
   /** End of the bar's window, epoch ms (vendor events carry it): orders bars of one ticker. */
   readonly e?: number;
 }
@@ -48,43 +53,12 @@ export interface ApplyStats {
   stale: number;
 }
 
-const FIVE_MINUTES_MS = 300_000;
-/** Dropped observations are sliced away once they are this many and half the array: amortised O(1). */
-const COMPACT_AFTER = 64;
 const pos = (v: number | undefined): v is number => v !== undefined && v > 0;
 
 /** The first value that is > 0: the vendor sends 0 for "none yet" (e.g. `day.o` before 09:30). */
 function firstPositive(...values: (number | undefined)[]): number | undefined {
   for (const v of values) if (pos(v)) return v;
   return undefined;
-}
-
-/** Per-ticker observations (t, volumeToday) of the last five minutes and one older, for rvolSlot. */
-class Observations {
-  t: number[] = [];
-  v: number[] = [];
-  head = 0;
-
-  record(t: number, v: number): void {
-    this.t.push(t);
-    this.v.push(v);
-  }
-
-  /**
-   * Cumulative volume at the latest observation at or before `cutoff`, NaN if none. Scans run at
-   * non-decreasing instants, so an observation superseded by a newer one at or before the cutoff is never
-   * needed again and is dropped: each ticker keeps ≈ five minutes of observations.
-   */
-  volumeAtOrBefore(cutoff: number): number {
-    const { t } = this;
-    while (this.head + 1 < t.length && t[this.head + 1]! <= cutoff) this.head++;
-    if (this.head > COMPACT_AFTER && this.head * 2 > t.length) {
-      this.t = t.slice(this.head);
-      this.v = this.v.slice(this.head);
-      this.head = 0;
-    }
-    return this.t.length > this.head && this.t[this.head]! <= cutoff ? this.v[this.head]! : NaN;
-  }
 }
 
 /**
@@ -99,7 +73,7 @@ export class MarketState {
   private readonly companyNames: (string | null)[] = [];
   /** Per row: the ticker has a metadata row (SPEC §12 `hasMetadata`). */
   private readonly withMetadata: boolean[] = [];
-  private observations: Observations[] = [];
+  private observations: ObservationRing[] = [];
   /** Per row, the window end of the newest aggregate applied today (−Infinity: none). */
   private barEnd: number[] = [];
   private metadata = new Map<string, TickerMetadata>();
@@ -173,7 +147,7 @@ export class MarketState {
     this.extremesFromMs = nyWallClockToUtcMs(date, FIRST_SLOT_MINUTE);
     if (first) return true;
     for (let row = 0; row < this.symbols.length; row++) clearStateRow(this.cols, row);
-    this.observations = this.symbols.map(() => new Observations());
+    for (const ring of this.observations) ring.clear();
     this.barEnd = this.symbols.map(() => -Infinity);
     return true;
   }
@@ -189,6 +163,7 @@ export class MarketState {
     v.dayL = r.day?.l ?? NaN;
     v.dayC = r.day?.c ?? NaN;
     v.dayV = r.day?.v ?? NaN;
+    v.dayVw = r.day?.vw ?? NaN;
     v.prevDayC = r.prevDay?.c ?? NaN;
     v.bidP = r.lastQuote?.p ?? NaN;
     v.askP = r.lastQuote?.P ?? NaN;
@@ -222,6 +197,7 @@ export class MarketState {
     n.dayClose[row] = firstPositive(v.dayC) ?? NaN;
     if (v.bidP > 0) n.bid[row] = v.bidP;
     if (v.askP > 0) n.ask[row] = v.askP;
+    if (v.dayVw > 0) n.vwap[row] = v.dayVw;
     this.widen(row, ms, v.dayH, v.dayL, price);
     this.observe(row, ms);
     stats.applied++;
@@ -246,6 +222,7 @@ export class MarketState {
     if (pos(a.c)) n.price[row] = a.c;
     if (pos(a.av)) n.volumeToday[row] = a.av;
     if (pos(a.op)) n.open[row] = a.op;
+    if (pos(a.a)) n.vwap[row] = a.a;
     const price = n.price[row]!;
     this.widen(row, ms, a.h, a.l, Number.isNaN(price) ? undefined : price);
     this.observe(row, ms);
@@ -253,14 +230,12 @@ export class MarketState {
   }
 
   /**
-   * Readies the columns for a scan at `ms`: the five-minutes-ago volumes for rvolSlot and, when symbols were
-   * added, the symbol order used to break ties.
+   * Readies the columns for a scan at `ms`: the look-back prices and volumes (k minutes ago, SPEC §3 and §3.1)
+   * and, when symbols were added, the symbol order used to break ties.
    */
   prepareScan(ms: number): void {
-    const cutoff = ms - FIVE_MINUTES_MS;
-    const ago = this.cols.num.volumeAgo;
-    for (let row = 0; row < this.symbols.length; row++)
-      ago[row] = this.observations[row]!.volumeAtOrBefore(cutoff);
+    const out = this.cols.num;
+    for (let row = 0; row < this.symbols.length; row++) this.observations[row]!.fill(ms, out, row);
     if (this.orderDirty) {
       const order = this.symbols
         .map((s, row) => ({ s, row }))
@@ -277,7 +252,7 @@ export class MarketState {
     if (row >= this.cols.capacity) this.cols = growColumns(this.cols, row + 1, this.shared);
     this.rowOf.set(symbol, row);
     this.symbols.push(symbol);
-    this.observations.push(new Observations());
+    this.observations.push(new ObservationRing());
     this.barEnd.push(-Infinity);
     this.fillMetadata(row, this.metadata.get(symbol));
     this.fillBaseline(row, symbol);
@@ -304,10 +279,15 @@ export class MarketState {
     for (const v of [low, price]) if (pos(v) && !(n.low[row]! <= v)) n.low[row] = v;
   }
 
+  /**
+   * Records the observation (t, volumeToday, price) of SPEC §2.1. Once set, neither value goes back to null
+   * within a day, so an observation holding null is only ever followed by null answers before it: recording it
+   * changes no look-back.
+   */
   private observe(row: number, ms: number): void {
-    this.cols.num.updatedMs[row] = ms;
-    const v = this.cols.num.volumeToday[row]!;
-    if (!Number.isNaN(v)) this.observations[row]!.record(ms, v);
+    const n = this.cols.num;
+    n.updatedMs[row] = ms;
+    this.observations[row]!.record(ms, n.volumeToday[row]!, n.price[row]!);
   }
 
   private fillMetadata(row: number, m: TickerMetadata | undefined): void {

@@ -14,6 +14,8 @@ export const SNAPSHOT_FIELDS = [
   'dayL',
   'dayC',
   'dayV',
+  /** Today's VWAP (`day.vw`). */
+  'dayVw',
   'prevDayC',
   'bidP',
   'askP',

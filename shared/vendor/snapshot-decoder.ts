@@ -114,6 +114,7 @@ const USED: readonly (readonly [string, string])[] = [
   ['day', 'l'],
   ['day', 'c'],
   ['day', 'v'],
+  ['day', 'vw'],
   ['prevDay', 'c'],
   ['lastQuote', 'p'],
   ['lastQuote', 'P'],
@@ -194,7 +195,8 @@ export function decodeSnapshotValue(body: unknown): SnapshotColumns {
   const n = rows.length;
   const columns = allocateColumns(n);
   // Locals rather than a record lookup per write: this loop runs 12K times per snapshot.
-  const [lastTradeP, minC, minAv, dayO, dayH, dayL, dayC, dayV, prevDayC, bidP, askP, updatedNs] = columns;
+  const [lastTradeP, minC, minAv, dayO, dayH, dayL, dayC, dayV, dayVw, prevDayC, bidP, askP, updatedNs] =
+    columns;
   // Sized once: growing it by push() would allocate while the whole parsed tree is still live in the young
   // generation, and a scavenge then has to copy that tree (several ms).
   const symbols = new Array<string>(n);
@@ -242,6 +244,7 @@ export function decodeSnapshotValue(body: unknown): SnapshotColumns {
     dayL![count] = day === undefined ? NaN : leaf(day.l);
     const dc = (dayC![count] = day === undefined ? NaN : leaf(day.c));
     dayV![count] = day === undefined ? NaN : leaf(day.v);
+    dayVw![count] = day === undefined ? NaN : leaf(day.vw);
     const pc = (prevDayC![count] = prev === undefined ? NaN : leaf(prev.c));
     bidP![count] = quote === undefined ? NaN : leaf(quote.p);
     askP![count] = quote === undefined ? NaN : leaf(quote.P);
