@@ -14,6 +14,9 @@ import type { MarketSource } from './market-source.js';
 import { Publisher } from './publisher.js';
 import type { ReferenceLoader } from './reference-loader.js';
 import type { ShardRanker } from './scan-pool.js';
+import type { ScanSetSync } from './scan-set-sync.js';
+import { evaluateScans, ScanWorkspace } from '../shared/scan/scan-evaluate.js';
+import type { ScanListName } from '../shared/scan/scan-list-names.js';
 import { scanResultRows } from './scan-result-rows.js';
 import type { StatusReporter } from './status-reporter.js';
 import type { VolumeSlotWriter } from './volume-slot-writer.js';
@@ -53,12 +56,16 @@ export interface ScanTickOptions {
   readonly pool?: ShardRanker;
   /** Approximate cap of the messages stream (MESSAGES_STREAM_MAXLEN). */
   readonly streamMaxLen?: number;
+  /** The user-defined scans (SPEC §13) from the registry; without it, the built-in lists only. */
+  readonly scanSets?: ScanSetSync;
 }
 
 /** One scan's result and its timing, for the published metrics and status. */
 interface Scanned {
   readonly outcome: ScanOutcome;
   readonly scan: { readonly tickers: number; readonly lastScanMs: number; readonly lastScanAt: number };
+  /** Wall ms of the user-defined scans' evaluation (0 without any). */
+  readonly evalMs: number;
 }
 
 /**
@@ -78,6 +85,8 @@ export class ScanTick {
   private sawSnapshot = false;
   /** A publish failed: reconcile the sequences with Redis before the next one. */
   private reconcile = false;
+  /** Inline evaluation's scratch buffers (only with a pool that cannot evaluate scans: tests' fakes). */
+  private readonly workspace = new ScanWorkspace();
 
   constructor(private readonly o: ScanTickOptions) {
     this.publisher = new Publisher(o.redis, o.keys, o.streamMaxLen);
@@ -106,8 +115,9 @@ export class ScanTick {
       this.o.engine.resetSequences(await loadSequencerState(this.o.redis, this.o.keys, this.o.logger));
       this.reconcile = false;
     }
+    const expired = (await this.o.scanSets?.beforeTick())?.expired ?? [];
     const scanned = await this.scan();
-    await this.publish(scanned, received);
+    await this.publish(scanned, received, expired);
     await this.acknowledge();
     await this.afterPublish(scanned.outcome, hadSnapshot);
   }
@@ -147,16 +157,31 @@ export class ScanTick {
     const ranked = pool
       ? await pool.rank(cols, prepared.params, size)
       : scanKernel(cols, prepared.params, 0, size);
-    const outcome = engine.finish(prepared, ranked);
+    // The user-defined scans, after the kernel (they read its outputs and `passed`): in the worker threads.
+    const evalStarted = performance.now();
+    const set = prepared.scans;
+    const session = prepared.clock.session;
+    const results = !set
+      ? undefined
+      : pool?.evaluate
+        ? await pool.evaluate(cols, set, session, size)
+        : evaluateScans(cols, set.compiled, 0, size, session, { workspace: this.workspace });
+    const evalMs = set ? performance.now() - evalStarted : 0;
+    const outcome = engine.finish(prepared, ranked, undefined, results);
     this.lastScan = Date.now();
     return {
       outcome,
       scan: { tickers: size, lastScanMs: performance.now() - started, lastScanAt: this.lastScan },
+      evalMs,
     };
   }
 
   /** Messages, sequencer state, metrics and status in one MULTI; a failure makes the next tick reconcile. */
-  private async publish({ outcome, scan }: Scanned, received: Received): Promise<void> {
+  private async publish(
+    { outcome, scan, evalMs }: Scanned,
+    received: Received,
+    expired: readonly ScanListName[],
+  ): Promise<void> {
     const { reporter, counters } = this.o;
     const report = reporter.publishing(received.snapshot);
     try {
@@ -164,8 +189,18 @@ export class ScanTick {
         ts: outcome.ts,
         messages: outcome.messages,
         state: this.o.engine.sequencerState()!,
-        metrics: { ...reporter.metrics(report, scan), scans: counters.scans + 1 },
+        metrics: {
+          ...reporter.metrics(report, scan),
+          scans: counters.scans + 1,
+          ...this.o.scanSets?.figures,
+          lastScanEvalMs: evalMs,
+        },
         status: { receivedAtMs: received.any, report },
+        scans: {
+          messages: outcome.scanMessages,
+          stored: (list) => this.o.engine.scanLists.stored(list),
+          expired,
+        },
       });
     } catch (err) {
       this.reconcile = true;

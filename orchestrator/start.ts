@@ -131,6 +131,7 @@ async function assembleOrchestrator(config: Config, o: OrchestratorDeps): Promis
     hotGraceMs: config.HOT_GRACE_MS,
     filtersReloadMs: config.FILTERS_RELOAD_MS,
     streamMaxLen: config.MESSAGES_STREAM_MAXLEN,
+    scansMax: config.SCANS_MAX,
     staleAfterMs: config.STALE_AFTER_MS,
   });
   return {

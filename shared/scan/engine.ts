@@ -52,6 +52,9 @@ export interface ActiveScanSet {
   readonly lists: readonly ScanListName[];
 }
 
+/** Scan set versions, unique in the process: a pool that outlives an engine never mistakes one set for another. */
+let scanSetVersions = 0;
+
 /** A scan's clock and kernel parameters, computed once and shared by every shard. */
 export interface PreparedScan {
   readonly clock: MarketClock;
@@ -91,7 +94,6 @@ export class ScanEngine {
   private scanSet: ActiveScanSet | null = null;
   /** The code dictionaries' sizes the scan set was compiled against: a new value means recompiling. */
   private compiledCodes = '';
-  private scanVersion = 0;
   /** Scratch buffers of inline evaluation (replay, tests); worker threads keep their own. */
   private readonly workspace = new ScanWorkspace();
 
@@ -204,7 +206,7 @@ export class ScanEngine {
     if (!this.scanSet || codes !== this.compiledCodes) {
       this.compiledCodes = codes;
       this.scanSet = {
-        version: ++this.scanVersion,
+        version: ++scanSetVersions,
         compiled: compileScans(this.scanDefs.defs, d),
         lists: this.scanDefs.lists,
       };
