@@ -9,7 +9,12 @@ import type { ActiveScanSet } from '../shared/scan/engine.js';
 import { mergeScanResults } from '../shared/scan/scan-evaluate.js';
 import type { ScanResults } from '../shared/scan/scan-tops.js';
 import type { Session } from '../shared/scan/sessions.js';
-import { SCAN_EVAL_TASK, type ScanEvalAnswer, type ScanEvalTask } from '../shared/worker-tasks/scan-eval.js';
+import {
+  concatScanResults,
+  SCAN_EVAL_TASK,
+  type ScanEvalAnswer,
+  type ScanEvalTask,
+} from '../shared/worker-tasks/scan-eval.js';
 
 /** A shard failed twice in one scan (a worker crashed, threw or hung); the tick is skipped and counted. */
 export class ShardFailedError extends Error {
@@ -41,6 +46,8 @@ export interface ScanPoolOptions {
   readonly logger?: Logger;
   /** Per shard attempt; default {@link DEFAULT_SHARD_TIMEOUT_MS}. */
   readonly shardTimeoutMs?: number;
+  /** How user-defined scans are split over the threads (default `scans`: docs/scans.md has the measurements). */
+  readonly scanShards?: 'rows' | 'scans';
 }
 
 /**
@@ -61,6 +68,7 @@ export class ScanPool implements ShardRanker {
   private readonly holding = new Set<number>();
   private readonly logger: Logger | undefined;
   private readonly shardTimeoutMs: number;
+  private readonly scanShards: 'rows' | 'scans';
   /** Shard attempts that failed and were retried, shard attempts that timed out, scans abandoned. */
   readonly counters = { shardRetries: 0, shardTimeouts: 0, failedScans: 0, scanSetsSent: 0 };
 
@@ -68,6 +76,7 @@ export class ScanPool implements ShardRanker {
     this.threads = Math.max(1, o.threads ?? availableParallelism() - 1);
     this.logger = o.logger;
     this.shardTimeoutMs = o.shardTimeoutMs ?? DEFAULT_SHARD_TIMEOUT_MS;
+    this.scanShards = o.scanShards ?? 'scans';
     const file = o.workerFile ?? scanWorkerFile();
     this.pool = new Piscina<ShardTask | ScanEvalTask, ScanCandidates | ScanEvalAnswer>({
       filename: file.href,
@@ -98,9 +107,11 @@ export class ScanPool implements ShardRanker {
   }
 
   /**
-   * Evaluates the scan set over rows [0, size) sharded by row ranges, one per thread (each shard runs every scan,
-   * so the shared short lists and field indexes serve all scans of a thread; docs/scans.md has the measurements),
-   * merged exactly. The compiled set is sent along only until every thread has acknowledged its version.
+   * Evaluates the scan set over rows [0, size), one shard per thread: by default each thread runs a contiguous
+   * share of the scans over every row (disjoint results, concatenated); with `scanShards: 'rows'` each runs every
+   * scan over a row range (merged exactly by mergeScanResults). By scans wins because a scan's cost is mostly per
+   * scan, not per row, once short lists stop it early (docs/scans.md has the measurements). The compiled set is
+   * sent along only until every thread has acknowledged its version.
    */
   async evaluate(
     cols: MarketColumns,
@@ -112,15 +123,29 @@ export class ScanPool implements ShardRanker {
       this.sentVersion = set.version;
       this.holding.clear();
     }
+    const { version } = set;
+    if (this.scanShards === 'scans') {
+      // Every row, a share of the scans each: results are disjoint, concatenated in scan order.
+      const count = set.compiled.scans.length;
+      const shards = Math.min(this.threads, Math.max(1, count));
+      const step = Math.ceil(count / shards);
+      const settled = await Promise.allSettled(
+        Array.from({ length: shards }, (_, s) => {
+          const scanFrom = Math.min(count, s * step);
+          const scanTo = Math.min(count, (s + 1) * step);
+          const task = { cols, session, from: 0, to: size, version, scanFrom, scanTo };
+          return this.retrying(0, size, () => this.evaluateShard(task, set));
+        }),
+      );
+      return concatScanResults(this.allOrThrow(settled));
+    }
     const shards = Math.min(this.threads, Math.max(1, size));
     const step = Math.ceil(size / shards);
     const settled = await Promise.allSettled(
       Array.from({ length: shards }, (_, s) => {
         const from = s * step;
         const to = Math.min(size, (s + 1) * step);
-        return this.retrying(from, to, () =>
-          this.evaluateShard({ cols, session, from, to, version: set.version }, set),
-        );
+        return this.retrying(from, to, () => this.evaluateShard({ cols, session, from, to, version }, set));
       }),
     );
     return mergeScanResults(cols.symbolOrder, set.compiled, this.allOrThrow(settled));
