@@ -19,6 +19,7 @@ import type { TickerMetadata } from './metadata.js';
 import type { SnapshotColumns } from '../vendor/snapshot-columns.js';
 import { scoreRanksOf, type ScanCandidates } from './ranking-order.js';
 import { buildRow } from './rows.js';
+import { nullable } from './columns.js';
 import type { ScanSettings } from './settings.js';
 import { compileScans, type CompiledScans } from './scan-compile.js';
 import type { ScanDefinition } from './scan-definition.js';
@@ -73,9 +74,7 @@ export interface ScanOutcome {
   readonly lists: Readonly<Record<ListName, readonly ScanRow[]>>;
   /** The messages to publish, in list order (none for an unchanged list). */
   readonly messages: readonly ListMessage[];
-  /** Each user-defined scan's list, in the order given to setScans (rank = position). */
-  readonly scanLists: ReadonlyMap<ScanListName, readonly ScanRow[]>;
-  /** Their messages, after the built-in lists' (none for an unchanged list). */
+  /** The user-defined scans' messages, after the built-in lists' (none for an unchanged list). */
   readonly scanMessages: readonly ScanListMessage[];
 }
 
@@ -235,9 +234,23 @@ export class ScanEngine {
       rowByIndex.set(row, r);
       return r;
     });
+    // Scan lists whose rows and material fields are as last published send nothing: skipped without rows.
+    const n = this.state.cols.num;
+    const material = (row: number) => ({
+      price: n.price[row]!,
+      volumeToday: nullable(n.volumeToday[row]!),
+      changePercent: nullable(n.changePercent[row]!),
+      rvol: nullable(n.rvol[row]!),
+    });
+    const changedScans: { list: ScanListName; rows: Int32Array }[] = [];
+    if (scans && scanResults)
+      scans.lists.forEach((list, i) => {
+        const rows = scanRows(scanResults, scans.compiled.indexOf[i]!);
+        if (!this.scanSequencer.unchanged(list, rows, material)) changedScans.push({ list, rows });
+      });
     const outside = new Set<number>();
     for (const row of candidates.lists.rows) if (!rowByIndex.has(row)) outside.add(row);
-    if (scanResults) for (const row of scanResults.rows) if (!rowByIndex.has(row)) outside.add(row);
+    for (const { rows } of changedScans) for (const row of rows) if (!rowByIndex.has(row)) outside.add(row);
     if (outside.size > 0) {
       const ranks = scoreRanksOf(this.state.cols, this.state.size, [...outside]);
       for (const [row, scoreRank] of ranks) rowByIndex.set(row, buildRow(this.state, row, scoreRank, ctx));
@@ -252,20 +265,14 @@ export class ScanEngine {
       const msg = this.sequencer.publish(name, lists[name], ts);
       if (msg) messages.push(msg);
     });
-    const scanLists = new Map<ScanListName, ScanRow[]>();
     const scanMessages: ScanListMessage[] = [];
-    if (scans && scanResults) {
-      scans.lists.forEach((list, i) => {
-        const rows = Array.from(scanRows(scanResults, scans.compiled.indexOf[i]!), (row, k) => ({
-          ...rowByIndex.get(row)!,
-          rank: k + 1,
-        }));
-        scanLists.set(list, rows);
-        const msg = this.scanSequencer.publish(list, rows, ts);
-        if (msg) scanMessages.push(msg);
-      });
+    for (const { list, rows } of changedScans) {
+      const listRows = Array.from(rows, (row, k) => ({ ...rowByIndex.get(row)!, rank: k + 1 }));
+      const msg = this.scanSequencer.publish(list, listRows, ts);
+      this.scanSequencer.publishedRows(list, rows);
+      if (msg) scanMessages.push(msg);
     }
-    return { ts, clock, ranked, lists, messages, scanLists, scanMessages };
+    return { ts, clock, ranked, lists, messages, scanMessages };
   }
 
   /** The sequences and last rankings to persist after publishing a scan. */
