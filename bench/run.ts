@@ -6,7 +6,7 @@ import { benchRss } from './rss.bench.js';
 import { benchSeedBaseline } from './seed-baseline.bench.js';
 import { benchThreads } from './threads.bench.js';
 import { runFanoutCli } from './fanout.bench.js';
-import { benchScansPool } from './scans-pool.bench.js';
+import { benchScanFinish, benchScansPool } from './scans-pool.bench.js';
 
 /**
  * `npm run bench`: every benchmark, one run, figures side by side. This machine is shared and noisy, so compare
@@ -57,6 +57,8 @@ if (process.env.BENCH_SCANS !== 'skip') {
       ' CPU = every thread of the process; ratios against inline of the same row group):',
   );
   console.table(await benchScansPool(15_000, [10, 100, 1000], scanRuns));
+  console.log("The orchestrator thread's share (engine.finish: rows, diffs, messages of the scan lists):");
+  console.table(benchScanFinish(15_000, [100, 1000], scanRuns));
 }
 
 console.log('\nSimulator (the embedded default feed):');

@@ -1,4 +1,5 @@
 import { ScanPool } from '../orchestrator/scan-pool.js';
+import { scanKernel } from '../shared/scan/kernel.js';
 import type { ActiveScanSet } from '../shared/scan/engine.js';
 import { compileScans } from '../shared/scan/scan-compile.js';
 import { evaluateScans, ScanWorkspace } from '../shared/scan/scan-evaluate.js';
@@ -14,6 +15,8 @@ import { prng } from './synthetic-market.js';
  * threads (sharded by scans, the default; and on 2 threads by row ranges, merged exactly; the compiled set sent
  * once). Per tick: wall p50/p99 and the
  * process's CPU time (every thread), so a loaded machine can still be read as ratios within one run.
+ *
+ * Also {@link benchScanFinish}: what the scan lists cost the orchestrator's own thread after the workers.
  *
  * Run: `npx tsx bench/scans-pool.bench.ts [tickers=15000] [runs=20]`; in `npm run bench` with BENCH_SCANS_RUNS
  * runs (default 20), or left out with BENCH_SCANS=skip.
@@ -108,9 +111,53 @@ export async function benchScansPool(
   return out;
 }
 
+/**
+ * The orchestrator thread's share of the scan lists per tick (engine.finish after the workers: rows of the listed
+ * tickers, diffs, messages), on a still market where no list changes, against the first tick where every list
+ * is a snapshot (every row built): the unchanged-list fast path (ScanListSequencer.unchanged) is the difference.
+ */
+export function benchScanFinish(tickers: number, counts: readonly number[], runs: number): Row[] {
+  const { engine, at } = benchEngine(tickers, true);
+  engine.scan(at);
+  const { cols, size, dictionary } = engine.state;
+  const valuesOf = (field: 'sector' | 'exchange') =>
+    Array.from({ length: dictionary.size(field) }, (_, c) => dictionary.valueOf(field, c)!);
+  const categories = { sector: valuesOf('sector'), exchange: valuesOf('exchange') };
+  return counts.map((count) => {
+    const defs = randomScans(count, {
+      cols,
+      size,
+      categories,
+      rand: prng(count + 7),
+      sortFields: USUAL_SORTS,
+    });
+    engine.setScans(
+      defs,
+      defs.map((d) => `scan:${d.id}-${count}` as const),
+    );
+    const times: number[] = [];
+    for (let i = 0; i <= runs; i++) {
+      const prepared = engine.prepare(at);
+      const ranked = scanKernel(cols, prepared.params, 0, size);
+      const results = evaluateScans(cols, prepared.scans!.compiled, 0, size, prepared.clock.session);
+      const t0 = performance.now();
+      engine.finish(prepared, ranked, undefined, results);
+      times.push(performance.now() - t0);
+    }
+    return {
+      scans: count,
+      'first tick (every list a snapshot), ms': +times[0]!.toFixed(2),
+      'still market, p50 ms': +percentile(times.slice(1), 50).toFixed(2),
+      'still market, p99 ms': +percentile(times.slice(1), 99).toFixed(2),
+    };
+  });
+}
+
 if (import.meta.url === `file://${process.argv[1]}`) {
   const tickers = Number(process.argv[2] ?? 15_000);
   const runs = Number(process.argv[3] ?? 20);
   console.log(`node ${process.version}, ${new Date().toISOString()}, ${tickers} tickers, ${runs} runs each`);
   console.table(await benchScansPool(tickers, [10, 100, 1000], runs));
+  console.log("The orchestrator thread's share (engine.finish: rows, diffs, messages of the scan lists):");
+  console.table(benchScanFinish(tickers, [100, 1000], runs));
 }
