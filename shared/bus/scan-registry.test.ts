@@ -60,6 +60,16 @@ describe('the scan registry (real Redis)', () => {
     expect(await redis.ttl(keys.scansOwner('saved'))).toBe(-1);
   });
 
+  it('lists an owner again at its next lease refresh if a racing reader dropped it', async () => {
+    const { redis, keys } = fresh();
+    await putScan(redis, keys, 'gw', scan('a', 1), { leaseMs: 60_000 });
+    // A reader that found the hash empty just before the put removes the owner after it.
+    await redis.srem(keys.scansOwners, 'gw');
+    expect((await loadActiveScans(redis, keys, 100)).scans).toHaveLength(0);
+    expect(await refreshLease(redis, keys, 'gw', 60_000)).toBe(true);
+    expect((await loadActiveScans(redis, keys, 100)).scans.map((s) => s.definition.id)).toEqual(['a']);
+  });
+
   it('removes one scan or a whole owner', async () => {
     const { redis, keys } = fresh();
     await putScan(redis, keys, 'o', scan('a', 1), { addedAt: 1 });

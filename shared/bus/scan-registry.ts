@@ -76,7 +76,9 @@ export async function removeOwner(redis: Redis, keys: Keys, owner: string): Prom
 
 /**
  * Extends `owner`'s lease by `leaseMs` from now; false when its hash is gone (the lease had already expired, or it
- * held no scan): the writer must put its scans again.
+ * held no scan): the writer must put its scans again. It also (re)lists the owner in the owners set: a reader that
+ * saw the hash empty an instant before a putScan may have dropped the owner from it, and the next refresh heals
+ * that (a dead owner listed this way is dropped again by the next load).
  */
 export async function refreshLease(
   redis: Redis,
@@ -84,7 +86,10 @@ export async function refreshLease(
   owner: string,
   leaseMs: number,
 ): Promise<boolean> {
-  return (await redis.pexpire(keys.scansOwner(owner), leaseMs)) === 1;
+  const [extended] = await execOrThrow(
+    redis.multi().pexpire(keys.scansOwner(owner), leaseMs).sadd(keys.scansOwners, owner),
+  );
+  return extended === 1;
 }
 
 type Multi = ReturnType<Redis['multi']>;
