@@ -117,12 +117,36 @@ export async function benchScansPool(
  * is a snapshot (every row built): the unchanged-list fast path (ScanListSequencer.unchanged) is the difference.
  */
 export function benchScanFinish(tickers: number, counts: readonly number[], runs: number): Row[] {
-  const { engine, at } = benchEngine(tickers, true);
+  const { engine, market, at } = benchEngine(tickers, true);
   engine.scan(at);
   const { cols, size, dictionary } = engine.state;
   const valuesOf = (field: 'sector' | 'exchange') =>
     Array.from({ length: dictionary.size(field) }, (_, c) => dictionary.valueOf(field, c)!);
   const categories = { sector: valuesOf('sector'), exchange: valuesOf('exchange') };
+  const rand = prng(99);
+  /** A snapshot 1 s later where every price moved by up to ±1 % and volumes grew: most lists change. */
+  const moved = (t: number) =>
+    market.rows.map((r) => {
+      const p = Math.round(r.lastTrade!.p! * (1 + (rand() - 0.5) * 0.02) * 100) / 100;
+      const v = r.day!.v! + t * 5_000;
+      return { ...r, lastTrade: { p }, day: { ...r.day!, c: p, v }, min: { av: v, c: p } };
+    });
+  const finishTimes = (count: number, move: boolean): number[] => {
+    const times: number[] = [];
+    for (let i = 0; i <= runs; i++) {
+      const ms = at + (move ? (i + 1) * 1000 : 0);
+      if (move) engine.applySnapshot(ms, moved(i + 1));
+      const prepared = engine.prepare(ms);
+      const ranked = scanKernel(cols, prepared.params, 0, size);
+      const results = evaluateScans(cols, prepared.scans!.compiled, 0, size, prepared.clock.session);
+      const t0 = performance.now();
+      const outcome = engine.finish(prepared, ranked, undefined, results);
+      times.push(performance.now() - t0);
+      if (i === runs) changed.set(count, outcome.scanMessages.length);
+    }
+    return times;
+  };
+  const changed = new Map<number, number>();
   return counts.map((count) => {
     const defs = randomScans(count, {
       cols,
@@ -135,20 +159,15 @@ export function benchScanFinish(tickers: number, counts: readonly number[], runs
       defs,
       defs.map((d) => `scan:${d.id}-${count}` as const),
     );
-    const times: number[] = [];
-    for (let i = 0; i <= runs; i++) {
-      const prepared = engine.prepare(at);
-      const ranked = scanKernel(cols, prepared.params, 0, size);
-      const results = evaluateScans(cols, prepared.scans!.compiled, 0, size, prepared.clock.session);
-      const t0 = performance.now();
-      engine.finish(prepared, ranked, undefined, results);
-      times.push(performance.now() - t0);
-    }
+    const still = finishTimes(count, false);
+    const moving = finishTimes(count, true).slice(1);
     return {
       scans: count,
-      'first tick (every list a snapshot), ms': +times[0]!.toFixed(2),
-      'still market, p50 ms': +percentile(times.slice(1), 50).toFixed(2),
-      'still market, p99 ms': +percentile(times.slice(1), 99).toFixed(2),
+      'first tick (every list a snapshot), ms': +still[0]!.toFixed(2),
+      'still market, p50 ms': +percentile(still.slice(1), 50).toFixed(2),
+      'moving market, p50 ms': +percentile(moving, 50).toFixed(2),
+      'moving market, p99 ms': +percentile(moving, 99).toFixed(2),
+      'lists with a message (moving)': changed.get(count) ?? 0,
     };
   });
 }
