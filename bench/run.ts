@@ -7,6 +7,7 @@ import { benchSeedBaseline } from './seed-baseline.bench.js';
 import { benchThreads } from './threads.bench.js';
 import { runFanoutCli } from './fanout.bench.js';
 import { runRedisMemoryCli } from './redis-memory.bench.js';
+import { benchScanFinish, benchScansPool } from './scans-pool.bench.js';
 
 /**
  * `npm run bench`: every benchmark, one run, figures side by side. This machine is shared and noisy, so compare
@@ -48,6 +49,18 @@ console.log(
     `Goal (d)/(a) <= 1.2: ${verdict} (${((decode.workerRatio - 1) * 100).toFixed(1)} % over raw JSON.parse). ` +
     'Objects structured-cloned per decode: 0 (one transferred ArrayBuffer + one string of symbols).',
 );
+
+// User-defined scans (issue #10, docs/scans.md): ≈ 1 min at 20 runs; BENCH_SCANS=skip leaves it out.
+if (process.env.BENCH_SCANS !== 'skip') {
+  const scanRuns = Number(process.env.BENCH_SCANS_RUNS ?? 20);
+  console.log(
+    `\nUser-defined scans per tick, 15,000 tickers, inline vs the worker pool (${scanRuns} runs each;` +
+      ' CPU = every thread of the process; ratios against inline of the same row group):',
+  );
+  console.table(await benchScansPool(15_000, [10, 100, 1000], scanRuns));
+  console.log("The orchestrator thread's share (engine.finish: rows, diffs, messages of the scan lists):");
+  console.table(benchScanFinish(15_000, [100, 1000], scanRuns));
+}
 
 console.log('\nSimulator (the embedded default feed):');
 benchSimulator(12_000, Math.min(runs, 60));

@@ -17,6 +17,8 @@ import { ReferenceLoader } from './reference-loader.js';
 import { BootstrapFollower } from './bootstrap-follower.js';
 import type { ShardRanker } from './scan-pool.js';
 import { ScanTick } from './scan-tick.js';
+import { ScanSetSync } from './scan-set-sync.js';
+import { ScanRegistryReader } from '../shared/bus/scan-registry.js';
 import { TickLoop } from './tick-loop.js';
 import { VolumeSlotWriter } from './volume-slot-writer.js';
 import { StatusReporter } from './status-reporter.js';
@@ -50,6 +52,12 @@ export interface OrchestratorOptions {
   readonly reportEveryMs?: number;
   /** Wall clock (epoch ms): stamps when data is received, for the lists' age. Default Date.now. */
   readonly now?: () => number;
+  /** Distinct user-defined scans evaluated per tick (SCANS_MAX; default 1,000). 0: the registry is not read. */
+  readonly scansMax?: number;
+  /** The scan registry is re-read at least this often even when its version did not move (default 5 s). */
+  readonly scansReloadMs?: number;
+  /** How long a scan list that left the registry keeps its sequence (default SCAN_LIST_GRACE_MS). */
+  readonly scanListGraceMs?: number;
 }
 
 /** Wrong lifecycle use, e.g. start() twice. */
@@ -177,6 +185,7 @@ export class Orchestrator {
       hot: this.hot,
       hotSync: this.hotSync,
       counters: this.counters,
+      scanSets: this.scanSets(),
     });
     await this.reference.reloadReference();
     await this.restoreHotSet();
@@ -246,6 +255,18 @@ export class Orchestrator {
    * The previous run's hot set (SPEC §7), so that its symbols are unsubscribed after the grace period if they are
    * no longer in a list — a fresh, empty hot set would never unsubscribe them. A failure starts empty.
    */
+  /** The registry of user-defined scans, read once per tick (SPEC §13); none when SCANS_MAX is 0. */
+  private scanSets(): ScanSetSync | undefined {
+    const max = this.o.scansMax ?? 1_000;
+    if (max === 0) return undefined;
+    const reader = new ScanRegistryReader(this.o.redis, this.o.keys, {
+      max,
+      reloadMs: this.o.scansReloadMs,
+      logger: this.o.logger,
+    });
+    return new ScanSetSync(this.o.redis, this.o.keys, reader, this.engine, this.o.scanListGraceMs);
+  }
+
   private async restoreHotSet(): Promise<void> {
     try {
       const members = await this.hotSync.restore();

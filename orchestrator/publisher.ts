@@ -10,6 +10,9 @@ import {
 import { putSequencerState } from '../shared/bus/sequencer-state.js';
 import type { ListMessage } from '../shared/protocol/messages.js';
 import type { SequencerState } from '../shared/scan/deltas.js';
+import { deleteScanListSnapshots, putScanListSnapshot } from '../shared/bus/scan-list-snapshots.js';
+import type { ScanListName } from '../shared/scan/scan-list-names.js';
+import type { ScanListMessage, StoredScanList } from '../shared/scan/scan-list-sequencer.js';
 
 export interface PublishInput {
   readonly ts: string;
@@ -23,6 +26,15 @@ export interface PublishInput {
    * was received (wall clock) and the report as of this scan. Omitted by callers that have none.
    */
   readonly status?: { readonly receivedAtMs: number; readonly report: OrchestratorReport };
+  /**
+   * The user-defined scans' lists (SPEC §13): their messages, after the built-in lists', each followed in the
+   * hash by the scan list's snapshot as `stored` says it now is; and the scan lists whose grace ended.
+   */
+  readonly scans?: {
+    readonly messages: readonly ScanListMessage[];
+    readonly stored: (list: ScanListName) => StoredScanList | undefined;
+    readonly expired: readonly ScanListName[];
+  };
 }
 
 /**
@@ -54,9 +66,12 @@ export class Publisher {
     };
   }
 
-  async publish({ ts, messages, state, metrics, status }: PublishInput): Promise<void> {
+  async publish({ ts, messages, state, metrics, status, scans }: PublishInput): Promise<void> {
     const multi = this.redis.multi();
-    appendListMessages(multi, this.keys, messages, this.trim, this.now());
+    // A scan list's message is a list message with a `scan:` name (same JSON, same stream); the protocol's
+    // list-name schema takes those names with the gateway's scan step, hence the widening cast here.
+    const scanMessages = (scans?.messages ?? []) as unknown as readonly ListMessage[];
+    appendListMessages(multi, this.keys, [...messages, ...scanMessages], this.trim, this.now());
     // Each changed list's snapshot is the rows last sent (what a client following its deltas holds), not the
     // scan's rows: updates carry only what changed against those (SPEC §6).
     putSequencerState(
@@ -66,6 +81,11 @@ export class Publisher {
       messages.map((m) => m.list),
       ts,
     );
+    if (scans) {
+      for (const m of scans.messages)
+        putScanListSnapshot(multi, this.keys, m.list, scans.stored(m.list)!, ts);
+      deleteScanListSnapshots(multi, this.keys, scans.expired);
+    }
     if (metrics) putOrchestratorMetrics(multi, this.keys, metrics);
     if (status) {
       putReceivedAt(multi, this.keys, status.receivedAtMs);

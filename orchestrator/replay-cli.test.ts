@@ -155,6 +155,24 @@ describe('npm run replay (the command-line tool)', () => {
     expect(stderr).toMatch(/settings .*\bLIST_LIMIT=4 .*\bGAPPER_MIN_PCT=4\b/);
   }, 60_000);
 
+  it('publishes --scans as scan:<id> lists, and stops on a bad scans file naming the scan and the reason', async () => {
+    const dir = mkdtempSync(path.join(tmpdir(), 'replay-scans-'));
+    const good = path.join(dir, 'scans.json');
+    const bad = path.join(dir, 'bad.json');
+    writeFileSync(good, JSON.stringify([{ id: 'top-dollar', sort: { field: 'dollarVolume', dir: 'desc' } }]));
+    writeFileSync(bad, JSON.stringify([{ id: 'x', sort: { field: 'sector', dir: 'desc' } }]));
+    const ok = await replay([...SAMPLE_ARGS, '--scans', good, '--until', '2026-03-02T15:00:00Z']);
+    expect(ok.code).toBe(0);
+    const lists = ok.stdout
+      .trim()
+      .split('\n')
+      .map((l) => (JSON.parse(l) as { list: string }).list);
+    expect(lists).toContain('scan:top-dollar');
+    const failed = await replay([...SAMPLE_ARGS, '--scans', bad]);
+    expect(failed.code).toBe(1);
+    expect(failed.stderr).toMatch(/bad\.json line 1: scan 0: sort\.field: cannot sort on sector/);
+  }, 60_000);
+
   it('prints usage and exits 2 without a recording', async () => {
     const { code, stderr } = await replay([]);
     expect(code).toBe(2);

@@ -10,16 +10,17 @@ import {
   type BadInputHandler,
 } from '../shared/replay/inputs.js';
 import { runReplay } from '../shared/replay/replay.js';
+import { parseScansJson } from '../shared/replay/scans-input.js';
 import type { ScanOutcome } from '../shared/scan/engine.js';
 import { loadScanVariables, scanSettingsFromConfig } from '../shared/scan/settings.js';
 import { formatListsTable } from './lists-table.js';
 
 const USAGE = `usage: npm run replay -- --recording day.ndjson [--history slots.csv] [--metadata meta.json]
-                       [--filters filters.json] [--rows] [--out messages.ndjson] [--skip-bad]
+                       [--filters filters.json] [--scans scans.json] [--rows] [--out messages.ndjson] [--skip-bad]
                        [--until ISO-instant] [--table]
 
 Runs the scanner over a recording (SPEC §10) without Redis or PostgreSQL and writes the published
-messages as NDJSON (stdout unless --out). --table prints the final lists as tables instead.
+messages as NDJSON (stdout unless --out); each scan of --scans is published as the list scan:<id>. --table prints the final lists as tables instead.
 Of the environment (and .env) it reads only the scan settings (RVOL_*, MAX_FILTERED, LIST_LIMIT,
 SCORE_*, list thresholds); the end-of-run summary on stderr shows the values used.`;
 
@@ -34,6 +35,7 @@ async function main(): Promise<number> {
       history: { type: 'string' },
       metadata: { type: 'string' },
       filters: { type: 'string' },
+      scans: { type: 'string' },
       rows: { type: 'boolean', default: false },
       out: { type: 'string' },
       'skip-bad': { type: 'boolean', default: false },
@@ -70,6 +72,8 @@ async function main(): Promise<number> {
     history: values.history ? parseHistoryCsv(read(values.history), values.history, onBad) : [],
     metadata: values.metadata ? parseMetadataJson(read(values.metadata), values.metadata, onBad) : [],
     filters: values.filters ? parseFiltersJson(read(values.filters), values.filters, onBad) : [],
+    // Not covered by --skip-bad: a scan left out would silently change which lists the output has.
+    scans: values.scans ? parseScansJson(read(values.scans), values.scans) : [],
     settings: scanSettingsFromConfig(variables),
     rows: values.rows,
     skipBad: values['skip-bad'],

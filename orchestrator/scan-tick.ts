@@ -15,6 +15,9 @@ import type { MarketSource } from './market-source.js';
 import { Publisher } from './publisher.js';
 import type { ReferenceLoader } from './reference-loader.js';
 import type { ShardRanker } from './scan-pool.js';
+import type { ScanSetSync } from './scan-set-sync.js';
+import { evaluateScans, ScanWorkspace } from '../shared/scan/scan-evaluate.js';
+import type { ScanListName } from '../shared/scan/scan-list-names.js';
 import { scanResultRows } from './scan-result-rows.js';
 import type { StatusReporter } from './status-reporter.js';
 import type { VolumeSlotWriter } from './volume-slot-writer.js';
@@ -54,12 +57,16 @@ export interface ScanTickOptions {
   readonly pool?: ShardRanker;
   /** Trimming of the messages stream (MESSAGES_RETENTION_MINUTES, MESSAGES_STREAM_MAXLEN). */
   readonly streamTrim?: Partial<StreamTrim>;
+  /** The user-defined scans (SPEC §13) from the registry; without it, the built-in lists only. */
+  readonly scanSets?: ScanSetSync;
 }
 
 /** One scan's result and its timing, for the published metrics and status. */
 interface Scanned {
   readonly outcome: ScanOutcome;
   readonly scan: { readonly tickers: number; readonly lastScanMs: number; readonly lastScanAt: number };
+  /** Wall ms of the user-defined scans' evaluation (0 without any). */
+  readonly evalMs: number;
 }
 
 /**
@@ -79,6 +86,8 @@ export class ScanTick {
   private sawSnapshot = false;
   /** A publish failed: reconcile the sequences with Redis before the next one. */
   private reconcile = false;
+  /** Inline evaluation's scratch buffers (only with a pool that cannot evaluate scans: tests' fakes). */
+  private readonly workspace = new ScanWorkspace();
 
   constructor(private readonly o: ScanTickOptions) {
     this.publisher = new Publisher(o.redis, o.keys, o.streamTrim);
@@ -107,13 +116,14 @@ export class ScanTick {
       this.o.engine.resetSequences(await loadSequencerState(this.o.redis, this.o.keys, this.o.logger));
       this.reconcile = false;
     }
+    const expired = (await this.o.scanSets?.beforeTick())?.expired ?? [];
     const scanned = await this.scan();
     // Snapshot-driven scans only: hot rescans at up to 4/s would multiply the rows without new information.
     // Enqueued before the publish, not after: a kill -9 between the two would otherwise leave a published scan
     // without its rows (fault case 1). The other way round, the rows of a scan that never got published are
     // stored, which loses nothing; it costs the snapshot scan one Redis round trip before its lists go out.
     if (hadSnapshot) await this.persist(scanned.outcome);
-    await this.publish(scanned, received);
+    await this.publish(scanned, received, expired);
     await this.acknowledge();
     await this.afterPublish(scanned.outcome);
   }
@@ -153,16 +163,31 @@ export class ScanTick {
     const ranked = pool
       ? await pool.rank(cols, prepared.params, size)
       : scanKernel(cols, prepared.params, 0, size);
-    const outcome = engine.finish(prepared, ranked);
+    // The user-defined scans, after the kernel (they read its outputs and `passed`): in the worker threads.
+    const evalStarted = performance.now();
+    const set = prepared.scans;
+    const session = prepared.clock.session;
+    const results = !set
+      ? undefined
+      : pool?.evaluate
+        ? await pool.evaluate(cols, set, session, size)
+        : evaluateScans(cols, set.compiled, 0, size, session, { workspace: this.workspace });
+    const evalMs = set ? performance.now() - evalStarted : 0;
+    const outcome = engine.finish(prepared, ranked, undefined, results);
     this.lastScan = Date.now();
     return {
       outcome,
       scan: { tickers: size, lastScanMs: performance.now() - started, lastScanAt: this.lastScan },
+      evalMs,
     };
   }
 
   /** Messages, sequencer state, metrics and status in one MULTI; a failure makes the next tick reconcile. */
-  private async publish({ outcome, scan }: Scanned, received: Received): Promise<void> {
+  private async publish(
+    { outcome, scan, evalMs }: Scanned,
+    received: Received,
+    expired: readonly ScanListName[],
+  ): Promise<void> {
     const { reporter, counters } = this.o;
     const report = reporter.publishing(received.snapshot);
     try {
@@ -170,8 +195,18 @@ export class ScanTick {
         ts: outcome.ts,
         messages: outcome.messages,
         state: this.o.engine.sequencerState()!,
-        metrics: { ...reporter.metrics(report, scan), scans: counters.scans + 1 },
+        metrics: {
+          ...reporter.metrics(report, scan),
+          scans: counters.scans + 1,
+          ...this.o.scanSets?.figures,
+          lastScanEvalMs: evalMs,
+        },
         status: { receivedAtMs: received.any, report },
+        scans: {
+          messages: outcome.scanMessages,
+          stored: (list) => this.o.engine.scanLists.stored(list),
+          expired,
+        },
       });
     } catch (err) {
       this.reconcile = true;

@@ -153,6 +153,11 @@ export const configSchema = z.object({
   MESSAGES_RETENTION_MINUTES: num().positive().max(1440).default(DEFAULT_STREAM_RETENTION_MINUTES),
   /** Backstop: approximate count cap of that stream whatever the entries' age (bounds its bytes). */
   MESSAGES_STREAM_MAXLEN: int(100).default(DEFAULT_STREAM_MAXLEN),
+  /**
+   * Distinct user-defined scans evaluated per tick (SPEC §13), all gateways together; beyond it the newest are not
+   * evaluated (counted in the metrics). docs/scans.md has the cost per tick.
+   */
+  SCANS_MAX: int(0, 100_000).default(1000),
   /** A symbol leaving every list is unsubscribed from the per-second stream after this long out. */
   HOT_GRACE_MS: int(0).default(60_000),
   /** Gateway heartbeat period. */

@@ -29,6 +29,12 @@ export interface Keys {
   readonly bootstrapStatus: string;
   /** Hash of the orchestrator's status report and the lists' receipt time (shared/bus/orchestrator-status.ts). */
   readonly orchestratorStatus: string;
+  /** Counter the scan registry's writers increment on every change; the orchestrator GETs it each tick (scan-registry.ts). */
+  readonly scansVersion: string;
+  /** Set of the owners (gateways, connections, the saved-scans owner) that hold scans (scan-registry.ts). */
+  readonly scansOwners: string;
+  /** Hash of one owner's scans: its own scan id → JSON `{scan, addedAt}`; leased owners' hashes expire (scan-registry.ts). */
+  scansOwner(owner: string): string;
   /** Prefix passed to BullMQ (`prefix` option) so its keys live under ours. */
   readonly bullPrefix: string;
   /** Key of one list's snapshot inside {@link listSnapshots}. */
@@ -61,6 +67,9 @@ export function keys(prefix: string): Keys {
     bootstrapStatus: `${prefix}:bootstrap:status`,
     orchestratorStatus: `${prefix}:status:orchestrator`,
     bullPrefix: `${prefix}:bull`,
+    scansVersion: `${prefix}:scans:version`,
+    scansOwners: `${prefix}:scans:owners`,
+    scansOwner: (owner) => `${prefix}:scans:owner:${owner}`,
     listField: (list) => list,
   };
 }

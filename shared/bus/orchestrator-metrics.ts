@@ -52,6 +52,15 @@ export const ORCHESTRATOR_METRICS = {
     type: 'gauge',
     help: 'Compute time of the last scan (kernel, merge, ranking, lists, deltas), ms.',
   },
+  scansActive: { type: 'gauge', help: 'Distinct user-defined scans evaluated per tick (SPEC §13).' },
+  scansSkipped: {
+    type: 'gauge',
+    help: 'Registered user-defined scans not evaluated: invalid, or beyond SCANS_MAX.',
+  },
+  lastScanEvalMs: {
+    type: 'gauge',
+    help: "Wall time of the last tick's user-defined scan evaluation (worker threads, merge), ms.",
+  },
   lastScanTimestampSeconds: { type: 'gauge', help: 'Wall-clock time of the last published scan.' },
   rssBytes: { type: 'gauge', help: 'Resident memory of the orchestrator process (main thread and workers).' },
   heapUsedBytes: { type: 'gauge', help: 'JavaScript heap in use on the main thread.' },

@@ -71,11 +71,17 @@ export async function loadSequencerState(
   keys: Keys,
   logger?: Logger,
 ): Promise<SequencerState | null> {
-  const results = await redis.multi().get(keys.sequencerState).hgetall(keys.listSnapshots).exec();
+  // HMGET of the 11 lists only: the hash also holds the scan lists' snapshots (scan-list-snapshots.ts).
+  const fields = LIST_NAMES.map((l) => keys.listField(l));
+  const results = await redis
+    .multi()
+    .get(keys.sequencerState)
+    .hmget(keys.listSnapshots, ...fields)
+    .exec();
   if (!results) throw new Error('sequencer state MULTI aborted');
-  const [[kErr, text], [hErr, hash]] = results as [
+  const [[kErr, text], [hErr, texts]] = results as [
     [Error | null, string | null],
-    [Error | null, Record<string, string>],
+    [Error | null, (string | null)[]],
   ];
   const failed = kErr ?? hErr;
   if (failed) throw failed;
@@ -101,9 +107,9 @@ export async function loadSequencerState(
   }
   const { epoch, seqs } = r.data;
   const lists = {} as Record<ListName, ListState>;
-  for (const list of LIST_NAMES) {
-    const text = hash[keys.listField(list)];
-    const stored = text === undefined ? undefined : parseListSnapshot(list, text);
+  for (const [i, list] of LIST_NAMES.entries()) {
+    const text = texts[i];
+    const stored = text == null ? undefined : parseListSnapshot(list, text);
     if (!stored?.ok || stored.msg.epoch !== epoch || stored.msg.seq !== seqs[list]) {
       logger?.error(
         {

@@ -90,7 +90,7 @@ export const tickerMetadataSchema = z
   })
   .strict() satisfies z.ZodType<TickerMetadata, unknown>;
 
-function parseJson(text: string, file: string): unknown {
+export function parseJson(text: string, file: string): unknown {
   try {
     return JSON.parse(text);
   } catch (e) {
@@ -101,7 +101,7 @@ function parseJson(text: string, file: string): unknown {
 }
 
 /** Line of the `index`-th top-level array element, for error messages. */
-function lineOfElement(text: string, index: number): number {
+export function lineOfElement(text: string, index: number): number {
   // Metadata files are written one object per line or pretty-printed; counting opening braces at depth 1
   // finds the element either way without a second parser.
   let depth = 0;

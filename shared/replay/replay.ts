@@ -5,6 +5,7 @@ import type { ScannerFilter } from '../scan/filters-schema.js';
 import { VolumeHistory, type VolumeSlot } from '../scan/history.js';
 import type { TickerMetadata } from '../scan/metadata.js';
 import { DEFAULT_SCAN_SETTINGS, type ScanSettings } from '../scan/settings.js';
+import type { ScanDefinition } from '../scan/scan-definition.js';
 import { ReplayInputError } from './errors.js';
 import { parseRecordingLineAt } from './recording.js';
 
@@ -18,6 +19,8 @@ export interface ReplayOptions {
   readonly history?: readonly VolumeSlot[];
   readonly metadata?: readonly TickerMetadata[];
   readonly filters?: readonly ScannerFilter[];
+  /** User-defined scans (SPEC §10 `--scans`): each published as `scan:<its id>` after the 11 lists. */
+  readonly scans?: readonly ScanDefinition[];
   readonly settings?: ScanSettings;
   readonly calendar?: MarketCalendar;
   /** Also emit one `scan` line with every ranked row per scan. */
@@ -58,6 +61,12 @@ export async function runReplay(o: ReplayOptions): Promise<ReplaySummary> {
     filters: o.filters ?? [],
     newEpoch: () => REPLAY_EPOCH,
   });
+  // Inline, with the orchestrator's evaluator: replay is single-threaded by design (SPEC §10).
+  if (o.scans?.length)
+    engine.setScans(
+      o.scans,
+      o.scans.map((s) => `scan:${s.id}` as const),
+    );
   const summary: ReplaySummary = { events: 0, scans: 0, messages: 0, skipped: [], noPriceRows: 0 };
   const bad = (line: number, reason: string) => {
     if (!o.skipBad) throw new ReplayInputError(file, line, reason);
@@ -106,7 +115,8 @@ export async function runReplay(o: ReplayOptions): Promise<ReplaySummary> {
       o.write(JSON.stringify(line));
     }
     for (const m of outcome.messages) o.write(JSON.stringify(m));
-    summary.messages += outcome.messages.length;
+    for (const m of outcome.scanMessages) o.write(JSON.stringify(m));
+    summary.messages += outcome.messages.length + outcome.scanMessages.length;
     o.onScan?.(outcome, lineNumber);
   }
   return summary;

@@ -45,7 +45,7 @@ export interface SequencerState {
 }
 
 /** true when `row` moved materially away from what was last sent. */
-export function isMaterialChange(sent: SentFields, row: ScanRow): boolean {
+export function isMaterialChange(sent: SentFields, row: SentFields | ScanRow): boolean {
   return MATERIAL_FIELDS.some((f) => {
     const a = sent[f];
     const b = row[f];

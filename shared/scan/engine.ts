@@ -19,7 +19,14 @@ import type { TickerMetadata } from './metadata.js';
 import type { SnapshotColumns } from '../vendor/snapshot-columns.js';
 import { scoreRanksOf, type ScanCandidates } from './ranking-order.js';
 import { buildRow } from './rows.js';
+import { nullable } from './columns.js';
 import type { ScanSettings } from './settings.js';
+import { compileScans, type CompiledScans } from './scan-compile.js';
+import type { ScanDefinition } from './scan-definition.js';
+import { evaluateScans, ScanWorkspace } from './scan-evaluate.js';
+import type { ScanListName } from './scan-list-names.js';
+import { ScanListSequencer, type ScanListMessage } from './scan-list-sequencer.js';
+import { scanRows, type ScanResults } from './scan-tops.js';
 
 export interface EngineOptions {
   readonly calendar: MarketCalendar;
@@ -35,10 +42,26 @@ export interface EngineOptions {
   readonly sharedMemory?: boolean;
 }
 
+/**
+ * The user-defined scans evaluated at each tick (SPEC §13), compiled against the current code dictionaries.
+ * `version` changes whenever `compiled` does, so worker threads are sent a compiled set only when it is new.
+ */
+export interface ActiveScanSet {
+  readonly version: number;
+  readonly compiled: CompiledScans;
+  /** The list of each definition given to setScans (compiled.indexOf maps it to its compiled scan). */
+  readonly lists: readonly ScanListName[];
+}
+
+/** Scan set versions, unique in the process: a pool that outlives an engine never mistakes one set for another. */
+let scanSetVersions = 0;
+
 /** A scan's clock and kernel parameters, computed once and shared by every shard. */
 export interface PreparedScan {
   readonly clock: MarketClock;
   readonly params: KernelParams;
+  /** The user-defined scans to evaluate after the kernel (null: none). */
+  readonly scans: ActiveScanSet | null;
 }
 
 /** The outcome of one scan. */
@@ -51,6 +74,8 @@ export interface ScanOutcome {
   readonly lists: Readonly<Record<ListName, readonly ScanRow[]>>;
   /** The messages to publish, in list order (none for an unchanged list). */
   readonly messages: readonly ListMessage[];
+  /** The user-defined scans' messages, after the built-in lists' (none for an unchanged list). */
+  readonly scanMessages: readonly ScanListMessage[];
 }
 
 /**
@@ -63,6 +88,14 @@ export class ScanEngine {
   private filters: readonly ScannerFilter[];
   private sequencer: ListSequencer;
 
+  private scanSequencer: ScanListSequencer;
+  private scanDefs: { defs: readonly ScanDefinition[]; lists: readonly ScanListName[] } | null = null;
+  private scanSet: ActiveScanSet | null = null;
+  /** The code dictionaries' sizes the scan set was compiled against: a new value means recompiling. */
+  private compiledCodes = '';
+  /** Scratch buffers of inline evaluation (replay, tests); worker threads keep their own. */
+  private readonly workspace = new ScanWorkspace();
+
   private history: BaselineProvider;
   private readonly opts: Omit<EngineOptions, 'history'>;
 
@@ -73,6 +106,22 @@ export class ScanEngine {
     this.state.setMetadata(opts.metadata ?? []);
     this.filters = opts.filters ?? [];
     this.sequencer = new ListSequencer(opts.newEpoch, opts.restored);
+    this.scanSequencer = new ScanListSequencer(this.sequencer.epoch);
+  }
+
+  /**
+   * The user-defined scans to evaluate from the next scan on, each published as `lists[i]` (validated
+   * definitions; identical ones are evaluated once). An empty array: none.
+   */
+  setScans(defs: readonly ScanDefinition[], lists: readonly ScanListName[]): void {
+    if (defs.length !== lists.length) throw new Error('setScans: one list name per definition');
+    this.scanDefs = defs.length ? { defs, lists } : null;
+    this.scanSet = null;
+  }
+
+  /** The scan lists' sequences (restore a list from Redis, forget one after its grace, read what to store). */
+  get scanLists(): ScanListSequencer {
+    return this.scanSequencer;
   }
 
   get epoch(): string {
@@ -115,8 +164,14 @@ export class ScanEngine {
    */
   scan(ms: number, ts?: string): ScanOutcome {
     const prepared = this.prepare(ms);
-    const ranked = scanKernel(this.state.cols, prepared.params, 0, this.state.size);
-    return this.finish(prepared, ranked, ts);
+    const { cols, size } = this.state;
+    const ranked = scanKernel(cols, prepared.params, 0, size);
+    const scans = prepared.scans
+      ? evaluateScans(cols, prepared.scans.compiled, 0, size, prepared.clock.session, {
+          workspace: this.workspace,
+        })
+      : undefined;
+    return this.finish(prepared, ranked, ts, scans);
   }
 
   /** Step 1 of a scan: the clock, the per-row inputs that depend on time, and the kernel's parameters. */
@@ -138,7 +193,24 @@ export class ScanEngine {
         thresholds: s.thresholds,
         listLimit: s.listLimit,
       },
+      scans: this.compiledScans(),
     };
+  }
+
+  /** The scan set, recompiled when the definitions changed or a code dictionary grew (a new sector, say). */
+  private compiledScans(): ActiveScanSet | null {
+    if (!this.scanDefs) return null;
+    const d = this.state.dictionary;
+    const codes = `${d.size('sector')}/${d.size('industry')}/${d.size('exchange')}`;
+    if (!this.scanSet || codes !== this.compiledCodes) {
+      this.compiledCodes = codes;
+      this.scanSet = {
+        version: ++scanSetVersions,
+        compiled: compileScans(this.scanDefs.defs, d),
+        lists: this.scanDefs.lists,
+      };
+    }
+    return this.scanSet;
   }
 
   /**
@@ -146,9 +218,10 @@ export class ScanEngine {
    * messages. A list member outside the top MAX_FILTERED gets its row here, with its scoreRank counted exactly.
    */
   finish(
-    { clock, params }: PreparedScan,
+    { clock, params, scans }: PreparedScan,
     candidates: ScanCandidates,
     ts = new Date(clock.ms).toISOString(),
+    scanResults?: ScanResults,
   ): ScanOutcome {
     const ctx = {
       session: clock.session,
@@ -161,8 +234,23 @@ export class ScanEngine {
       rowByIndex.set(row, r);
       return r;
     });
+    // Scan lists whose rows and material fields are as last published send nothing: skipped without rows.
+    const n = this.state.cols.num;
+    const material = (row: number) => ({
+      price: n.price[row]!,
+      volumeToday: nullable(n.volumeToday[row]!),
+      changePercent: nullable(n.changePercent[row]!),
+      rvol: nullable(n.rvol[row]!),
+    });
+    const changedScans: { list: ScanListName; rows: Int32Array }[] = [];
+    if (scans && scanResults)
+      scans.lists.forEach((list, i) => {
+        const rows = scanRows(scanResults, scans.compiled.indexOf[i]!);
+        if (!this.scanSequencer.unchanged(list, rows, material)) changedScans.push({ list, rows });
+      });
     const outside = new Set<number>();
     for (const row of candidates.lists.rows) if (!rowByIndex.has(row)) outside.add(row);
+    for (const { rows } of changedScans) for (const row of rows) if (!rowByIndex.has(row)) outside.add(row);
     if (outside.size > 0) {
       const ranks = scoreRanksOf(this.state.cols, this.state.size, [...outside]);
       for (const [row, scoreRank] of ranks) rowByIndex.set(row, buildRow(this.state, row, scoreRank, ctx));
@@ -177,7 +265,14 @@ export class ScanEngine {
       const msg = this.sequencer.publish(name, lists[name], ts);
       if (msg) messages.push(msg);
     });
-    return { ts, clock, ranked, lists, messages };
+    const scanMessages: ScanListMessage[] = [];
+    for (const { list, rows } of changedScans) {
+      const listRows = Array.from(rows, (row, k) => ({ ...rowByIndex.get(row)!, rank: k + 1 }));
+      const msg = this.scanSequencer.publish(list, listRows, ts);
+      this.scanSequencer.publishedRows(list, rows);
+      if (msg) scanMessages.push(msg);
+    }
+    return { ts, clock, ranked, lists, messages, scanMessages };
   }
 
   /** The sequences and last rankings to persist after publishing a scan. */
@@ -202,6 +297,8 @@ export class ScanEngine {
    */
   resetSequences(stored: SequencerState | null): void {
     this.sequencer = new ListSequencer(this.opts.newEpoch, stored);
+    // The scan lists' states are re-read too (their stored snapshots; see ScanListSequencer.restore).
+    this.scanSequencer = new ScanListSequencer(this.sequencer.epoch);
   }
 
   private loadBaselines(): void {
