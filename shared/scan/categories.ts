@@ -1,5 +1,6 @@
 import type { MarketColumns } from './columns.js';
 import { LIST_NAMES } from './lists.js';
+import { ScanTops, type ScanResults } from './scan-tops.js';
 import type { ListThresholds } from './settings.js';
 
 /**
@@ -95,126 +96,24 @@ if (LIST_COUNT !== 11 || LIST_NAMES[10] !== 'reversals') {
 
 /**
  * Keeps each list's best `limit` rows in O(log limit) per member: one bounded heap per list, the worst kept row
- * on top, so a member that does not beat it costs one comparison. Order: key desc (keys oriented by
- * {@link listKeys}), ties by symbol asc through `symbolOrder`. A strict total order, so keeping the best of each
- * shard and then the best of those gives exactly what one pass over the whole market gives.
+ * on top, so a member that does not beat it costs one comparison (its `floor`: the least key that can still
+ * enter, -Infinity until the list is full; a caller may skip offering a key below it). Order: key desc (keys
+ * oriented by {@link listKeys}), ties by symbol asc through `symbolOrder`. A strict total order, so keeping the
+ * best of each shard and then the best of those gives exactly what one pass over the whole market gives. The
+ * heaps are the user-defined scans' ({@link ScanTops}), every list with the same limit.
  */
-export class ListTops {
-  /** List l's heap occupies [l × limit, (l + 1) × limit). */
-  private readonly keys: Float64Array;
-  private readonly rows: Int32Array;
-  private readonly sizes = new Int32Array(LIST_COUNT);
-  /**
-   * Per list, the least key that can still enter it: -Infinity until the list is full, then its worst kept key
-   * (equal keys may still enter on the symbol). A caller may skip offering a key below it.
-   */
-  readonly floor = new Float64Array(LIST_COUNT).fill(-Infinity);
-
-  constructor(
-    private readonly symbolOrder: Int32Array,
-    private readonly limit: number,
-  ) {
-    this.keys = new Float64Array(LIST_COUNT * Math.max(0, limit));
-    this.rows = new Int32Array(LIST_COUNT * Math.max(0, limit));
-  }
-
-  /** Offers `row` with `key` (not NaN) to list `list`; returns the list's floor after it. */
-  offer(list: number, row: number, key: number): number {
-    const base = list * this.limit;
-    const size = this.sizes[list]!;
-    if (size < this.limit) {
-      this.keys[base + size] = key;
-      this.rows[base + size] = row;
-      this.sizes[list] = size + 1;
-      this.siftUp(base, size);
-      if (size + 1 === this.limit) this.floor[list] = this.keys[base]!;
-    } else if (this.limit > 0 && this.better(key, row, this.keys[base]!, this.rows[base]!)) {
-      this.keys[base] = key;
-      this.rows[base] = row;
-      this.siftDown(base, size);
-      this.floor[list] = this.keys[base]!;
-    }
-    return this.floor[list]!;
-  }
-
-  /** Offers every list of `c` (a shard's result). */
-  offerAll(c: ListCandidates): void {
-    for (let l = 0; l < LIST_COUNT; l++) {
-      for (let k = c.offsets[l]!; k < c.offsets[l + 1]!; k++) this.offer(l, c.rows[k]!, c.keys[k]!);
-    }
-  }
-
-  /** Every list's kept rows, best first, packed (list l is `rows[offsets[l] … offsets[l + 1])`). */
-  sorted(): ListCandidates {
-    const offsets = new Int32Array(LIST_COUNT + 1);
-    for (let l = 0; l < LIST_COUNT; l++) offsets[l + 1] = offsets[l]! + this.sizes[l]!;
-    const rows = new Int32Array(offsets[LIST_COUNT]!);
-    const keys = new Float64Array(offsets[LIST_COUNT]!);
-    for (let l = 0; l < LIST_COUNT; l++) {
-      const base = l * this.limit;
-      const order = Array.from({ length: this.sizes[l]! }, (_, k) => base + k).sort((a, b) =>
-        this.better(this.keys[a]!, this.rows[a]!, this.keys[b]!, this.rows[b]!) ? -1 : 1,
-      );
-      order.forEach((h, k) => {
-        rows[offsets[l]! + k] = this.rows[h]!;
-        keys[offsets[l]! + k] = this.keys[h]!;
-      });
-    }
-    return { offsets, rows, keys };
-  }
-
-  private better(ka: number, ra: number, kb: number, rb: number): boolean {
-    return ka > kb || (ka === kb && this.symbolOrder[ra]! < this.symbolOrder[rb]!);
-  }
-
-  /** true when heap slot a holds a worse row than slot b. */
-  private worse(a: number, b: number): boolean {
-    return this.better(this.keys[b]!, this.rows[b]!, this.keys[a]!, this.rows[a]!);
-  }
-
-  private siftUp(base: number, i: number): void {
-    while (i > 0) {
-      const parent = (i - 1) >> 1;
-      if (!this.worse(base + i, base + parent)) return;
-      this.swap(base + i, base + parent);
-      i = parent;
-    }
-  }
-
-  private siftDown(base: number, size: number): void {
-    let i = 0;
-    for (;;) {
-      const l = 2 * i + 1;
-      const r = l + 1;
-      let worst = i;
-      if (l < size && this.worse(base + l, base + worst)) worst = l;
-      if (r < size && this.worse(base + r, base + worst)) worst = r;
-      if (worst === i) return;
-      this.swap(base + i, base + worst);
-      i = worst;
-    }
-  }
-
-  private swap(a: number, b: number): void {
-    const k = this.keys[a]!;
-    this.keys[a] = this.keys[b]!;
-    this.keys[b] = k;
-    const r = this.rows[a]!;
-    this.rows[a] = this.rows[b]!;
-    this.rows[b] = r;
+export class ListTops extends ScanTops {
+  constructor(symbolOrder: Int32Array, limit: number) {
+    super(symbolOrder, new Array<number>(LIST_COUNT).fill(Math.max(0, limit)));
   }
 }
 
 /**
- * Each list's best rows with their oriented keys, packed in LIST_NAMES order: three typed arrays, so a shard's
- * result crosses the thread boundary as a cheap structured clone.
+ * Each list's best rows with their oriented keys, packed in LIST_NAMES order (list l is
+ * `rows[offsets[l] … offsets[l + 1])`): three typed arrays, so a shard's result crosses the thread boundary as a
+ * cheap structured clone.
  */
-export interface ListCandidates {
-  /** LIST_COUNT + 1 offsets into `rows`/`keys`. */
-  readonly offsets: Int32Array;
-  readonly rows: Int32Array;
-  readonly keys: Float64Array;
-}
+export type ListCandidates = ScanResults;
 
 /** List l's rows (table row indices, best first). */
 export function listRows(c: ListCandidates, list: number): Int32Array {

@@ -1,6 +1,6 @@
 /**
- * Each scan's best `limit` rows, as categories.ts ListTops keeps the 11 lists' (one bounded heap per scan, the
- * worst kept row on top), but with a limit per scan. Order: oriented key desc, ties by symbol asc through
+ * Each scan's best `limit` rows: one bounded heap per scan, the worst kept row on top, with a limit per scan
+ * (categories.ts ListTops is this with the 11 lists, one limit). Order: oriented key desc, ties by symbol asc through
  * `symbolOrder` — a strict total order, so the best of each shard's best is exactly the best of the whole table.
  */
 export class ScanTops {
