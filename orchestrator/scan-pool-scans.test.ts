@@ -1,32 +1,11 @@
 import { describe, expect, it } from 'vitest';
-import { benchEngine } from '../bench/bench-engine.js';
-import { randomScans } from '../bench/random-scans.js';
-import { prng } from '../bench/synthetic-market.js';
 import { onCleanup } from '../test/utils/cleanup.js';
-import type { ActiveScanSet } from '../shared/scan/engine.js';
-import { compileScans } from '../shared/scan/scan-compile.js';
 import { evaluateScans } from '../shared/scan/scan-evaluate.js';
+import { scannedMarketWithScans } from '../test/utils/scan-set.js';
 import { ScanPool } from './scan-pool.js';
 
 describe('ScanPool.evaluate: user-defined scans in the worker threads', () => {
-  const { engine, at } = benchEngine(3_000, true);
-  engine.scan(at);
-  const { cols, size, dictionary } = engine.state;
-  const { session } = engine.prepare(at).clock;
-  const categories = Object.fromEntries(
-    (['sector', 'exchange'] as const).map((f) => [
-      f,
-      Array.from({ length: dictionary.size(f) }, (_, c) => dictionary.valueOf(f, c)!),
-    ]),
-  );
-  const setOf = (seed: number, count: number, version: number): ActiveScanSet => {
-    const defs = randomScans(count, { cols, size, categories, rand: prng(seed) });
-    return {
-      version,
-      compiled: compileScans(defs, dictionary),
-      lists: defs.map((d) => `scan:${d.id}` as const),
-    };
-  };
+  const { cols, size, session, setOf } = scannedMarketWithScans(3_000);
 
   it.each([
     ['scans', 2],

@@ -1,26 +1,10 @@
 import { describe, expect, it } from 'vitest';
-import { benchEngine } from '../bench/bench-engine.js';
-import { randomScans } from '../bench/random-scans.js';
-import { prng } from '../bench/synthetic-market.js';
-import { compileScans } from '../shared/scan/scan-compile.js';
 import { evaluateScans } from '../shared/scan/scan-evaluate.js';
+import { scannedMarketWithScans } from '../test/utils/scan-set.js';
 import { evaluateScanShard } from './scan-worker.js';
 
 describe('the scan worker (user-defined scans task)', () => {
-  const { engine, at } = benchEngine(3_000, true);
-  engine.scan(at);
-  const { cols, size, dictionary } = engine.state;
-  const { session } = engine.prepare(at).clock;
-  const categories = Object.fromEntries(
-    (['sector', 'exchange'] as const).map((f) => [
-      f,
-      Array.from({ length: dictionary.size(f) }, (_, c) => dictionary.valueOf(f, c)!),
-    ]),
-  );
-  const setOf = (seed: number, count: number, version: number) => ({
-    version,
-    compiled: compileScans(randomScans(count, { cols, size, categories, rand: prng(seed) }), dictionary),
-  });
+  const { cols, size, session, setOf } = scannedMarketWithScans(3_000);
 
   it('has a worker answer "missing" for a set version it does not hold, and keep the set it was sent', () => {
     const set = setOf(3, 20, 9_000_201);
