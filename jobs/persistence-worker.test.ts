@@ -38,6 +38,35 @@ function jobsOf(r: ReturnType<typeof freshRedis>): Queue {
   return queue;
 }
 
+/** A fresh Redis prefix with its persistence queue (the orchestrator's side). */
+function freshQueue() {
+  const r = freshRedis();
+  onCleanup(r.cleanup);
+  const queue = new PersistJobQueue(r.redis, r.keys);
+  onCleanup(() => queue.close());
+  return { r, queue };
+}
+
+/** The jobs process's persistence worker on `r`'s prefix, writing to `db`; closed after the test. */
+function worker(r: ReturnType<typeof freshRedis>, db: Db, retryMaxDelayMs?: number) {
+  const w = startPersistenceWorker({
+    connection: r.redis.duplicate({ maxRetriesPerRequest: null }),
+    keys: r.keys,
+    db,
+    logger: createLogger('test', 'silent'),
+    ...(retryMaxDelayMs === undefined ? {} : { retryMaxDelayMs }),
+  });
+  onCleanup(() => w.close());
+  return w;
+}
+
+/** A database nobody answers on (a closed port), as PostgreSQL down. */
+function deadDatabase(): Db {
+  const dead = createDb('postgres://postgres@127.0.0.1:1/nowhere');
+  onCleanup(() => closeDb(dead));
+  return dead;
+}
+
 describe('scan persistence through BullMQ (real Redis and PostgreSQL)', () => {
   const schema = withFreshSchema();
   let db: Db;
@@ -60,18 +89,9 @@ describe('scan persistence through BullMQ (real Redis and PostgreSQL)', () => {
     );
 
   it('writes each enqueued scan to scan_results once, even when the job is delivered twice', async () => {
-    const r = freshRedis();
-    onCleanup(r.cleanup);
-    const queue = new PersistJobQueue(r.redis, r.keys);
-    onCleanup(() => queue.close());
+    const { r, queue } = freshQueue();
     const persist = jobsOf(r);
-    const worker = startPersistenceWorker({
-      connection: r.redis.duplicate({ maxRetriesPerRequest: null }),
-      keys: r.keys,
-      db,
-      logger: createLogger('test', 'silent'),
-    });
-    onCleanup(() => worker.close());
+    worker(r, db);
     await queue.add({ kind: 'scan', rows: [row('AAA', 1), row('BBB', 2)] });
     await queue.add({ kind: 'scan', rows: [row('AAA', 1), row('BBB', 2)] }); // a redelivery of the same scan
     await waitFor(async () => (await count(['AAA', 'BBB'])) === 2, { timeoutMs: 10_000 });
@@ -83,17 +103,8 @@ describe('scan persistence through BullMQ (real Redis and PostgreSQL)', () => {
   });
 
   it('upserts the live volume slots, idempotently', async () => {
-    const r = freshRedis();
-    onCleanup(r.cleanup);
-    const queue = new PersistJobQueue(r.redis, r.keys);
-    onCleanup(() => queue.close());
-    const worker = startPersistenceWorker({
-      connection: r.redis.duplicate({ maxRetriesPerRequest: null }),
-      keys: r.keys,
-      db,
-      logger: createLogger('test', 'silent'),
-    });
-    onCleanup(() => worker.close());
+    const { r, queue } = freshQueue();
+    worker(r, db);
     const slotRows = (v: number) => [
       { symbol: 'AAA', date: '2026-03-02', slot: 72, cumVolume: v },
       { symbol: 'BBB', date: '2026-03-02', slot: 72, cumVolume: 5 },
@@ -122,20 +133,8 @@ describe('scan persistence through BullMQ (real Redis and PostgreSQL)', () => {
   });
 
   it('keeps a scan while the database is unreachable and writes it once the database is back', async () => {
-    const r = freshRedis();
-    onCleanup(r.cleanup);
-    const queue = new PersistJobQueue(r.redis, r.keys);
-    onCleanup(() => queue.close());
-    const dead = createDb('postgres://postgres@127.0.0.1:1/nowhere');
-    onCleanup(() => closeDb(dead));
-    const logger = createLogger('test', 'silent');
-    const failing = startPersistenceWorker({
-      connection: r.redis.duplicate({ maxRetriesPerRequest: null }),
-      keys: r.keys,
-      db: dead,
-      logger,
-    });
-    onCleanup(() => failing.close());
+    const { r, queue } = freshQueue();
+    const failing = worker(r, deadDatabase());
     const persist = jobsOf(r);
     await queue.add({ kind: 'scan', rows: [row('CCC', 1)] });
     await waitFor(async () => (await r.redis.keys(`${r.keys.bullPrefix}:persist:*`)).length > 0, {
@@ -145,33 +144,14 @@ describe('scan persistence through BullMQ (real Redis and PostgreSQL)', () => {
     await waitFor(async () => (await persist.getJobCounts('delayed')).delayed === 1, { timeoutMs: 10_000 });
     await failing.close();
     expect(await count(['CCC'])).toBe(0);
-    const healthy = startPersistenceWorker({
-      connection: r.redis.duplicate({ maxRetriesPerRequest: null }),
-      keys: r.keys,
-      db,
-      logger,
-    });
-    onCleanup(() => healthy.close());
+    worker(r, db);
     await waitFor(async () => (await count(['CCC'])) === 1, { timeoutMs: 15_000 });
   }, 30_000);
 
   it('retries a job past the former eight attempts, keeping a bounded stack trace, until the database is back', async () => {
-    const r = freshRedis();
-    onCleanup(r.cleanup);
-    const queue = new PersistJobQueue(r.redis, r.keys);
-    onCleanup(() => queue.close());
-    const dead = createDb('postgres://postgres@127.0.0.1:1/nowhere');
-    onCleanup(() => closeDb(dead));
-    const logger = createLogger('test', 'silent');
+    const { r, queue } = freshQueue();
     // A 50 ms cap, so that a dozen attempts take about a second (the product's default is 30 s).
-    const failing = startPersistenceWorker({
-      connection: r.redis.duplicate({ maxRetriesPerRequest: null }),
-      keys: r.keys,
-      db: dead,
-      logger,
-      retryMaxDelayMs: 50,
-    });
-    onCleanup(() => failing.close());
+    const failing = worker(r, deadDatabase(), 50);
     const persist = jobsOf(r);
     await queue.add({ kind: 'scan', rows: [row('DDD', 1)] });
     const job = await waitFor(
@@ -184,29 +164,13 @@ describe('scan persistence through BullMQ (real Redis and PostgreSQL)', () => {
     await failing.close();
     expect((await persist.getJobCounts('failed')).failed).toBe(0);
     expect(job.stacktrace?.length ?? 0).toBeLessThanOrEqual(3);
-    const healthy = startPersistenceWorker({
-      connection: r.redis.duplicate({ maxRetriesPerRequest: null }),
-      keys: r.keys,
-      db,
-      logger,
-      retryMaxDelayMs: 50,
-    });
-    onCleanup(() => healthy.close());
+    worker(r, db, 50);
     await waitFor(async () => (await count(['DDD'])) === 1, { timeoutMs: 15_000 });
   }, 40_000);
 
   it('moves a job whose rows the database refuses to failed at once instead of retrying it forever', async () => {
-    const r = freshRedis();
-    onCleanup(r.cleanup);
-    const queue = new PersistJobQueue(r.redis, r.keys);
-    onCleanup(() => queue.close());
-    const worker = startPersistenceWorker({
-      connection: r.redis.duplicate({ maxRetriesPerRequest: null }),
-      keys: r.keys,
-      db,
-      logger: createLogger('test', 'silent'),
-    });
-    onCleanup(() => worker.close());
+    const { r, queue } = freshQueue();
+    worker(r, db);
     const persist = jobsOf(r);
     // A negative cumulative volume breaks the table's CHECK (SQLSTATE 23514).
     await queue.add({ kind: 'slots', rows: [{ symbol: 'EEE', date: '2026-03-02', slot: 1, cumVolume: -1 }] });
