@@ -12,6 +12,7 @@ import {
 import { BOOTSTRAP_STATES } from '../shared/bus/bootstrap-status.js';
 import { tickerMetadataSchema } from '../shared/replay/inputs.js';
 import { filterParametersSchema, filterSchema } from '../shared/scan/filters-schema.js';
+import { scanFieldsSchema, scanSchema } from '../shared/scan/scan-definition.js';
 import { SESSIONS } from '../shared/scan/sessions.js';
 
 /*
@@ -75,6 +76,16 @@ const filtersResponseSchema = z.object({ filters: z.array(filterSchema) });
 const filterCreateSchema = filterSchema.omit({ id: true });
 const filterReplaceSchema = filterSchema.partial({ id: true });
 
+const savedScanSchema = z.object({
+  id: z.string(),
+  list: z.string().describe('what a WebSocket client subscribes to: `scan:<id>`'),
+  scan: scanSchema,
+  createdAt: z.string(),
+  updatedAt: z.string(),
+});
+const savedScansResponseSchema = z.object({ scans: z.array(savedScanSchema) });
+const scanReplaceSchema = scanFieldsSchema.partial({ id: true });
+
 const tickerSearchResponseSchema = z.object({ tickers: z.array(tickerMatchSchema) });
 const tickerResponseSchema = z.object({
   symbol: z.string(),
@@ -119,6 +130,10 @@ const COMPONENTS = {
   FiltersResponse: filtersResponseSchema,
   FilterCreate: filterCreateSchema,
   FilterReplace: filterReplaceSchema,
+  ScanDefinition: scanSchema,
+  SavedScan: savedScanSchema,
+  SavedScansResponse: savedScansResponseSchema,
+  ScanReplace: scanReplaceSchema,
   TickerMatch: tickerMatchSchema,
   TickerSearchResponse: tickerSearchResponseSchema,
   TickerMetadata: tickerMetadataSchema,
@@ -141,7 +156,12 @@ export const ref = (name: ComponentName): JsonSchema => ({ $ref: `#/components/s
 export function componentSchemas(): Record<ComponentName, JsonSchema> {
   const output = generate('output');
   const input = generate('input');
-  const requestBodies: ReadonlySet<ComponentName> = new Set(['FilterCreate', 'FilterReplace']);
+  const requestBodies: ReadonlySet<ComponentName> = new Set([
+    'FilterCreate',
+    'FilterReplace',
+    'ScanDefinition',
+    'ScanReplace',
+  ]);
   return Object.fromEntries(
     (Object.keys(COMPONENTS) as ComponentName[]).map((name) => [
       name,

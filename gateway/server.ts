@@ -6,6 +6,8 @@ import type { HeartbeatMessage } from '../shared/protocol/messages.js';
 import { TokenCheck } from './auth.js';
 import { ClientConnections, type ClientState } from './client-connections.js';
 import { ClientOps } from './client-ops.js';
+import { ClientScans } from './client-scans.js';
+import { SavedScans } from './saved-scans.js';
 import { clientLimits } from './client-policy.js';
 import { FanOut } from './fan-out.js';
 import { registerHttpRoutes } from './http-routes.js';
@@ -26,8 +28,11 @@ import {
 } from './uws.js';
 import { loadWebAssets, registerWebRoutes } from './web/assets.js';
 
-/** Client frames are tiny (a subscribe to every list is < 300 B); uWS closes a socket sending more. */
-const MAX_PAYLOAD_BYTES = 4 * 1024;
+/**
+ * Client frames are small: a subscribe to every list is < 300 B, a scan definition a few KB (its `in` lists up
+ * to 500 symbols, ≈ 4 KB each). uWS closes a socket sending more.
+ */
+const MAX_PAYLOAD_BYTES = 32 * 1024;
 /** uWS idle timeout, s: its automatic pings keep a quiet but healthy client open. */
 const IDLE_TIMEOUT_S = 120;
 
@@ -58,6 +63,12 @@ export interface GatewayOptions {
   readonly staleAfterMs?: number;
   /** How often the orchestrator's status is re-read (default 1 s). */
   readonly statusReadMs?: number;
+  /** SCANS_PER_TOKEN (default 20). */
+  readonly scansPerToken?: number;
+  /** SCANS_MAX (default 1,000). */
+  readonly scansMax?: number;
+  /** How often saved scans are re-read from PostgreSQL (default 30 s, saved-scans.ts). */
+  readonly savedScansSyncMs?: number;
 }
 
 export interface Gateway {
@@ -109,11 +120,32 @@ export async function startGatewayServer(options: GatewayOptions): Promise<Gatew
     subscribers: (topic): number => app.numSubscribers(topic),
     sockets: connections.sockets,
     snapshot: (list) => feed.snapshot(list),
+    watch: (list) => feed.watch(list),
+    unwatch: (list) => feed.unwatch(list),
     limits,
     metrics,
     logger,
   });
-  const ops = new ClientOps({ fanOut, metrics, logger });
+  const saved = new SavedScans({
+    db: options.db,
+    redis,
+    keys: options.keys,
+    logger,
+    ...(options.savedScansSyncMs === undefined ? {} : { syncMs: options.savedScansSyncMs }),
+  });
+  const scans = new ClientScans({
+    redis,
+    keys: options.keys,
+    logger,
+    perToken: options.scansPerToken ?? 20,
+    maxDistinct: options.scansMax ?? 1000,
+    saved,
+  });
+  const ops = new ClientOps({ fanOut, scans, metrics, logger });
+  // A token's saved scan changed (here or, seen by the sync, on another gateway): its subscribers follow it.
+  saved.onChange((owner, id) => {
+    for (const ws of connections.sockets) if (ws.getUserData().owner === owner) ops.repoint(ws, `scan:${id}`);
+  });
   const feed = new ListFeed({
     redis,
     keys: options.keys,
@@ -136,7 +168,11 @@ export async function startGatewayServer(options: GatewayOptions): Promise<Gatew
     },
     message: ops.onMessage,
     drain: (ws) => fanOut.drained(ws),
-    close: (ws, code) => connections.closed(ws, code),
+    close: (ws, code) => {
+      fanOut.detach(ws);
+      scans.closed(ws.getUserData());
+      connections.closed(ws, code);
+    },
   });
   registerHttpRoutes(app, {
     feed,
@@ -145,6 +181,9 @@ export async function startGatewayServer(options: GatewayOptions): Promise<Gatew
     auth,
     guard,
     metrics,
+    saved,
+    scans,
+    scansPerToken: options.scansPerToken ?? 20,
     logger,
     clients: () => connections.sockets.size,
     bootstrap: () => bootstrap.current,
@@ -155,6 +194,7 @@ export async function startGatewayServer(options: GatewayOptions): Promise<Gatew
   registerWebRoutes(app, web);
 
   await feed.start();
+  await Promise.all([saved.start(), scans.start()]);
   bootstrap.start();
   await Promise.all([freshness.start(), postgres.check()]);
   const listenSocket = await new Promise<ListenSocket>((resolve, reject) => {
@@ -164,6 +204,8 @@ export async function startGatewayServer(options: GatewayOptions): Promise<Gatew
   }).catch(async (err: unknown) => {
     bootstrap.stop();
     freshness.stop();
+    saved.stop();
+    await scans.stop();
     await feed.stop();
     throw err;
   });
@@ -196,6 +238,8 @@ export async function startGatewayServer(options: GatewayOptions): Promise<Gatew
       freshness.stop();
       closeListenSocket(listenSocket);
       connections.closeAll();
+      saved.stop();
+      await scans.stop();
       await feed.stop();
       logger.info('gateway closed');
     },

@@ -9,6 +9,7 @@ import {
 } from '../shared/bus/orchestrator-status.js';
 import { putSequencerState } from '../shared/bus/sequencer-state.js';
 import type { ListMessage } from '../shared/protocol/messages.js';
+import type { ListName } from '../shared/scan/lists.js';
 import type { SequencerState } from '../shared/scan/deltas.js';
 import { deleteScanListSnapshots, putScanListSnapshot } from '../shared/bus/scan-list-snapshots.js';
 import type { ScanListName } from '../shared/scan/scan-list-names.js';
@@ -68,9 +69,8 @@ export class Publisher {
 
   async publish({ ts, messages, state, metrics, status, scans }: PublishInput): Promise<void> {
     const multi = this.redis.multi();
-    // A scan list's message is a list message with a `scan:` name (same JSON, same stream); the protocol's
-    // list-name schema takes those names with the gateway's scan step, hence the widening cast here.
-    const scanMessages = (scans?.messages ?? []) as unknown as readonly ListMessage[];
+    // A scan list's message is a list message with a `scan:` name (same JSON, same stream).
+    const scanMessages: readonly ListMessage[] = scans?.messages ?? [];
     appendListMessages(multi, this.keys, [...messages, ...scanMessages], this.trim, this.now());
     // Each changed list's snapshot is the rows last sent (what a client following its deltas holds), not the
     // scan's rows: updates carry only what changed against those (SPEC §6).
@@ -78,7 +78,8 @@ export class Publisher {
       multi,
       this.keys,
       state,
-      messages.map((m) => m.list),
+      // `messages` are the built-in lists' (the scan lists' are in `scans`).
+      messages.map((m) => m.list as ListName),
       ts,
     );
     if (scans) {

@@ -158,6 +158,11 @@ export const configSchema = z.object({
    * evaluated (counted in the metrics). docs/scans.md has the cost per tick.
    */
   SCANS_MAX: int(0, 100_000).default(1000),
+  /**
+   * User-defined scans one token may hold (SPEC §13): saved (/api/scans) and defined on its open WebSocket
+   * connections to one gateway together.
+   */
+  SCANS_PER_TOKEN: int(0, 100).default(20),
   /** A symbol leaving every list is unsubscribed from the per-second stream after this long out. */
   HOT_GRACE_MS: int(0).default(60_000),
   /** Gateway heartbeat period. */

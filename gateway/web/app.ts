@@ -6,7 +6,7 @@
  * Rows are keyed by symbol and their <tr> reused, so a symbol that moves keeps its element: the highlight of
  * a row just added (blue) or moved up (green) survives the next update instead of restarting.
  */
-import type { Freshness, ListMessage, ScanRow } from '../../shared/protocol/messages.js';
+import type { AnyListName, Freshness, ListMessage, ScanRow } from '../../shared/protocol/messages.js';
 import { LIST_NAMES, type ListName } from '../../shared/scan/lists.js';
 import { ListClient, type ConnectionStatus, type ListClientError } from '../../shared/sdk/list-client.js';
 import { bootstrapBanner } from './bootstrap-banner.js';
@@ -222,8 +222,8 @@ function main(): void {
           : e.message;
     banner.hidden = false;
   });
-  client.onList((list: ListName, rows: readonly ScanRow[], msg: ListMessage) => {
-    tables.get(list)!.render(rows);
+  client.onList((list: AnyListName, rows: readonly ScanRow[], msg: ListMessage) => {
+    tables.get(list as ListName)?.render(rows);
     if (lastTs === undefined || msg.ts > lastTs) lastTs = msg.ts;
     updated.textContent = formatClock(lastTs);
     updated.dateTime = lastTs;

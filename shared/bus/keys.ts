@@ -1,4 +1,4 @@
-import type { ListName } from '../scan/lists.js';
+import type { AnyListName } from '../protocol/messages.js';
 
 /**
  * Every Redis key, stream and BullMQ queue name the product uses, built in one place from one prefix
@@ -38,7 +38,7 @@ export interface Keys {
   /** Prefix passed to BullMQ (`prefix` option) so its keys live under ours. */
   readonly bullPrefix: string;
   /** Key of one list's snapshot inside {@link listSnapshots}. */
-  listField(list: ListName): string;
+  listField(list: AnyListName): string;
 }
 
 /**

@@ -1,5 +1,5 @@
 import type { ChainableCommander, Redis } from 'ioredis';
-import { snapshotMessageSchema, type SnapshotMessage } from '../protocol/messages.js';
+import { snapshotMessageSchema, type AnyListName, type SnapshotMessage } from '../protocol/messages.js';
 import { LIST_NAMES, type ListName } from '../scan/lists.js';
 import type { Keys } from './keys.js';
 import { BadListMessage } from './list-messages.js';
@@ -25,7 +25,7 @@ export function putListSnapshot(multi: ChainableCommander, keys: Keys, snapshot:
 }
 
 /** Parses `list`'s stored snapshot text; a snapshot of another list counts as bad. */
-export function parseListSnapshot(list: ListName, text: string): StoredSnapshot {
+export function parseListSnapshot(list: AnyListName, text: string): StoredSnapshot {
   const invalid = (cause?: unknown): StoredSnapshot => ({
     ok: false,
     error: new BadListMessage(`stored snapshot of ${list} is invalid`, { cause }),
@@ -84,7 +84,7 @@ export async function readListSnapshotsAndLastId(
 export async function readListSnapshot(
   redis: Redis,
   keys: Keys,
-  list: ListName,
+  list: AnyListName,
 ): Promise<StoredSnapshot | undefined> {
   const text = await redis.hget(keys.listSnapshots, keys.listField(list));
   return text === null ? undefined : parseListSnapshot(list, text);

@@ -18,6 +18,7 @@ export type { SocketConstructor, SocketLike } from './socket.js';
 export type { BackoffOptions } from '../backoff.js';
 export { advanceSnapshot } from '../protocol/advance.js';
 export type {
+  AnyListName,
   ClientMessage,
   Delta,
   DeltaMessage,
@@ -27,4 +28,5 @@ export type {
   SnapshotMessage,
 } from '../protocol/messages.js';
 export { LIST_NAMES, type ListName } from '../scan/lists.js';
+export type { ScanDefinitionInput } from '../scan/scan-definition.js';
 export { SESSIONS, type Session } from '../scan/sessions.js';

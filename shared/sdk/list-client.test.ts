@@ -4,7 +4,7 @@ import { waitFor } from '../../test/utils/wait.js';
 import { stringContaining } from '../../test/utils/matchers.js';
 import WebSocket from 'ws';
 import type { ListMessage } from '../protocol/messages.js';
-import type { ListName } from '../scan/lists.js';
+import type { AnyListName as ListName } from '../protocol/messages.js';
 import {
   ListClient,
   type ConnectionStatus,

@@ -1,5 +1,7 @@
 import { Backoff, type BackoffOptions } from '../backoff.js';
+import type { ScanDefinitionInput } from '../scan/scan-definition.js';
 import type {
+  AnyListName,
   ClientMessage,
   ERROR_CODES,
   Freshness,
@@ -8,7 +10,7 @@ import type {
   ServerMessage,
   SnapshotMessage,
 } from '../protocol/messages.js';
-import { LIST_NAMES, type ListName } from '../scan/lists.js';
+import { LIST_NAMES } from '../scan/lists.js';
 import { FrameDecoder, type Encoding, type InflateRaw } from './frame-decoder.js';
 import { ListTracker, type ResyncReason } from './list-tracker.js';
 import {
@@ -36,7 +38,8 @@ import {
  */
 
 export type ConnectionStatus = 'connecting' | 'open' | 'closed';
-export type ListSelection = ListName | '*';
+/** A built-in list, `"*"` (every built-in list), or `scan:<id>` (a scan defined with defineScan or saved). */
+export type ListSelection = AnyListName | '*';
 export type ServerErrorCode = (typeof ERROR_CODES)[number];
 
 export type ListClientError =
@@ -49,11 +52,11 @@ export type ListClientError =
 
 export interface ListClientEvents {
   /** A list changed: its rows in rank order (rank = index + 1) and the message that changed it. */
-  readonly list: (list: ListName, rows: readonly ScanRow[], msg: ListMessage) => void;
+  readonly list: (list: AnyListName, rows: readonly ScanRow[], msg: ListMessage) => void;
   readonly status: (status: ConnectionStatus) => void;
   readonly error: (error: ListClientError) => void;
   /** The client asked for a list's snapshot because it was out of step. */
-  readonly resync: (list: ListName, reason: ResyncReason) => void;
+  readonly resync: (list: AnyListName, reason: ResyncReason) => void;
   /**
    * A heartbeat told how fresh the lists are (SPEC §8): `live`, `stale`, `closed` or `down`, their age in ms on
    * the wall clock (at the heartbeat's `ts`), and the session.
@@ -98,8 +101,10 @@ export class ListClient {
   private readonly backoff: Backoff;
   private readonly pingIntervalMs: number;
   private readonly decoder: FrameDecoder;
-  private readonly wanted = new Set<ListName>();
-  private readonly trackers = new Map<ListName, ListTracker>();
+  private readonly wanted = new Set<AnyListName>();
+  private readonly trackers = new Map<AnyListName, ListTracker>();
+  /** Scans defined on the connection (SPEC §13), sent again on every new connection before the subscribe. */
+  private readonly scans = new Map<string, unknown>();
   private readonly listeners: Listeners = {
     list: new Set(),
     status: new Set(),
@@ -137,12 +142,12 @@ export class ListClient {
   }
 
   /** A list's rows in rank order; empty before its first snapshot. */
-  rows(list: ListName): readonly ScanRow[] {
+  rows(list: AnyListName): readonly ScanRow[] {
     return this.trackers.get(list)?.held?.rows ?? [];
   }
 
   /** A list's current state as a snapshot message (epoch, seq, ts, rows), or undefined before the first. */
-  snapshot(list: ListName): SnapshotMessage | undefined {
+  snapshot(list: AnyListName): SnapshotMessage | undefined {
     return this.trackers.get(list)?.held;
   }
 
@@ -189,6 +194,21 @@ export class ListClient {
     this.setStatus('closed');
   }
 
+  /**
+   * Defines (or replaces) the connection's scan `id` (SPEC §13: a definition without or with the same `id`);
+   * then subscribe to `scan:<id>`. It lives as long as the connection, and this client defines it again on every
+   * reconnection. A bad definition comes back as an `error` event (`bad_request`, naming the field).
+   */
+  defineScan(id: string, scan: Omit<ScanDefinitionInput, 'id'> & { id?: string }): void {
+    this.scans.set(id, scan);
+    this.send({ op: 'scan', id, scan });
+  }
+
+  /** Removes the connection's scan `id` (a subscription to `scan:<id>` then follows the token's saved scan `id`, if any). */
+  removeScan(id: string): void {
+    if (this.scans.delete(id)) this.send({ op: 'unscan', id });
+  }
+
   subscribe(lists: readonly ListSelection[]): void {
     const added = expand(lists).filter((l) => !this.wanted.has(l));
     for (const l of added) this.wanted.add(l);
@@ -225,6 +245,7 @@ export class ListClient {
       this.lastMessageAt = Date.now();
       this.lastPingAt = 0;
       for (const t of this.trackers.values()) t.reconnected();
+      for (const [id, scan] of this.scans) this.send({ op: 'scan', id, scan });
       if (this.wanted.size > 0) this.send({ op: 'subscribe', lists: this.selection() });
       this.pingTimer = setInterval(() => this.ping(), this.pingIntervalMs);
       this.setStatus('open');
@@ -314,8 +335,8 @@ export class ListClient {
         return this.receiveList(msg);
       case 'heartbeat':
         for (const [list, seq] of Object.entries(msg.seqs)) {
-          const tracker = this.trackers.get(list as ListName);
-          if (tracker) this.act(list as ListName, tracker.checkSeq(seq, Date.now()));
+          const tracker = this.trackers.get(list as AnyListName);
+          if (tracker) this.act(list as AnyListName, tracker.checkSeq(seq, Date.now()));
         }
         // A gateway older than the freshness fields sends heartbeats without them.
         if (typeof msg.source !== 'string') return;
@@ -338,14 +359,15 @@ export class ListClient {
     else this.act(msg.list, result);
   }
 
-  private act(list: ListName, result: ReturnType<ListTracker['apply']>): void {
+  private act(list: AnyListName, result: ReturnType<ListTracker['apply']>): void {
     if (result.kind !== 'resync') return;
     this.send({ op: 'resync', list });
     this.emit('resync', list, result.reason);
   }
 
   private selection(): ListSelection[] {
-    return this.wanted.size === LIST_NAMES.length ? ['*'] : [...this.wanted];
+    if (!LIST_NAMES.every((l) => this.wanted.has(l))) return [...this.wanted];
+    return ['*', ...[...this.wanted].filter((l) => l.startsWith('scan:'))];
   }
 
   private send(msg: ClientMessage): void {
@@ -371,6 +393,7 @@ export class ListClient {
   }
 }
 
-function expand(lists: readonly ListSelection[]): ListName[] {
-  return lists.includes('*') ? [...LIST_NAMES] : [...new Set(lists as readonly ListName[])];
+function expand(lists: readonly ListSelection[]): AnyListName[] {
+  const named = lists.filter((l): l is AnyListName => l !== '*');
+  return [...new Set<AnyListName>(lists.includes('*') ? [...LIST_NAMES, ...named] : named)];
 }
