@@ -47,6 +47,6 @@ function unknownLists(raw: unknown): string[] {
 
 /** The lists a subscribe/unsubscribe selects: `"*"` means every built-in list (scans are named one by one). */
 export function selectedLists(lists: readonly (AnyListName | '*')[]): readonly AnyListName[] {
-  if (!lists.includes('*')) return lists as readonly AnyListName[];
-  return [...new Set<AnyListName>([...LIST_NAMES, ...(lists.filter((l) => l !== '*') as AnyListName[])])];
+  const named = lists.filter((l): l is AnyListName => l !== '*');
+  return lists.includes('*') ? [...new Set([...LIST_NAMES, ...named])] : named;
 }

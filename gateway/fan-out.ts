@@ -138,7 +138,7 @@ export class FanOut {
   /** Counts the followers of a scan list under one name; the feed holds the list while anyone follows it. */
   private follow(list: ScanListName, name: ScanListName, by: 1 | -1): void {
     let names = this.names.get(list);
-    if (!names) this.names.set(list, (names = new Map()));
+    if (!names) this.names.set(list, (names = new Map<ScanListName, number>()));
     const n = (names.get(name) ?? 0) + by;
     if (n > 0) names.set(name, n);
     else {

@@ -199,6 +199,6 @@ export class SavedScans {
 
 function ownerMap(m: Map<string, Map<string, HeldScan>>, owner: string): Map<string, HeldScan> {
   let scans = m.get(owner);
-  if (!scans) m.set(owner, (scans = new Map()));
+  if (!scans) m.set(owner, (scans = new Map<string, HeldScan>()));
   return scans;
 }

@@ -63,7 +63,7 @@ export async function saveScan(
   o: { createOnly?: boolean } = {},
 ): Promise<SaveScanResult | null> {
   return db.tx('save-scan', async (t) => {
-    await t.none('SELECT pg_advisory_xact_lock(hashtext($1))', ['saved_scans:' + owner]);
+    await t.one('SELECT pg_advisory_xact_lock(hashtext($1))', ['saved_scans:' + owner]);
     const existing = await t.oneOrNone<{ id: string }>(
       'SELECT id FROM saved_scans WHERE owner = $1 AND id = $2',
       [owner, definition.id],

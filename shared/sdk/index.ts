@@ -28,5 +28,4 @@ export type {
   SnapshotMessage,
 } from '../protocol/messages.js';
 export { LIST_NAMES, type ListName } from '../scan/lists.js';
-export type { ScanDefinitionInput } from '../scan/scan-definition.js';
 export { SESSIONS, type Session } from '../scan/sessions.js';

@@ -1,5 +1,4 @@
 import { Backoff, type BackoffOptions } from '../backoff.js';
-import type { ScanDefinitionInput } from '../scan/scan-definition.js';
 import type {
   AnyListName,
   ClientMessage,
@@ -195,11 +194,12 @@ export class ListClient {
   }
 
   /**
-   * Defines (or replaces) the connection's scan `id` (SPEC §13: a definition without or with the same `id`);
+   * Defines (or replaces) the connection's scan `id` (SPEC §13, docs/scans.md: `{where, sort, limit, …}`, its
+   * `id` omitted or the same; the gateway validates it);
    * then subscribe to `scan:<id>`. It lives as long as the connection, and this client defines it again on every
    * reconnection. A bad definition comes back as an `error` event (`bad_request`, naming the field).
    */
-  defineScan(id: string, scan: Omit<ScanDefinitionInput, 'id'> & { id?: string }): void {
+  defineScan(id: string, scan: Readonly<Record<string, unknown>>): void {
     this.scans.set(id, scan);
     this.send({ op: 'scan', id, scan });
   }
