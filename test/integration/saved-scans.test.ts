@@ -1,32 +1,20 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { loadActiveScans, readOwnerScans } from '../shared/bus/scan-registry.js';
-import { closeDb, createDb, type Db } from '../shared/db/database.js';
-import type { ServerMessage, SnapshotMessage } from '../shared/protocol/messages.js';
-import { Simulator } from '../shared/sim/simulator.js';
-import type { MarketEvent } from '../orchestrator/market-source.js';
-import { staticReferenceData } from '../orchestrator/reference-data.js';
-import { onCleanup } from '../test/utils/cleanup.js';
-import { testDatabaseUrl, withClient, withFreshSchema } from '../test/utils/db.js';
-import { GatewayFixture } from '../test/utils/gateway-fixture.js';
-import { ny } from '../test/utils/market.js';
-import { orchestratorFor, ScriptedSource } from '../test/utils/orchestrator.js';
-import { waitFor } from '../test/utils/wait.js';
-import { WsTestClient } from '../test/utils/ws-test-client.js';
-import { tokenOwner } from './auth.js';
-import { SAVED_SCANS_OWNER } from './saved-scans.js';
-import type { GatewayOptions } from './server.js';
+import { loadActiveScans, readOwnerScans } from '../../shared/bus/scan-registry.js';
+import { closeDb, createDb, type Db } from '../../shared/db/database.js';
+import type { ServerMessage, SnapshotMessage } from '../../shared/protocol/messages.js';
+import { onCleanup } from '../utils/cleanup.js';
+import { testDatabaseUrl, withClient, withFreshSchema } from '../utils/db.js';
+import { GatewayFixture } from '../utils/gateway-fixture.js';
+import { simOrchestrator } from '../utils/sim-orchestrator.js';
+import { waitFor } from '../utils/wait.js';
+import { WsTestClient } from '../utils/ws-test-client.js';
+import { tokenOwner } from '../../gateway/auth.js';
+import { SAVED_SCANS_OWNER } from '../../gateway/saved-scans.js';
+import type { GatewayOptions } from '../../gateway/server.js';
 
 const ALICE = 'alice-token';
 const BOB = 'bob-token';
 const auth = (token: string) => ({ authorization: `Bearer ${token}` });
-
-const DAY = '2026-03-03';
-const sim = new Simulator({ seed: 5, tickers: 300 });
-const reference = staticReferenceData({ metadata: sim.metadata(), history: [...sim.historyRows(5, DAY)] });
-const snapshotAt = (time: string): MarketEvent => {
-  const at = ny(time, DAY);
-  return { kind: 'snapshot-rows', at, tickers: sim.snapshotAt(at).tickers ?? [] };
-};
 
 const volume = {
   id: 'volume',
@@ -35,6 +23,9 @@ const volume = {
   sort: { field: 'volumeToday', dir: 'desc' },
   limit: 5,
 };
+
+/** The same scan without an id (a PUT takes the path's). */
+const noId = { name: volume.name, where: volume.where, sort: volume.sort, limit: volume.limit };
 
 interface View {
   id: string;
@@ -91,7 +82,6 @@ describe('saved scans: /api/scans (SPEC §13, real PostgreSQL, Redis and gateway
     const replaced = await send(`${base}/api/scans/volume`, 'PUT', ALICE, { ...volume, limit: 9 });
     expect(replaced.status).toBe(200);
     expect(((await replaced.json()) as View).scan.limit).toBe(9);
-    const { id: _, ...noId } = volume;
     expect((await send(`${base}/api/scans/quiet`, 'PUT', ALICE, { ...noId, limit: 3 })).status).toBe(201);
     const active = await loadActiveScans(fx.env.redis, fx.env.keys, 100);
     expect(active.scans.map((s) => s.definition.limit).sort()).toEqual([3, 9]);
@@ -121,7 +111,6 @@ describe('saved scans: /api/scans (SPEC §13, real PostgreSQL, Redis and gateway
     expect(((await other.json()) as { message: string }).message).toMatch(/"another" is not "volume"/);
 
     expect((await send(`${base}/api/scans/a`, 'PUT', ALICE, volume)).status).toBe(400);
-    const { id: _, ...noId } = volume;
     expect((await send(`${base}/api/scans/a`, 'PUT', ALICE, noId)).status).toBe(201);
     expect((await send(`${base}/api/scans/b`, 'PUT', ALICE, noId)).status).toBe(201);
     const over = await send(`${base}/api/scans/c`, 'PUT', ALICE, noId);
@@ -157,16 +146,7 @@ describe('saved scans: /api/scans (SPEC §13, real PostgreSQL, Redis and gateway
   it('streams a saved scan to its token only, continues its sequence across restarts, and heals a registry Redis lost', async () => {
     const { base, ws, gateway } = await start({ savedScansSyncMs: 200 });
     expect((await send(`${base}/api/scans`, 'POST', ALICE, volume)).status).toBe(201);
-    const source = new ScriptedSource();
-    let orch = orchestratorFor(fx.env, source, { reference, scansReloadMs: 0 });
-    onCleanup(() => orch.stop());
-    await orch.start();
-    let ticks = 0;
-    const tick = async (time: string) => {
-      source.push(snapshotAt(time));
-      const scans = ++ticks;
-      await waitFor(() => orch.counters.scans === scans, { timeoutMs: 30_000 });
-    };
+    let scanner = await simOrchestrator(fx.env, { seed: 5, tickers: 300 });
     const alice = await WsTestClient.open(ws, auth(ALICE));
     const bob = await WsTestClient.open(ws, auth(BOB));
     onCleanup(() => alice.close());
@@ -175,7 +155,7 @@ describe('saved scans: /api/scans (SPEC §13, real PostgreSQL, Redis and gateway
     bob.send({ op: 'subscribe', lists: ['scan:volume'] });
     await Promise.all([alice.ping(1), bob.ping(1)]);
     expect(bob.messages.find((m) => m.type === 'error')).toMatchObject({ code: 'unknown_list' });
-    for (const t of ['09:35', '09:40', '09:45']) await tick(t);
+    for (const t of ['09:35', '09:40', '09:45']) await scanner.tick(t);
     const isVolume = (m: ServerMessage) =>
       (m.type === 'snapshot' || m.type === 'delta') && m.list === 'scan:volume';
     await alice.waitFor(isVolume);
@@ -187,13 +167,10 @@ describe('saved scans: /api/scans (SPEC §13, real PostgreSQL, Redis and gateway
     await waitFor(() => alice.listMessages('scan:volume').at(-1)?.seq === lastSeq, { timeoutMs: 10_000 });
 
     // Everything restarts: the orchestrator, the gateway; the saved scan's list goes on from its seq.
-    await orch.stop();
+    await scanner.stop();
     alice.close();
     await fx.stop(gateway);
-    orch = orchestratorFor(fx.env, source, { reference, scansReloadMs: 0 });
-    onCleanup(() => orch.stop());
-    await orch.start();
-    ticks = 0;
+    scanner = await simOrchestrator(fx.env, { seed: 5, tickers: 300 });
     const again = await start({ savedScansSyncMs: 200 });
     const back = await WsTestClient.open(again.ws, auth(ALICE));
     onCleanup(() => back.close());
@@ -201,7 +178,7 @@ describe('saved scans: /api/scans (SPEC §13, real PostgreSQL, Redis and gateway
     const snapshot = (await back.waitFor(isVolume)) as SnapshotMessage;
     expect(snapshot.type).toBe('snapshot');
     expect(snapshot.seq).toBe(lastSeq);
-    await tick('10:30');
+    await scanner.tick('10:30');
     await waitFor(() => back.listMessages('scan:volume').at(-1)!.seq === lastSeq + 1, { timeoutMs: 10_000 });
     expect(back.listMessages('scan:volume').at(-1)!.prevSeq).toBe(lastSeq);
 

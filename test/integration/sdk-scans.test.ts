@@ -1,25 +1,13 @@
 import { describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
-import { loadActiveScans } from '../bus/scan-registry.js';
-import { Simulator } from '../sim/simulator.js';
-import type { MarketEvent } from '../../orchestrator/market-source.js';
-import { staticReferenceData } from '../../orchestrator/reference-data.js';
-import { onCleanup } from '../../test/utils/cleanup.js';
-import { GatewayFixture } from '../../test/utils/gateway-fixture.js';
-import { ny } from '../../test/utils/market.js';
-import { closedPort } from '../../test/utils/net.js';
-import { orchestratorFor, ScriptedSource } from '../../test/utils/orchestrator.js';
-import { waitFor } from '../../test/utils/wait.js';
-import type { ScanRow } from '../protocol/messages.js';
-import { ListClient, type ListClientError } from './list-client.js';
-
-const DAY = '2026-03-03';
-const sim = new Simulator({ seed: 3, tickers: 300 });
-const reference = staticReferenceData({ metadata: sim.metadata(), history: [...sim.historyRows(5, DAY)] });
-const snapshotAt = (time: string): MarketEvent => {
-  const at = ny(time, DAY);
-  return { kind: 'snapshot-rows', at, tickers: sim.snapshotAt(at).tickers ?? [] };
-};
+import { loadActiveScans } from '../../shared/bus/scan-registry.js';
+import { onCleanup } from '../utils/cleanup.js';
+import { GatewayFixture } from '../utils/gateway-fixture.js';
+import { closedPort } from '../utils/net.js';
+import { simOrchestrator } from '../utils/sim-orchestrator.js';
+import { waitFor } from '../utils/wait.js';
+import type { ScanRow } from '../../shared/protocol/messages.js';
+import { ListClient, type ListClientError } from '../../shared/sdk/list-client.js';
 
 describe('the SDK with user-defined scans (SPEC §13, real gateway and orchestrator)', () => {
   it('defines a scan, follows scan:<id>, defines it again after the gateway restarts, and reports a bad one', async () => {
@@ -27,16 +15,7 @@ describe('the SDK with user-defined scans (SPEC §13, real gateway and orchestra
     onCleanup(() => fx.cleanup());
     // A fixed port, as in production: one bound as 0 is exclusive and would not rebind (list-client.test.ts).
     const first = await fx.start({ port: await closedPort() });
-    const source = new ScriptedSource();
-    const orch = orchestratorFor(fx.env, source, { reference, scansReloadMs: 0 });
-    onCleanup(() => orch.stop());
-    await orch.start();
-    let ticks = 0;
-    const tick = async (time: string) => {
-      source.push(snapshotAt(time));
-      const n = ++ticks;
-      await waitFor(() => orch.counters.scans === n, { timeoutMs: 30_000 });
-    };
+    const { tick } = await simOrchestrator(fx.env, { seed: 3, tickers: 300 });
 
     const client = new ListClient({
       url: `ws://127.0.0.1:${first.port}/ws`,

@@ -1,34 +1,21 @@
 import { describe, expect, it } from 'vitest';
-import { loadActiveScans } from '../shared/bus/scan-registry.js';
-import type { ListMessage, ServerMessage, SnapshotMessage } from '../shared/protocol/messages.js';
-import { parseScan, type ScanDefinitionInput } from '../shared/scan/scan-definition.js';
-import { liveScanList } from '../shared/scan/scan-list-names.js';
-import { Simulator } from '../shared/sim/simulator.js';
-import type { MarketEvent } from '../orchestrator/market-source.js';
-import { staticReferenceData } from '../orchestrator/reference-data.js';
-import { onCleanup } from '../test/utils/cleanup.js';
-import { GatewayFixture } from '../test/utils/gateway-fixture.js';
-import { applyListMessage } from '../test/utils/list-model.js';
-import { ny } from '../test/utils/market.js';
-import { orchestratorFor, ScriptedSource } from '../test/utils/orchestrator.js';
-import { waitFor } from '../test/utils/wait.js';
-import { WsTestClient } from '../test/utils/ws-test-client.js';
+import { loadActiveScans } from '../../shared/bus/scan-registry.js';
+import type { ListMessage, ServerMessage, SnapshotMessage } from '../../shared/protocol/messages.js';
+import { parseScan, type ScanDefinitionInput } from '../../shared/scan/scan-definition.js';
+import { liveScanList } from '../../shared/scan/scan-list-names.js';
+import { onCleanup } from '../utils/cleanup.js';
+import { GatewayFixture } from '../utils/gateway-fixture.js';
+import { applyListMessage } from '../utils/list-model.js';
+import { simOrchestrator } from '../utils/sim-orchestrator.js';
+import { waitFor } from '../utils/wait.js';
+import { WsTestClient } from '../utils/ws-test-client.js';
 
-const DAY = '2026-03-03';
-const sim = new Simulator({ seed: 11, tickers: 400 });
-const reference = staticReferenceData({ metadata: sim.metadata(), history: [...sim.historyRows(5, DAY)] });
-const snapshotAt = (time: string): MarketEvent => {
-  const at = ny(time, DAY);
-  return { kind: 'snapshot-rows', at, tickers: sim.snapshotAt(at).tickers ?? [] };
-};
-
-const GAINERS: ScanDefinitionInput = {
-  id: 'ignored-by-the-op',
+/** A definition as the op sends it (the op's id is the scan's). */
+const gainers: Omit<ScanDefinitionInput, 'id'> = {
   where: [[{ field: 'changePercent', op: '>=', value: 0.5 }]],
   sort: { field: 'changePercent', dir: 'desc' },
   limit: 10,
 };
-const { id: _, ...gainers } = GAINERS;
 
 const isError = (m: ServerMessage): m is Extract<ServerMessage, { type: 'error' }> => m.type === 'error';
 const isListOf =
@@ -41,21 +28,12 @@ async function setup(gatewayOptions: { scansPerToken?: number; scansMax?: number
   const fx = new GatewayFixture();
   onCleanup(() => fx.cleanup());
   const gateway = await fx.start(gatewayOptions);
-  const source = new ScriptedSource();
-  const orch = orchestratorFor(fx.env, source, { reference, scansReloadMs: 0 });
-  onCleanup(() => orch.stop());
-  await orch.start();
+  const { orch, tick } = await simOrchestrator(fx.env, { seed: 11, tickers: 400 });
   const url = `ws://127.0.0.1:${gateway.port}/ws`;
   const open = async () => {
     const c = await WsTestClient.open(url);
     onCleanup(() => c.close());
     return c;
-  };
-  let ticks = 0;
-  const tick = async (time: string) => {
-    source.push(snapshotAt(time));
-    ticks++;
-    await waitFor(() => orch.counters.scans === ticks, { timeoutMs: 30_000 });
   };
   return { fx, orch, open, tick };
 }
