@@ -291,6 +291,7 @@ describe('the trader at the page in Chromium', () => {
   it.each([
     [1366, 768],
     [1920, 1080],
+    [3840, 2160],
   ])('fits a %i×%i screen: screenshot kept as a test artifact', async (width, height) => {
     const g = await start();
     await fx.market.scan({

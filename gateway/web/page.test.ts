@@ -84,10 +84,15 @@ describe('web page in Chromium', () => {
     await waitFor(async () => expect(await pill()).toBe('Market closed'));
     expect(await page.locator('#session').textContent()).toBe('Market closed');
     expect(await page.locator('#age').textContent()).toBe('(data 3m old)');
+    // Each panel says it too, and dims its rows.
+    const gappers = page.locator('section[data-list="gappers_up"]');
+    expect(await gappers.getAttribute('data-source')).toBe('closed');
+    expect(await gappers.locator('.badge').textContent()).toBe('closed');
     // It stops reporting (dead or stuck): the gateway says down, and so does the page, in red.
     clearInterval(reporting);
     await waitFor(async () => expect(await pill()).toBe('Scanner down'), { timeoutMs: 5_000 });
     expect(await page.locator('#status').getAttribute('data-source')).toBe('down');
+    expect(await gappers.locator('.badge').textContent()).toBe('scanner down');
     expect(problems).toEqual([]);
   });
 
