@@ -74,7 +74,7 @@ export class DetailDrawer {
       this.company,
       this.quote,
       section('lists', 'In lists', this.lists),
-      section('chart', 'Today', this.chart),
+      section('chart', 'Intraday', this.chart),
       section('row', 'Row', this.fields),
       section('reference', 'Reference data', this.reference),
       section(

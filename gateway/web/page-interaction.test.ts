@@ -23,7 +23,8 @@ import type { GatewayOptions } from '../server.js';
 /*
  * What a trader does with the page, in Debian's Chromium against a real gateway, Redis and PostgreSQL: sort a
  * column, add a column, arrange panels, search a symbol and open its detail, keep going through a gateway
- * restart; and the screenshots at 1366×768 and 1920×1080 (test-artifacts/page/, copied to docs/ by hand).
+ * restart; and the screenshots at 1366×768, 1920×1080 and 3840×2160 in test-artifacts/page/ (or PAGE_ARTIFACTS_DIR;
+ * with PAGE_SCREENSHOTS_TO_DOCS=1 the first two also replace the README's in docs/).
  */
 
 const GAPPERS = 'section[data-list="gappers_up"]';

@@ -3,7 +3,7 @@ import { beforeEach, describe, expect, it } from 'vitest';
 import type { BrowserContext, Page } from 'playwright-core';
 import { onCleanup } from '../../test/utils/cleanup.js';
 import { waitFor } from '../../test/utils/wait.js';
-import { GatewayFixture } from '../../test/utils/gateway-fixture.js';
+import { GatewayFixture, TS } from '../../test/utils/gateway-fixture.js';
 import {
   artifactPath,
   openPage as open,
@@ -14,6 +14,7 @@ import {
 } from '../../test/utils/page-browser.js';
 import type { Gateway } from '../server.js';
 import { putOrchestratorReport, putReceivedAt } from '../../shared/bus/orchestrator-status.js';
+import { writeBootstrapStatus } from '../../shared/bus/bootstrap-status.js';
 import { loadWebAssets } from './assets.js';
 import { DEFAULT_LISTS } from './layout-store.js';
 
@@ -235,6 +236,42 @@ describe('web page in Chromium', () => {
     expect(await cell('BARE', SYMBOL).getAttribute('class')).toContain('pending');
     expect(await cell('BARE', SYMBOL).getAttribute('title')).toContain('No reference data');
     expect(await cell('FRSH', SYMBOL).getAttribute('title')).toBe('FRSH Holdings Inc. · Technology · XNAS');
+    expect(problems).toEqual([]);
+  });
+
+  it('shows the first-start bootstrap progress while it warms up, lists served meanwhile, and hides it once done', async () => {
+    const g = await fx.start();
+    const status = {
+      state: 'running' as const,
+      phase: 'history' as const,
+      step: 'backfill',
+      reason: 'no ticker metadata stored',
+      done: 3412,
+      total: 12_000,
+      errors: 0,
+      ratePerSec: 45,
+      etaSec: 190,
+      requests: 15_000,
+      startedAt: TS,
+      updatedAt: TS,
+      finishedAt: null,
+      lastError: null,
+    };
+    await writeBootstrapStatus(fx.env.redis, fx.env.keys, status);
+    // The gateway re-reads the status every 2 s; the page asks /health every 5 s.
+    const health = async () =>
+      ((await (await fetch(`http://127.0.0.1:${g.port}/health`)).json()) as { bootstrap: { state: string } })
+        .bootstrap.state;
+    await waitFor(async () => expect(await health()).toBe('running'), { timeoutMs: 5000 });
+    const { page, problems } = await openPage(g);
+    const banner = page.locator('#bootstrap');
+    await waitFor(async () => expect(await banner.isVisible()).toBe(true), { timeoutMs: 8000 });
+    expect(await banner.textContent()).toBe(
+      'Warming up: history 3,412 / 12,000 tickers · ETA 3 min · RVOL and reference fields fill in as it goes',
+    );
+    await shows(page, 'gappers_up', ['AAA', 'BBB', 'CCC', 'PENY']);
+    await writeBootstrapStatus(fx.env.redis, fx.env.keys, { ...status, state: 'done', finishedAt: TS });
+    await waitFor(async () => expect(await banner.isHidden()).toBe(true), { timeoutMs: 12_000 });
     expect(problems).toEqual([]);
   });
 
