@@ -65,7 +65,7 @@ function main(): void {
   const density = byId<HTMLButtonElement>('density');
   const showDensity = () => {
     const next: Density = grid.density === 'compact' ? 'comfortable' : 'compact';
-    density.textContent = next === 'compact' ? 'Compact' : 'Comfortable';
+    density.textContent = `Density: ${grid.density}`;
     density.title = `Switch to the ${next} density`;
     density.dataset.next = next;
   };

@@ -38,6 +38,16 @@ export class PanelGrid {
   constructor(private readonly o: GridOptions) {
     this.layout = loadLayout(o.storage);
     this.sync();
+    // An open column chooser closes on a click elsewhere or Escape, as a menu does.
+    const closeChoosers = (except?: EventTarget | null) => {
+      for (const d of o.main.querySelectorAll<HTMLDetailsElement>('details.chooser[open]')) {
+        if (!(except instanceof Node && d.contains(except))) d.open = false;
+      }
+    };
+    document.addEventListener('click', (e) => closeChoosers(e.target));
+    document.addEventListener('keydown', (e) => {
+      if (e.key === 'Escape') closeChoosers();
+    });
   }
 
   get density(): Density {

@@ -140,6 +140,7 @@ describe('the trader at the page in Chromium', () => {
     const { page, problems } = await open(ctx, g.port);
     await shows(page, 'gappers_up', ['AAA', 'BBB', 'CCC', 'PENY']);
     await page.click(`${GAPPERS} .chooser summary`);
+    await page.screenshot({ path: artifactPath('column-chooser.png') });
     const offered = await page
       .locator(`${GAPPERS} .chooser input`)
       .evaluateAll((inputs) => inputs.map((i) => (i as HTMLInputElement).value));
@@ -178,6 +179,12 @@ describe('the trader at the page in Chromium', () => {
     expect(await page.locator('section[data-list="momentum_up"] th').count()).toBe(8);
     await page.uncheck(`${GAPPERS} .chooser input[value="volumeToday"]`);
     await waitFor(async () => expect(await headers(page)).not.toContain('Volume'));
+    // It closes like a menu: Escape, or a click elsewhere.
+    await page.keyboard.press('Escape');
+    expect(await page.locator(`${GAPPERS} .chooser`).getAttribute('open')).toBeNull();
+    await page.click(`${GAPPERS} .chooser summary`);
+    await page.click('h1');
+    expect(await page.locator(`${GAPPERS} .chooser`).getAttribute('open')).toBeNull();
     await page.reload();
     await shows(page, 'gappers_up', ['AAA', 'BBB', 'CCC', 'PENY']);
     expect(await headers(page)).toContain('Mkt cap');
