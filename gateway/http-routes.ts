@@ -18,6 +18,7 @@ import { tickersApi } from './tickers-api.js';
 import type { ClientScans } from './client-scans.js';
 import type { SavedScans } from './saved-scans.js';
 import { SCAN_BODY_LIMIT, scansApi } from './scans-api.js';
+import { intradayApi } from './intraday-api.js';
 import type { TemplatedApp } from './uws.js';
 
 export interface HttpRoutesOptions {
@@ -137,6 +138,7 @@ export function registerHttpRoutes(app: TemplatedApp, o: HttpRoutesOptions): voi
   const tickers = tickersApi(o.db, feed);
   app.get('/api/tickers', route(tickers.search, guarded()));
   app.get('/api/tickers/:symbol', route(tickers.get, guarded({ params: 1 })));
+  app.get('/api/tickers/:symbol/intraday', route(intradayApi(o.db), guarded({ params: 1 })));
 
   app.get(
     '/api/openapi.json',

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import type { Intraday } from '../shared/db/intraday.js';
 import type { TickerMatch } from '../shared/db/tickers.js';
 import type { ScanResultRow } from '../shared/db/types.js';
 import {
@@ -54,8 +55,20 @@ const tickerMatchSchema = z.object({
 });
 const tickerMatchMatches: Same<z.infer<typeof tickerMatchSchema>, TickerMatch> = true;
 
+const intradaySchema = z.object({
+  date: z.string().nullable().describe('the New York date of the points; null when never persisted'),
+  points: z.array(
+    z.object({
+      time: z.string().describe('the last scan of that minute, ISO-8601 UTC'),
+      price: z.number(),
+      volumeToday: z.number().nullable(),
+    }),
+  ),
+});
+const intradayMatches: Same<z.infer<typeof intradaySchema>, Intraday> = true;
+
 // Referenced so that the checks above are not "unused": their value is the type check itself.
-void [scanResultRowMatches, tickerMatchMatches];
+void [scanResultRowMatches, tickerMatchMatches, intradayMatches];
 
 const errorSchema = z.object({
   error: z.string().describe('a stable code: bad_request, invalid_filter, not_found, unauthorized, …'),
@@ -139,6 +152,7 @@ const COMPONENTS = {
   TickerMetadata: tickerMetadataSchema,
   ScanResult: scanResultRowSchema,
   TickerResponse: tickerResponseSchema,
+  IntradayResponse: intradaySchema.extend({ symbol: z.string() }),
   Health: healthSchema,
 } as const;
 

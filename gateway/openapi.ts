@@ -314,6 +314,23 @@ const PATHS: Record<string, PathItem> = {
       },
     },
   },
+  '/api/tickers/{symbol}/intraday': {
+    get: {
+      operationId: 'getTickerIntraday',
+      tags: ['tickers'],
+      summary: 'One symbol’s prices over its latest trading day, one point per minute',
+      description:
+        'From the persisted scan rows (`scan_results`): the last scan of each minute that ranked the symbol, ' +
+        'over the New York date of its latest one. No points (and `date` null) when it was never persisted.',
+      parameters: [pathParam('symbol', 'a ticker symbol (case-insensitive)')],
+      responses: {
+        '200': reply('the points, oldest first', ref('IntradayResponse')),
+        '400': reply('`bad_request`: not a ticker symbol'),
+        ...GUARDED,
+        ...DATABASE,
+      },
+    },
+  },
   '/ws': {
     get: {
       operationId: 'openWebSocket',
