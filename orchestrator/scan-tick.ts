@@ -156,6 +156,7 @@ export class ScanTick {
             ? engine.applySnapshotColumns(at, e.columns)
             : engine.applySnapshot(at, e.tickers);
         counters.noPriceRows += stats.noPrice;
+        if (e.halted) engine.setHalted(e.halted);
       }
     }
     return hadSnapshot;
