@@ -15,6 +15,7 @@ import { deflateDictionaryV1Text } from '../shared/protocol/deflate-dictionary.j
 import type { RequestGuard } from './request-guard.js';
 import type { GatewayMetrics } from './metrics.js';
 import { tickersApi } from './tickers-api.js';
+import { alertsApi } from './alerts-api.js';
 import type { TemplatedApp } from './uws.js';
 
 export interface HttpRoutesOptions {
@@ -123,6 +124,7 @@ export function registerHttpRoutes(app: TemplatedApp, o: HttpRoutesOptions): voi
   const tickers = tickersApi(o.db, feed);
   app.get('/api/tickers', route(tickers.search, guarded()));
   app.get('/api/tickers/:symbol', route(tickers.get, guarded({ params: 1 })));
+  app.get('/api/alerts', route(alertsApi(o.db).list, guarded()));
 
   app.get(
     '/api/openapi.json',

@@ -3,6 +3,8 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { LIST_NAMES } from '../shared/scan/lists.js';
 import { componentSchemas, ref, type ComponentName, type JsonSchema } from './openapi-schemas.js';
+import { ALERT_KINDS } from '../shared/alerts/alert-settings.js';
+import { ALERTS_DEFAULT_LIMIT, ALERTS_MAX_LIMIT } from './alerts-api.js';
 
 /**
  * The OpenAPI 3.1 description of the gateway's HTTP side, served at `GET /api/openapi.json`. Bodies are
@@ -244,6 +246,44 @@ const PATHS: Record<string, PathItem> = {
       },
     },
   },
+  '/api/alerts': {
+    get: {
+      operationId: 'listAlerts',
+      tags: ['alerts'],
+      summary: 'The newest alerts (SPEC §14), from the alerts table',
+      description:
+        'The newest `limit` alerts after `since`, of `symbol`, of `kind` (each optional), in publication order. ' +
+        'Written through the jobs queue: the newest appear a moment after the live stream carried them.',
+      parameters: [
+        {
+          name: 'since',
+          in: 'query',
+          required: false,
+          schema: { type: 'string', format: 'date-time' },
+          description: 'only alerts strictly after this instant',
+        },
+        { name: 'symbol', in: 'query', required: false, schema: { type: 'string' } },
+        {
+          name: 'kind',
+          in: 'query',
+          required: false,
+          schema: { type: 'string', enum: [...ALERT_KINDS] },
+        },
+        {
+          name: 'limit',
+          in: 'query',
+          required: false,
+          schema: { type: 'integer', minimum: 1, maximum: ALERTS_MAX_LIMIT, default: ALERTS_DEFAULT_LIMIT },
+        },
+      ],
+      responses: {
+        '200': reply('the alerts', ref('AlertsResponse')),
+        '400': reply('`bad_request`: a parameter is invalid or unknown (the message names it)'),
+        ...GUARDED,
+        ...DATABASE,
+      },
+    },
+  },
   '/ws': {
     get: {
       operationId: 'openWebSocket',
@@ -330,7 +370,7 @@ export function openApiDocument(): Record<string, unknown> {
     },
     servers: [{ url: '/' }],
     security: [{ bearerToken: [] }, { queryToken: [] }],
-    tags: ['lists', 'filters', 'tickers', 'operations', 'web page'].map((name) => ({ name })),
+    tags: ['lists', 'alerts', 'filters', 'tickers', 'operations', 'web page'].map((name) => ({ name })),
     paths: PATHS,
     components: {
       schemas: componentSchemas(),
