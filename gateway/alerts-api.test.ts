@@ -57,7 +57,9 @@ describe('GET /api/alerts (SPEC §14)', () => {
     expect(seqs((await get('?kind=halt')).body)).toEqual([2]);
     expect(seqs((await get('?since=2026-03-02T14:31:00Z')).body)).toEqual([3]);
     expect(seqs((await get('?limit=2')).body)).toEqual([2, 3]);
-    expect(seqs((await get('?symbol=AAA&kind=running_up&since=2026-03-02T09:00:00-05:00')).body)).toEqual([3]);
+    expect(seqs((await get('?symbol=AAA&kind=running_up&since=2026-03-02T09:00:00-05:00')).body)).toEqual([
+      3,
+    ]);
   });
 
   it('refuses a bad parameter with 400 and a message naming it', async () => {

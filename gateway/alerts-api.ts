@@ -10,6 +10,25 @@ import { HttpError, type Handler } from './http.js';
 export const ALERTS_DEFAULT_LIMIT = 200;
 export const ALERTS_MAX_LIMIT = 1000;
 
+/** The query parameters as the OpenAPI document describes them (openapi.ts), beside the schema that checks them. */
+export const ALERTS_QUERY_PARAMETERS = [
+  {
+    name: 'since',
+    in: 'query',
+    required: false,
+    schema: { type: 'string', format: 'date-time' },
+    description: 'only alerts strictly after this instant',
+  },
+  { name: 'symbol', in: 'query', required: false, schema: { type: 'string' } },
+  { name: 'kind', in: 'query', required: false, schema: { type: 'string', enum: [...ALERT_KINDS] } },
+  {
+    name: 'limit',
+    in: 'query',
+    required: false,
+    schema: { type: 'integer', minimum: 1, maximum: ALERTS_MAX_LIMIT, default: ALERTS_DEFAULT_LIMIT },
+  },
+] as const;
+
 /** The query of `GET /api/alerts`, validated: unknown parameters are refused like unknown fields elsewhere. */
 const alertsQuerySchema = z
   .object({

@@ -1,10 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import { Publisher } from '../orchestrator/publisher.js';
+import { appendAlerts } from '../shared/bus/alerts-stream.js';
 import { createLogger } from '../shared/logger.js';
 import type { AlertMessage } from '../shared/protocol/alert-messages.js';
 import { AlertSequencer } from '../shared/alerts/alert-messages.js';
-import { ListSequencer } from '../shared/scan/deltas.js';
-import { LIST_NAMES } from '../shared/scan/lists.js';
 import { onCleanup } from '../test/utils/cleanup.js';
 import { freshRedis } from '../test/utils/redis.js';
 import { scanRow } from '../test/utils/scan-row.js';
@@ -12,14 +10,11 @@ import { AlertsFeed } from './alerts-feed.js';
 
 const TS = '2026-03-02T14:45:01.123Z';
 
-/** Publishes scans with `n` alerts each, as the orchestrator does (one MULTI with the lists). */
+/** Publishes scans with `n` alerts each, as the orchestrator's Publisher does (appendAlerts in its MULTI). */
 function publisher(r: ReturnType<typeof freshRedis>) {
-  const p = new Publisher(r.redis, r.keys);
-  const lists = new ListSequencer(() => 'lists-epoch');
   const alerts = new AlertSequencer(() => 'alerts-epoch');
   let symbol = 0;
   return async (n: number): Promise<AlertMessage[]> => {
-    const messages = LIST_NAMES.flatMap((l) => lists.publish(l, [], TS) ?? []);
     const sequenced = alerts.sequence(
       Array.from({ length: n }, () => {
         const s = `S${++symbol}`;
@@ -36,7 +31,9 @@ function publisher(r: ReturnType<typeof freshRedis>) {
         };
       }),
     );
-    await p.publish({ ts: TS, messages, state: lists.state()!, alerts: { messages: sequenced, position: alerts.state } });
+    const multi = r.redis.multi();
+    appendAlerts(multi, r.keys, sequenced, alerts.state);
+    await multi.exec();
     return sequenced;
   };
 }

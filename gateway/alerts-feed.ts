@@ -136,7 +136,10 @@ export class AlertsFeed {
     const before = this.position();
     const { alert, json } = entry;
     if (before && before.epoch === alert.epoch && alert.seq !== before.seq + 1)
-      this.options.logger.warn({ after: before.seq, seq: alert.seq }, 'alerts stream gap (trimmed or missed)');
+      this.options.logger.warn(
+        { after: before.seq, seq: alert.seq },
+        'alerts stream gap (trimmed or missed)',
+      );
     const held = { alert, json };
     this.held.push(held);
     if (this.held.length > RECENT_ALERTS) this.held.shift();

@@ -3,8 +3,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { LIST_NAMES } from '../shared/scan/lists.js';
 import { componentSchemas, ref, type ComponentName, type JsonSchema } from './openapi-schemas.js';
-import { ALERT_KINDS } from '../shared/alerts/alert-settings.js';
-import { ALERTS_DEFAULT_LIMIT, ALERTS_MAX_LIMIT } from './alerts-api.js';
+import { ALERTS_QUERY_PARAMETERS } from './alerts-api.js';
 
 /**
  * The OpenAPI 3.1 description of the gateway's HTTP side, served at `GET /api/openapi.json`. Bodies are
@@ -254,28 +253,7 @@ const PATHS: Record<string, PathItem> = {
       description:
         'The newest `limit` alerts after `since`, of `symbol`, of `kind` (each optional), in publication order. ' +
         'Written through the jobs queue: the newest appear a moment after the live stream carried them.',
-      parameters: [
-        {
-          name: 'since',
-          in: 'query',
-          required: false,
-          schema: { type: 'string', format: 'date-time' },
-          description: 'only alerts strictly after this instant',
-        },
-        { name: 'symbol', in: 'query', required: false, schema: { type: 'string' } },
-        {
-          name: 'kind',
-          in: 'query',
-          required: false,
-          schema: { type: 'string', enum: [...ALERT_KINDS] },
-        },
-        {
-          name: 'limit',
-          in: 'query',
-          required: false,
-          schema: { type: 'integer', minimum: 1, maximum: ALERTS_MAX_LIMIT, default: ALERTS_DEFAULT_LIMIT },
-        },
-      ],
+      parameters: ALERTS_QUERY_PARAMETERS,
       responses: {
         '200': reply('the alerts', ref('AlertsResponse')),
         '400': reply('`bad_request`: a parameter is invalid or unknown (the message names it)'),

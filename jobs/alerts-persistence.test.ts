@@ -14,7 +14,13 @@ import { waitFor } from '../test/utils/wait.js';
 import { startAlertsRetention } from './alerts-retention.js';
 import { startPersistenceWorker } from './persistence-worker.js';
 
-const alert = (seq: number, ts: string, symbol: string, kind: AlertMessage['kind'], list: AlertMessage['list'] = null): AlertMessage => ({
+const alert = (
+  seq: number,
+  ts: string,
+  symbol: string,
+  kind: AlertMessage['kind'],
+  list: AlertMessage['list'] = null,
+): AlertMessage => ({
   type: 'alert',
   epoch: 'e1',
   seq,
@@ -37,7 +43,10 @@ describe('alerts persistence through the jobs queue (real Redis and PostgreSQL)'
   afterAll(() => closeDb(db));
 
   const count = () =>
-    withClient(async (c) => Number((await c.query<{ n: string }>('SELECT count(*) AS n FROM alerts')).rows[0]!.n), schema.name);
+    withClient(
+      async (c) => Number((await c.query<{ n: string }>('SELECT count(*) AS n FROM alerts')).rows[0]!.n),
+      schema.name,
+    );
 
   const SCAN = [
     alert(1, '2026-03-02T14:31:00.000Z', 'AAA', 'new_high'),
@@ -69,7 +78,9 @@ describe('alerts persistence through the jobs queue (real Redis and PostgreSQL)'
     await queue.add({ kind: 'alerts', alerts: SCAN }); // and enqueued twice
     await waitFor(async () => (await jobs.getJobCounts('completed')).completed === 2, { timeoutMs: 10_000 });
     expect(await count()).toBe(4);
-    const returned = (await jobs.getJobs(['completed'])).map((j) => (j.returnvalue as { written: number }).written);
+    const returned = (await jobs.getJobs(['completed'])).map(
+      (j) => (j.returnvalue as { written: number }).written,
+    );
     // Both the re-run (first run: 4) and the second job wrote nothing.
     expect(returned.sort()).toEqual([0, 0]);
 
@@ -86,7 +97,9 @@ describe('alerts persistence through the jobs queue (real Redis and PostgreSQL)'
     const seqs = (xs: AlertMessage[]) => xs.map((a) => a.seq);
     expect(seqs(await queryAlerts(db, { symbol: 'AAA', limit: 200 }))).toEqual([1, 2, 3, 5]);
     expect(seqs(await queryAlerts(db, { kind: 'entered_list', limit: 200 }))).toEqual([2, 3]);
-    expect(seqs(await queryAlerts(db, { since: new Date('2026-03-02T14:31:00.000Z'), limit: 200 }))).toEqual([5, 6]);
+    expect(seqs(await queryAlerts(db, { since: new Date('2026-03-02T14:31:00.000Z'), limit: 200 }))).toEqual([
+      5, 6,
+    ]);
     expect(seqs(await queryAlerts(db, { limit: 2 }))).toEqual([5, 6]);
     expect(seqs(await queryAlerts(db, { symbol: 'AAA', kind: 'halt', limit: 200 }))).toEqual([]);
   });

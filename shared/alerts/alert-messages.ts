@@ -31,15 +31,10 @@ export class AlertSequencer {
   sequence(alerts: readonly Omit<AlertMessage, 'epoch' | 'seq'>[]): AlertMessage[] {
     const { epoch } = this.position;
     let { seq } = this.position;
-    const out = alerts.map((a) => ({ type: a.type, epoch, seq: ++seq, ...withoutType(a) }));
+    const out = alerts.map(({ type, ...rest }) => ({ type, epoch, seq: ++seq, ...rest }));
     this.position = { epoch, seq };
     return out;
   }
-}
-
-function withoutType<T extends { type: unknown }>(a: T): Omit<T, 'type'> {
-  const { type: _type, ...rest } = a;
-  return rest;
 }
 
 /** The built-in lists' names for people ("Gappers up"), from their presets (one place for the names). */

@@ -19,7 +19,13 @@ const alert = (symbol: string, row: Parameters<typeof scanRow>[2]): AlertMessage
 });
 
 describe("a client's where on the alerts stream", () => {
-  const small = alert('SMAL', { marketCap: 5e8, sector: 'Technology', changePercent: 6, rvol: 1, rvolSlot: null });
+  const small = alert('SMAL', {
+    marketCap: 5e8,
+    sector: 'Technology',
+    changePercent: 6,
+    rvol: 1,
+    rvolSlot: null,
+  });
   const big = alert('BIGG', { marketCap: 5e10, sector: 'Energy', changePercent: 1, rvol: 4, rvolSlot: 7 });
   const bare = alert('BARE', { marketCap: null, sector: null, changePercent: null });
 
@@ -39,9 +45,13 @@ describe("a client's where on the alerts stream", () => {
 
   it('fails a condition on a null value, except isNull', () => {
     const notEnergy = parseAlertWhere([[{ field: 'sector', op: '!=', value: 'Energy' }]]);
-    expect([small, big, bare].filter((a) => alertMatches(notEnergy, a)).map((a) => a.symbol)).toEqual(['SMAL']);
+    expect([small, big, bare].filter((a) => alertMatches(notEnergy, a)).map((a) => a.symbol)).toEqual([
+      'SMAL',
+    ]);
     const noSector = parseAlertWhere([[{ field: 'sector', op: 'isNull' }]]);
-    expect([small, big, bare].filter((a) => alertMatches(noSector, a)).map((a) => a.symbol)).toEqual(['BARE']);
+    expect([small, big, bare].filter((a) => alertMatches(noSector, a)).map((a) => a.symbol)).toEqual([
+      'BARE',
+    ]);
     const sectors = parseAlertWhere([[{ field: 'sector', op: 'in', value: ['Energy', 'Utilities'] }]]);
     expect([small, big, bare].filter((a) => alertMatches(sectors, a)).map((a) => a.symbol)).toEqual(['BIGG']);
   });

@@ -1,12 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import {
-  isNewHigh,
-  isNewLow,
-  isRunningDown,
-  isRunningUp,
-  isVolumeSpike,
-  offCooldown,
-} from './detect.js';
+import { isNewHigh, isNewLow, isRunningDown, isRunningUp, isVolumeSpike, offCooldown } from './detect.js';
 
 describe('the alert rules (SPEC §14)', () => {
   it('new_high fires only above the previous high, only while the market is open', () => {

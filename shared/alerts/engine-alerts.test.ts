@@ -59,11 +59,7 @@ describe('alerts computed by the engine at each scan', () => {
       DOWN: { ...flat, price: 9.85 },
       SHORT: { ...flat, price: 9.851 },
     });
-    expect(brief(alerts)).toEqual([
-      'running_up ABOVE 1.51',
-      'running_up AT 1.5',
-      'running_down DOWN -1.5',
-    ]);
+    expect(brief(alerts)).toEqual(['running_up ABOVE 1.51', 'running_up AT 1.5', 'running_down DOWN -1.5']);
     expect(alerts[1]!.description).toBe('Up 1.5 % in 1 min');
     expect(alerts[2]!.description).toBe('Down 1.5 % in 1 min');
   });
@@ -71,7 +67,9 @@ describe('alerts computed by the engine at each scan', () => {
   it('fires volume_spike when rvolSlot reaches 5 from null or below, not while it stays above', () => {
     const symbols = ['AT', 'BELOW', 'ABOVE'];
     // 1,000 shares per 5-minute slot on each history day: rvolSlot = shares in the last 5 min / 1,000.
-    const history = symbols.flatMap((s) => historyDays(s, ['2026-02-26', '2026-02-27'], (slot) => (slot + 1) * 1000));
+    const history = symbols.flatMap((s) =>
+      historyDays(s, ['2026-02-26', '2026-02-27'], (slot) => (slot + 1) * 1000),
+    );
     const e = engine({ history });
     const at = (volume: number) => ({ prevClose: 10, price: 10, high: 10, low: 10, volume });
     scanAt(e, '09:55', { AT: at(100_000), BELOW: at(100_000), ABOVE: at(100_000) });
@@ -130,10 +128,15 @@ describe('alerts computed by the engine at each scan', () => {
   });
 
   it('only looks at tickers that pass the global filters', () => {
-    const e = engine({ filters: [parseFilter({ id: 1, name: 'five dollars', parameters: { minPrice: 5 } })] });
+    const e = engine({
+      filters: [parseFilter({ id: 1, name: 'five dollars', parameters: { minPrice: 5 } })],
+    });
     const flat = (price: number) => ({ prevClose: price, price, high: price, low: price });
     scanAt(e, '10:00', { CHEAP: flat(3), DEAR: flat(30) });
-    const alerts = scanAt(e, '10:01', { CHEAP: { ...flat(3), price: 3.3 }, DEAR: { ...flat(30), price: 33 } });
+    const alerts = scanAt(e, '10:01', {
+      CHEAP: { ...flat(3), price: 3.3 },
+      DEAR: { ...flat(30), price: 33 },
+    });
     expect(new Set(alerts.map((a) => a.symbol))).toEqual(new Set(['DEAR']));
   });
 

@@ -7,10 +7,11 @@ const DAY = '2026-03-02';
 
 /** Scans the simulated market every 5 s over [from, to] (New York times), halts included as the sim source sends them. */
 function simulate(from: string, to: string, tickers: number) {
-  const { sim, engine, snapshot } = simulatedEngine({ seed: 42, tickers, day: DAY });
+  const market = simulatedEngine({ seed: 42, tickers, day: DAY });
+  const { sim, engine } = market;
   const alerts = [];
   for (let ms = ny(from, DAY); ms <= ny(to, DAY); ms += 5000) {
-    snapshot(ms);
+    market.snapshot(ms);
     engine.setHalted(sim.haltedAt(ms));
     alerts.push(...engine.scan(ms).alerts);
   }
@@ -42,11 +43,16 @@ describe('alerts from the simulated market', () => {
     const { from, to } = story.halt!;
     const seen: string[] = [];
     // Only the story's ticker, every 30 s from a minute before its halt to a minute after: enough for its alerts.
-    for (let ms = ny('00:00', DAY) + (from - 1) * 60_000; ms <= ny('00:00', DAY) + (to + 1) * 60_000; ms += 30_000) {
+    for (
+      let ms = ny('00:00', DAY) + (from - 1) * 60_000;
+      ms <= ny('00:00', DAY) + (to + 1) * 60_000;
+      ms += 30_000
+    ) {
       engine.applySnapshot(ms, sim.snapshotAt(ms, [story.symbol]).tickers ?? []);
       engine.setHalted(sim.haltedAt(ms));
       for (const a of engine.scan(ms).alerts)
-        if (a.kind === 'halt' || a.kind === 'resume') seen.push(`${a.kind} ${a.symbol} ${a.ts.slice(11, 19)}`);
+        if (a.kind === 'halt' || a.kind === 'resume')
+          seen.push(`${a.kind} ${a.symbol} ${a.ts.slice(11, 19)}`);
     }
     const utc = (minute: number) => new Date(ny('00:00', DAY) + minute * 60_000).toISOString().slice(11, 19);
     expect(seen).toEqual([`halt ${story.symbol} ${utc(from)}`, `resume ${story.symbol} ${utc(to)}`]);

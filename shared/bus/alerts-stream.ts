@@ -87,7 +87,8 @@ export type AlertEntry =
 export function parseAlertEntry(id: string, fields: readonly string[]): AlertEntry {
   let json: string | undefined;
   for (let i = 0; i + 1 < fields.length; i += 2) if (fields[i] === ALERT_FIELD) json = fields[i + 1];
-  if (json === undefined) return { id, ok: false, error: new BadAlertEntry(`entry without field ${ALERT_FIELD}`) };
+  if (json === undefined)
+    return { id, ok: false, error: new BadAlertEntry(`entry without field ${ALERT_FIELD}`) };
   let value: unknown;
   try {
     value = JSON.parse(json);

@@ -37,12 +37,15 @@ describe('replay alert lines (SPEC §10, §14)', () => {
     const lines = a.map((l) => JSON.parse(l) as { type: string; ts: string });
     // Within a scan (one ts), no list message comes after an alert.
     for (let k = 1; k < lines.length; k++)
-      if (lines[k]!.ts === lines[k - 1]!.ts && lines[k - 1]!.type === 'alert') expect(lines[k]!.type).toBe('alert');
+      if (lines[k]!.ts === lines[k - 1]!.ts && lines[k - 1]!.type === 'alert')
+        expect(lines[k]!.type).toBe('alert');
     const alerts = lines.filter((l) => l.type === 'alert').map((l) => alertMessageSchema.parse(l));
     expect(alerts.map((x) => x.seq)).toEqual(alerts.map((_, i) => i + 1));
     expect(new Set(alerts.map((x) => x.epoch))).toEqual(new Set(['replay']));
     expect(
-      alerts.filter((x) => x.kind !== 'entered_list').map((x) => `${x.ts} ${x.kind} ${x.symbol} ${x.description}`),
+      alerts
+        .filter((x) => x.kind !== 'entered_list')
+        .map((x) => `${x.ts} ${x.kind} ${x.symbol} ${x.description}`),
     ).toEqual([
       `${iso('09:32')} new_high AAA New high 10.20`,
       `${iso('09:32')} new_low BBB New low 19.60`,
@@ -51,6 +54,8 @@ describe('replay alert lines (SPEC §10, §14)', () => {
       `${iso('09:32')} halt CCC Trading halted`,
       `${iso('09:33')} resume CCC Trading resumed`,
     ]);
-    expect(alerts.some((x) => x.kind === 'entered_list' && x.symbol === 'AAA' && x.list === 'gappers_up')).toBe(true);
+    expect(
+      alerts.some((x) => x.kind === 'entered_list' && x.symbol === 'AAA' && x.list === 'gappers_up'),
+    ).toBe(true);
   });
 });
