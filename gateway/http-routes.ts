@@ -19,6 +19,7 @@ import type { ClientScans } from './client-scans.js';
 import type { SavedScans } from './saved-scans.js';
 import { SCAN_BODY_LIMIT, scansApi } from './scans-api.js';
 import { intradayApi } from './intraday-api.js';
+import { alertsApi } from './alerts-api.js';
 import type { TemplatedApp } from './uws.js';
 
 export interface HttpRoutesOptions {
@@ -139,6 +140,7 @@ export function registerHttpRoutes(app: TemplatedApp, o: HttpRoutesOptions): voi
   app.get('/api/tickers', route(tickers.search, guarded()));
   app.get('/api/tickers/:symbol', route(tickers.get, guarded({ params: 1 })));
   app.get('/api/tickers/:symbol/intraday', route(intradayApi(o.db), guarded({ params: 1 })));
+  app.get('/api/alerts', route(alertsApi(o.db).list, guarded()));
 
   app.get(
     '/api/openapi.json',

@@ -11,6 +11,7 @@ import {
   SOURCE_STATES,
 } from '../shared/protocol/messages.js';
 import { BOOTSTRAP_STATES } from '../shared/bus/bootstrap-status.js';
+import { alertMessageSchema } from '../shared/protocol/alert-messages.js';
 import { tickerMetadataSchema } from '../shared/replay/inputs.js';
 import { filterParametersSchema, filterSchema } from '../shared/scan/filters-schema.js';
 import { scanFieldsSchema, scanSchema } from '../shared/scan/scan-definition.js';
@@ -129,6 +130,10 @@ const healthSchema = z.looseObject({
     .describe('the first-start bootstrap (docs/bootstrap.md); never a reason for 503'),
 });
 
+const alertsResponseSchema = z.object({
+  alerts: z.array(alertMessageSchema).describe('the newest alerts that match, in publication order'),
+});
+
 /** Every component schema, by name. Names are referenced as `#/components/schemas/<name>`. */
 const COMPONENTS = {
   Error: errorSchema,
@@ -154,6 +159,8 @@ const COMPONENTS = {
   TickerResponse: tickerResponseSchema,
   IntradayResponse: intradaySchema.extend({ symbol: z.string() }),
   Health: healthSchema,
+  AlertMessage: alertMessageSchema,
+  AlertsResponse: alertsResponseSchema,
 } as const;
 
 export type ComponentName = keyof typeof COMPONENTS;

@@ -3,6 +3,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { LIST_NAMES } from '../shared/scan/lists.js';
 import { componentSchemas, ref, type ComponentName, type JsonSchema } from './openapi-schemas.js';
+import { ALERTS_QUERY_PARAMETERS } from './alerts-api.js';
 
 /**
  * The OpenAPI 3.1 description of the gateway's HTTP side, served at `GET /api/openapi.json`. Bodies are
@@ -331,6 +332,23 @@ const PATHS: Record<string, PathItem> = {
       },
     },
   },
+  '/api/alerts': {
+    get: {
+      operationId: 'listAlerts',
+      tags: ['alerts'],
+      summary: 'The newest alerts (SPEC §14), from the alerts table',
+      description:
+        'The newest `limit` alerts after `since`, of `symbol`, of `kind` (each optional), in publication order. ' +
+        'Written through the jobs queue: the newest appear a moment after the live stream carried them.',
+      parameters: ALERTS_QUERY_PARAMETERS,
+      responses: {
+        '200': reply('the alerts', ref('AlertsResponse')),
+        '400': reply('`bad_request`: a parameter is invalid or unknown (the message names it)'),
+        ...GUARDED,
+        ...DATABASE,
+      },
+    },
+  },
   '/ws': {
     get: {
       operationId: 'openWebSocket',
@@ -417,7 +435,9 @@ export function openApiDocument(): Record<string, unknown> {
     },
     servers: [{ url: '/' }],
     security: [{ bearerToken: [] }, { queryToken: [] }],
-    tags: ['lists', 'filters', 'scans', 'tickers', 'operations', 'web page'].map((name) => ({ name })),
+    tags: ['lists', 'alerts', 'filters', 'scans', 'tickers', 'operations', 'web page'].map((name) => ({
+      name,
+    })),
     paths: PATHS,
     components: {
       schemas: componentSchemas(),

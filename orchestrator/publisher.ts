@@ -8,6 +8,9 @@ import {
   type OrchestratorReport,
 } from '../shared/bus/orchestrator-status.js';
 import { putSequencerState } from '../shared/bus/sequencer-state.js';
+import type { AlertSequence } from '../shared/alerts/alert-messages.js';
+import { appendAlerts } from '../shared/bus/alerts-stream.js';
+import type { AlertMessage } from '../shared/protocol/alert-messages.js';
 import type { ListMessage } from '../shared/protocol/messages.js';
 import type { ListName } from '../shared/scan/lists.js';
 import type { SequencerState } from '../shared/scan/deltas.js';
@@ -35,6 +38,13 @@ export interface PublishInput {
     readonly messages: readonly ScanListMessage[];
     readonly stored: (list: ScanListName) => StoredScanList | undefined;
     readonly expired: readonly ScanListName[];
+  };
+  /** The scan's alerts (SPEC §14), appended after every list message, with the stream's position after them. */
+  readonly alerts?: {
+    readonly messages: readonly AlertMessage[];
+    readonly position: AlertSequence;
+    /** Approximate count cap of the alerts stream (default DEFAULT_ALERTS_STREAM_MAXLEN). */
+    readonly maxLen?: number | undefined;
   };
 }
 
@@ -67,7 +77,7 @@ export class Publisher {
     };
   }
 
-  async publish({ ts, messages, state, metrics, status, scans }: PublishInput): Promise<void> {
+  async publish({ ts, messages, state, metrics, status, scans, alerts }: PublishInput): Promise<void> {
     const multi = this.redis.multi();
     // A scan list's message is a list message with a `scan:` name (same JSON, same stream).
     const scanMessages: readonly ListMessage[] = scans?.messages ?? [];
@@ -87,6 +97,7 @@ export class Publisher {
         putScanListSnapshot(multi, this.keys, m.list, scans.stored(m.list)!, ts);
       deleteScanListSnapshots(multi, this.keys, scans.expired);
     }
+    if (alerts) appendAlerts(multi, this.keys, alerts.messages, alerts.position, alerts.maxLen);
     if (metrics) putOrchestratorMetrics(multi, this.keys, metrics);
     if (status) {
       putReceivedAt(multi, this.keys, status.receivedAtMs);
