@@ -6,10 +6,15 @@ import type { Session } from './sessions.js';
 /** What every row of one scan shares. */
 export interface RowContext {
   readonly session: Session;
+  /** Every row of the scan holds this one array (rows are never mutated): the caller passes its own copy. */
   readonly filtersMatched: readonly string[];
   /** The scan instant has an RVOL slot (SPEC §3.1: 04:00–20:00 of a trading day). */
   readonly hasSlot: boolean;
+  /** `updatedAt` of an instant (default: its ISO form); TickRows shares one string per instant. */
+  readonly isoOf?: (ms: number) => string;
 }
+
+const iso = (ms: number): string => new Date(ms).toISOString();
 
 /**
  * SPEC §12: why a row's RVOL may be null. `no_slot` outside 04:00–20:00 and all of a non-trading day; else
@@ -72,8 +77,8 @@ export function buildRow(state: MarketState, row: number, scoreRank: number, ctx
     industry: d.valueOf('industry', state.cols.code.industry[row]!),
     exchange: d.valueOf('exchange', state.cols.code.exchange[row]!),
     isEtf: etf === 1 ? true : etf === 0 ? false : null,
-    filtersMatched: [...ctx.filtersMatched],
+    filtersMatched: ctx.filtersMatched as string[],
     session: ctx.session,
-    updatedAt: new Date(n.updatedMs[row]!).toISOString(),
+    updatedAt: (ctx.isoOf ?? iso)(n.updatedMs[row]!),
   };
 }
