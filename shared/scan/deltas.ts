@@ -142,6 +142,8 @@ export interface TableRowSource {
   rowOf(symbol: string): number;
   /** `row`'s client row at list position `rank`. */
   at(row: number, rank: number): ScanRow;
+  /** `row`'s client row at whatever rank it was built with (one object per ticker and tick). */
+  base(row: number): ScanRow;
   /** isMaterialChange(sent, the row of `row`), without building it. */
   moved(sent: ScanRow, row: number): boolean;
   /** changedFields(sent, the row of `row`). */
@@ -172,9 +174,13 @@ export class TableDiffScratch {
 
 /**
  * {@link diffList} for a list given as table rows (`rows`, in list order) against `prev`, whose rows sat at the
- * table rows `prevTable` (-1: a row the table does not hold). The same deltas in the same order, and the same
- * sent rows by value; but a row is built only when it is sent (an add, an update), symbols are matched through
- * the table rows (a table row is one symbol for the table's life) and the material test reads the columns.
+ * table rows `prevTable` (-1: a row the table does not hold). The same deltas in the same order; but a row is
+ * built only when it is sent (an add, an update), symbols are matched through the table rows (a table row is one
+ * symbol for the table's life) and the material test reads the columns.
+ *
+ * `held` is diffList's `sent` but for the ranks: each row's values as last sent, whose `rank` is NOT kept equal to
+ * its position (the position is the rank). So a row sent by many lists is one object (`base`), not one per rank,
+ * and a kept row is not copied when its rank moves; {@link atRanks} gives the rows with their ranks when asked.
  */
 export function diffTableRows(
   prev: ListState,
@@ -182,9 +188,9 @@ export function diffTableRows(
   rows: Int32Array,
   src: TableRowSource,
   scratch: TableDiffScratch,
-): { deltas: Delta[]; sent: ScanRow[] } {
-  const held = prev.rows;
-  const m = held.length;
+): { deltas: Delta[]; held: ScanRow[] } {
+  const last = prev.rows;
+  const m = last.length;
   const n = rows.length;
   const { positions, matches, kept } = scratch.buffers(src.size, n, m);
   for (let j = 0; j < m; j++) if (prevTable[j]! >= 0) positions[prevTable[j]!] = j;
@@ -196,8 +202,8 @@ export function diffTableRows(
   for (let j = 0; j < m; j++) if (prevTable[j]! >= 0) positions[prevTable[j]!] = -1;
 
   const deltas: Delta[] = [];
-  const sent: ScanRow[] = [];
-  for (let j = 0; j < m; j++) if (kept[j] === 0) deltas.push({ action: 'remove', symbol: held[j]!.symbol });
+  const held: ScanRow[] = [];
+  for (let j = 0; j < m; j++) if (kept[j] === 0) deltas.push({ action: 'remove', symbol: last[j]!.symbol });
   for (let k = 0; k < n; k++) {
     const rank = k + 1;
     const row = rows[k]!;
@@ -205,20 +211,25 @@ export function diffTableRows(
     if (j < 0) {
       const added = src.at(row, rank);
       deltas.push({ action: 'add', symbol: added.symbol, rank, row: added });
-      sent.push(added);
+      held.push(src.base(row));
       continue;
     }
     const symbol = src.symbol(row);
     if (j + 1 !== rank) deltas.push({ action: 'rerank', symbol, oldRank: j + 1, newRank: rank });
-    const was = held[j]!;
+    const was = last[j]!;
     if (src.moved(was, row)) {
       deltas.push({ action: 'update', symbol, rank, fields: src.changed(was, row) });
-      sent.push(src.at(row, rank));
+      held.push(src.base(row));
     } else {
-      sent.push(atRank(was, rank));
+      held.push(was);
     }
   }
-  return { deltas, sent };
+  return { deltas, held };
+}
+
+/** `held` rows with their ranks (rank = position), copying only those whose `rank` differs. */
+export function atRanks(held: readonly ScanRow[]): ScanRow[] {
+  return held.map((r, i) => atRank(r, i + 1));
 }
 
 /**

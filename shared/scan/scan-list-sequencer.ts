@@ -1,5 +1,5 @@
 import type { Delta, ScanRow } from '../protocol/messages.js';
-import { diffTableRows, TableDiffScratch, type ListState, type TableRowSource } from './deltas.js';
+import { atRanks, diffTableRows, TableDiffScratch, type ListState, type TableRowSource } from './deltas.js';
 import type { ScanListName } from './scan-list-names.js';
 
 /**
@@ -44,6 +44,11 @@ export interface StoredScanList {
  * a delta, not a reset).
  */
 export class ScanListSequencer {
+  /**
+   * Each list's seq and the rows whose values its clients hold, in list order: diffTableRows' `held`, whose
+   * `rank` fields are not kept (a row's rank is its position), so that a row sent by many lists is one object
+   * for all; {@link stored} gives them with their ranks.
+   */
   private readonly lists = new Map<ScanListName, ListState>();
   /**
    * The table row of each row last sent, in list order (see {@link unchanged}); absent for a list restored from
@@ -91,24 +96,24 @@ export class ScanListSequencer {
   publish(list: ScanListName, rows: Int32Array, tick: TableRowSource, ts: string): ScanListMessage | null {
     const prev = this.lists.get(list);
     if (!prev) {
-      const sent = Array.from(rows, (row, k) => tick.at(row, k + 1));
-      this.lists.set(list, { seq: 1, rows: sent });
+      this.lists.set(list, { seq: 1, rows: Array.from(rows, (row) => tick.base(row)) });
       this.tableRows.set(list, rows.slice());
-      return { type: 'snapshot', list, epoch: this.epoch, seq: 1, prevSeq: 0, ts, rows: [...sent] };
+      const sent = Array.from(rows, (row, k) => tick.at(row, k + 1));
+      return { type: 'snapshot', list, epoch: this.epoch, seq: 1, prevSeq: 0, ts, rows: sent };
     }
     const prevTable = this.tableRows.get(list) ?? Int32Array.from(prev.rows, (r) => tick.rowOf(r.symbol));
-    const { deltas, sent } = diffTableRows(prev, prevTable, rows, tick, this.scratch);
+    const { deltas, held } = diffTableRows(prev, prevTable, rows, tick, this.scratch);
     // Recorded even when nothing is sent: a restored list then takes the unchanged() fast path from now on.
     this.tableRows.set(list, rows.slice());
     if (deltas.length === 0) return null;
     const seq = prev.seq + 1;
-    this.lists.set(list, { seq, rows: sent });
+    this.lists.set(list, { seq, rows: held });
     return { type: 'delta', list, epoch: this.epoch, seq, prevSeq: prev.seq, ts, deltas };
   }
 
   /** What `list`'s stored snapshot becomes after its message is published. */
   stored(list: ScanListName): StoredScanList | undefined {
     const s = this.lists.get(list);
-    return s && { epoch: this.epoch, seq: s.seq, rows: s.rows };
+    return s && { epoch: this.epoch, seq: s.seq, rows: atRanks(s.rows) };
   }
 }

@@ -17,11 +17,12 @@ const RANK_SPAN = 4096;
 
 /**
  * The client rows of one scan tick, each built from the columns at most once and only when something is sent
- * (SPEC §6). Why: at 1,000 scan lists in a moving market the orchestrator thread sends ≈ 20,000 rows per tick, and
- * building a row per list member, then copying it per list, then diffing objects made it mostly garbage
- * collection (≈ 180 ms p50 per tick). Here a row is built once per ticker (`base`, rank = scoreRank) and once per
- * (ticker, list rank) it is sent at, shared by every list that sends it (rows are never mutated); an update's
- * fields are computed once per row last sent (the new values of its symbol are the same in every list); and the
+ * (SPEC §6). Why: at 1,000 scan lists in a moving market the orchestrator thread sends ≈ 20,000 rows per tick,
+ * and building every list member's row, copying it per list and diffing objects made that mostly garbage
+ * collection (≈ 180 ms p50 per tick on a quiet machine). Here a ticker's row is built once (`base`, rank =
+ * scoreRank), and what the scan lists hold is that one object (diffTableRows' `held`); a copy at a list rank is
+ * made only for a message that carries the whole row (an add, a snapshot), once per (ticker, rank); an update's
+ * fields are computed once per row last sent (the new values of a symbol do not depend on the list); and the
  * material test reads the four columns without building anything.
  */
 export class TickRows implements TableRowSource {
