@@ -1,8 +1,8 @@
 import type { RowFields, ScanRow } from '../protocol/messages.js';
 import { nullable } from './columns.js';
-import { changedFields, materialFieldsMoved, type TableRowSource } from './deltas.js';
+import { materialFieldsMoved, type TableRowSource } from './deltas.js';
 import type { MarketState } from './market-state.js';
-import { buildRow, type RowContext } from './rows.js';
+import { buildRow, changedRowFields, type RowContext } from './rows.js';
 
 /** A row was asked for before its scoreRank was known (a bug in the caller's order of steps). */
 export class UnrankedRowError extends Error {
@@ -110,7 +110,7 @@ export class TickRows implements TableRowSource {
   changed(sent: ScanRow, row: number): RowFields {
     let out = this.fields.get(sent);
     if (out === undefined) {
-      out = changedFields(sent, this.base(row));
+      out = changedRowFields(sent, this.base(row));
       this.fields.set(sent, out);
     }
     return out;
