@@ -3,7 +3,7 @@ import { parseListMessageEntry } from '../shared/bus/list-messages.js';
 import { readListSnapshots } from '../shared/bus/list-snapshots.js';
 import { advanceSnapshot } from '../shared/protocol/advance.js';
 import type { ListMessage, SnapshotMessage } from '../shared/protocol/messages.js';
-import type { ListName } from '../shared/scan/lists.js';
+import type { AnyListName as ListName } from '../shared/protocol/messages.js';
 import { onCleanup } from '../test/utils/cleanup.js';
 import { freshRedis } from '../test/utils/redis.js';
 import { scanRow } from '../test/utils/scan-row.js';

@@ -7,7 +7,7 @@ import { LIST_MESSAGE_FIELD, parseListMessageEntry } from '../shared/bus/list-me
 import { ensureDatabase, migrate } from '../shared/db/migrate.js';
 import { advanceSnapshot } from '../shared/protocol/advance.js';
 import type { ListMessage, SnapshotMessage } from '../shared/protocol/messages.js';
-import type { ListName } from '../shared/scan/lists.js';
+import type { AnyListName as ListName } from '../shared/protocol/messages.js';
 
 /*
  * The fan-out bench's publisher: list messages recorded from the real orchestrator (FEED=sim), replayed into a

@@ -3,7 +3,8 @@ import { WebSocketServer, type WebSocket } from 'ws';
 import { keys as makeKeys } from '../shared/bus/keys.js';
 import { readListMessages } from '../shared/bus/list-messages.js';
 import { readListSnapshots, readListSnapshotsAndLastId } from '../shared/bus/list-snapshots.js';
-import { LIST_NAMES, type ListName } from '../shared/scan/lists.js';
+import { LIST_NAMES } from '../shared/scan/lists.js';
+import type { AnyListName as ListName } from '../shared/protocol/messages.js';
 
 /*
  * The fan-out bench's baseline: a plain `ws` server speaking the same protocol for list subscriptions, written
@@ -48,7 +49,7 @@ async function readSnapshotsFor(): Promise<void> {
       if (!c) continue;
       const sent = new Map<ListName, number>();
       for (const l of c.lists) {
-        const s = snapshots[l];
+        const s = snapshots[l as keyof typeof snapshots];
         if (s?.ok) {
           ws.send(s.json);
           sent.set(l, s.msg.seq);

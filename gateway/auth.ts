@@ -34,3 +34,11 @@ export function requestToken(req: HttpRequest): string | undefined {
   if (fromQuery !== null) return fromQuery;
   return /^Bearer\s+(.+)$/i.exec(req.getHeader('authorization'))?.[1];
 }
+
+/**
+ * Who owns what a token saves or defines (saved scans, SCANS_PER_TOKEN): the hex SHA-256 of the token, so the
+ * token itself is never stored. Without authentication every client is the owner of the empty token.
+ */
+export function tokenOwner(token: string | undefined): string {
+  return secretDigest(token ?? '').toString('hex');
+}

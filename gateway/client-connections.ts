@@ -1,7 +1,9 @@
 import type { Logger } from '../shared/logger.js';
-import type { ListName } from '../shared/scan/lists.js';
+import type { AlertWhere } from '../shared/alerts/alert-where.js';
+import type { AnyListName } from '../shared/protocol/messages.js';
+import type { ScanListName } from '../shared/scan/scan-list-names.js';
 import { Admission, type AdmissionRefusal } from './admission.js';
-import { requestToken, type TokenCheck } from './auth.js';
+import { requestToken, tokenOwner, type TokenCheck } from './auth.js';
 import { ClientPolicy, type ClientLimits } from './client-policy.js';
 import { negotiateEncoding, type Encoding } from './frame-encoding.js';
 import { refuseUpgrade as refuse } from './http.js';
@@ -21,7 +23,14 @@ export interface ClientState {
   readonly id: number;
   /** The client's address, as admitted (released on close). */
   readonly address: string;
-  readonly lists: Set<ListName>;
+  /** Whose scans it may use and counts against (SCANS_PER_TOKEN): its token's digest (auth.ts tokenOwner). */
+  readonly owner: string;
+  /** What it follows: the name it subscribed to → the list published (the same, except for scans). */
+  readonly subscriptions: Map<AnyListName, AnyListName>;
+  /** The scans it defined on this connection (SPEC §13): its id → the list they are published as. */
+  readonly scans: Map<string, ScanListName>;
+  /** Whether it takes the alerts (SPEC §14), and which: those matching `where` ([] = all). */
+  alerts: { readonly where: AlertWhere } | undefined;
   /** How its list messages are sent (the subprotocol it chose, frame-encoding.ts). */
   readonly encoding: Encoding;
   /** Rate limit, bad frames and conflation: the decisions, the gateway doing the I/O they name. */
@@ -76,7 +85,8 @@ export class ClientConnections {
       upgrade: true,
     });
     if (refused !== undefined) return this.refuseUpgrade(res, refused);
-    if (!this.o.auth.accepts(requestToken(req))) {
+    const token = requestToken(req);
+    if (!this.o.auth.accepts(token)) {
       metrics.unauthorized.inc({ via: 'ws' });
       return refuse(res, '401 Unauthorized', 'unauthorized', 'missing or wrong token');
     }
@@ -94,7 +104,10 @@ export class ClientConnections {
     const state: ClientState = {
       id: this.nextId++,
       address,
-      lists: new Set(),
+      owner: tokenOwner(token),
+      subscriptions: new Map(),
+      scans: new Map(),
+      alerts: undefined,
       encoding: negotiated.encoding,
       policy: new ClientPolicy(this.o.limits),
     };

@@ -1,5 +1,5 @@
-import { clientMessageSchema, type ClientMessage } from '../shared/protocol/messages.js';
-import { LIST_NAMES, type ListName } from '../shared/scan/lists.js';
+import { clientMessageSchema, type AnyListName, type ClientMessage } from '../shared/protocol/messages.js';
+import { LIST_NAMES } from '../shared/scan/lists.js';
 
 export type ParsedClientMessage =
   | { readonly ok: true; readonly msg: ClientMessage }
@@ -40,10 +40,13 @@ function unknownLists(raw: unknown): string[] {
   const { op, list, lists } = raw as { op?: unknown; list?: unknown; lists?: unknown };
   if (typeof op !== 'string' || !LIST_OPS.has(op)) return [];
   const names = op === 'resync' ? [list] : Array.isArray(lists) ? lists : [];
-  return names.filter((n): n is string => typeof n === 'string' && n !== '*' && !KNOWN.has(n));
+  return names.filter(
+    (n): n is string => typeof n === 'string' && n !== '*' && !KNOWN.has(n) && !n.startsWith('scan:'),
+  );
 }
 
-/** The lists a subscribe/unsubscribe selects: `"*"` means every list. */
-export function selectedLists(lists: readonly (ListName | '*')[]): readonly ListName[] {
-  return lists.includes('*') ? LIST_NAMES : (lists as readonly ListName[]);
+/** The lists a subscribe/unsubscribe selects: `"*"` means every built-in list (scans are named one by one). */
+export function selectedLists(lists: readonly (AnyListName | '*')[]): readonly AnyListName[] {
+  const named = lists.filter((l): l is AnyListName => l !== '*');
+  return lists.includes('*') ? [...new Set([...LIST_NAMES, ...named])] : named;
 }

@@ -1,16 +1,36 @@
 import type { Logger } from '../shared/logger.js';
-import type { ListMessage, SnapshotMessage } from '../shared/protocol/messages.js';
-import type { ListName } from '../shared/scan/lists.js';
+import type { AnyListName, ListMessage, SnapshotMessage } from '../shared/protocol/messages.js';
+import { isScanListName, type ScanListName } from '../shared/scan/scan-list-names.js';
 import { CLOSE_POLICY_VIOLATION, type Socket } from './client-connections.js';
 import type { BacklogDecision, ClientLimits } from './client-policy.js';
 import { DeflatedSnapshots, deflateFrame, type Encoding } from './frame-encoding.js';
 import type { GatewayMetrics } from './metrics.js';
 import { SEND_DROPPED } from './uws.js';
+import type { HeldAlert } from './alerts-feed.js';
+import { alertMatches, type AlertWhere } from '../shared/alerts/alert-where.js';
+import type { AlertMessage } from '../shared/protocol/alert-messages.js';
 
 const HEARTBEAT_TOPIC = 'heartbeat';
-/** uWS topic of a list's messages in one encoding: built here only. */
-export const listTopic = (list: ListName, encoding: Encoding = 'json'): string =>
-  encoding === 'json' ? `list:${list}` : `list:${list}:${encoding}`;
+/** Alerts for the clients that take them all (those with a `where` are sent theirs one by one). */
+const ALERTS_TOPIC = 'alerts';
+
+/**
+ * uWS topic of a list's messages in one encoding, for the clients that call it `name`: built here only. A scan
+ * list is published under its definition's key (`scan:s…`) and each client calls it by its own id
+ * (`scan:mine`): one topic per (list, name), so the renamed text is made once per name, not per client.
+ */
+export const listTopic = (list: AnyListName, encoding: Encoding = 'json', name: AnyListName = list): string =>
+  `list:${list}${name === list ? '' : `>${name}`}${encoding === 'json' ? '' : `:${encoding}`}`;
+
+/** `json` (a list message as published) with the list called `name`: the `list` member comes first but one. */
+export function renameList(json: string, list: AnyListName, name: AnyListName): string {
+  if (name === list) return json;
+  const member = `"list":${JSON.stringify(list)}`;
+  const at = json.indexOf(member);
+  return at < 0
+    ? json
+    : `${json.slice(0, at)}"list":${JSON.stringify(name)}${json.slice(at + member.length)}`;
+}
 
 export interface FanOutOptions {
   /** uWS app.publish: every socket subscribed to `topic` gets `data` (a binary frame when `binary`). */
@@ -20,7 +40,12 @@ export interface FanOutOptions {
   /** The open sockets (client-connections.ts). */
   readonly sockets: ReadonlySet<Socket>;
   /** A list's latest snapshot and its JSON (list-feed.ts), undefined before the orchestrator published one. */
-  readonly snapshot: (list: ListName) => { msg: SnapshotMessage; json: string } | undefined;
+  readonly snapshot: (list: AnyListName) => { msg: SnapshotMessage; json: string } | undefined;
+  /** The newest alerts (at most 200, oldest first: alerts-feed.ts), what a subscribe or resync sends first. */
+  readonly recentAlerts: () => readonly HeldAlert[];
+  /** A scan list got its first follower on this gateway / lost its last (list-feed.ts watch, unwatch). */
+  readonly watch: (list: ScanListName) => void;
+  readonly unwatch: (list: ScanListName) => void;
   readonly limits: ClientLimits;
   readonly metrics: GatewayMetrics;
   readonly logger: Logger;
@@ -35,29 +60,82 @@ export interface FanOutOptions {
 export class FanOut {
   private checkQueued = false;
   private readonly deflated = new DeflatedSnapshots();
+  /** Sockets taking alerts with a `where` (checked per alert). */
+  private readonly filtering = new Set<Socket>();
+  /** Per scan list followed here: the names its clients call it by, each with its number of followers. */
+  private readonly names = new Map<ScanListName, Map<ScanListName, number>>();
 
   constructor(private readonly o: FanOutOptions) {}
 
   /**
-   * A list message from the feed to every client on the list's topics: the JSON text as is, and, when a deflate
-   * client is on the list, the same text deflated once for all of them.
+   * A list message from the feed to every client on the list's topics: the JSON text as is (a scan list's
+   * renamed once per name its clients use), and, when a deflate client is on the list, the same text deflated
+   * once for all of them.
    */
   publishList(msg: ListMessage, json: string): void {
+    this.o.metrics.messagesForwarded.inc();
+    if (!isScanListName(msg.list)) this.publishAs(msg, json, msg.list);
+    else for (const name of this.names.get(msg.list)?.keys() ?? []) this.publishAs(msg, json, name);
+    this.queueBackpressureCheck();
+  }
+
+  private publishAs(msg: ListMessage, published: string, name: AnyListName): void {
     const { metrics, publish, subscribers } = this.o;
-    metrics.messagesForwarded.inc();
-    const jsonTopic = listTopic(msg.list);
+    const json = renameList(published, msg.list, name);
+    const jsonTopic = listTopic(msg.list, 'json', name);
     publish(jsonTopic, json, false, true);
     metrics.listBytes.inc({ encoding: 'json' }, Buffer.byteLength(json) * subscribers(jsonTopic));
-    const deflateTopic = listTopic(msg.list, 'deflate');
+    const deflateTopic = listTopic(msg.list, 'deflate', name);
     const deflateClients = subscribers(deflateTopic);
     if (deflateClients > 0) {
       const frame = deflateFrame(json);
       // The feed now holds this very snapshot: subscribers until the next message get these bytes.
-      if (msg.type === 'snapshot') this.deflated.remember(msg.list, msg, frame);
+      if (msg.type === 'snapshot') this.deflated.remember(deflateTopic, msg, frame);
       publish(deflateTopic, frame, true, false);
       metrics.listBytes.inc({ encoding: 'deflate' }, frame.length * deflateClients);
     }
+  }
+
+  /**
+   * A new alert (SPEC §14) to its subscribers: once on the topic for those without a `where`, and to each
+   * filtering client whose `where` it matches (evaluated here, per client: a where is a few comparisons).
+   */
+  publishAlert(alert: AlertMessage, json: string): void {
+    this.o.publish(ALERTS_TOPIC, json, false, true);
+    for (const ws of this.filtering) {
+      const { alerts, policy } = ws.getUserData();
+      if (!policy.conflated && alerts && alertMatches(alerts.where, alert)) this.sendFrame(ws, json, false);
+    }
     this.queueBackpressureCheck();
+  }
+
+  /** `ws` takes the alerts matching `where` ([] = all): the recent ones first, then each new one. */
+  joinAlerts(ws: Socket, where: AlertWhere): void {
+    const s = ws.getUserData();
+    this.leaveAlerts(ws);
+    s.alerts = { where };
+    if (where.length > 0) this.filtering.add(ws);
+    if (s.policy.conflated) return;
+    if (where.length === 0) ws.subscribe(ALERTS_TOPIC);
+    this.sendRecentAlerts(ws);
+  }
+
+  leaveAlerts(ws: Socket): void {
+    const s = ws.getUserData();
+    if (!s.alerts) return;
+    s.alerts = undefined;
+    this.filtering.delete(ws);
+    ws.unsubscribe(ALERTS_TOPIC);
+  }
+
+  /** The recent alerts `ws` would have received (its `where` applied), oldest first: a subscribe's or resync's. */
+  sendRecentAlerts(ws: Socket): void {
+    const { alerts } = ws.getUserData();
+    if (!alerts) return;
+    ws.cork(() => {
+      for (const { alert, json } of this.o.recentAlerts())
+        if (alertMatches(alerts.where, alert)) this.sendFrame(ws, json, false);
+    });
   }
 
   publishHeartbeat(json: string): void {
@@ -70,14 +148,60 @@ export class FanOut {
     ws.subscribe(HEARTBEAT_TOPIC);
   }
 
-  /** Puts `ws` on the list's topic and sends it the list's snapshot (call within ws.cork). */
-  join(ws: Socket, list: ListName): void {
-    ws.subscribe(listTopic(list, ws.getUserData().encoding));
-    this.sendSnapshot(ws, list);
+  /**
+   * `ws` follows `list` under the name it gave (`name`, the list itself for a built-in list): it is recorded in
+   * the client's subscriptions, put on the topic and sent the list's snapshot (call within ws.cork).
+   */
+  join(ws: Socket, name: AnyListName, list: AnyListName): void {
+    const s = ws.getUserData();
+    const before = s.subscriptions.get(name);
+    if (before === list) {
+      if (!s.policy.conflated) this.sendSnapshot(ws, name);
+      return;
+    }
+    if (before !== undefined) this.leave(ws, name);
+    s.subscriptions.set(name, list);
+    if (isScanListName(list)) this.follow(list, name as ScanListName, +1);
+    // A conflated socket gets its snapshots when it drains.
+    if (s.policy.conflated) return;
+    ws.subscribe(listTopic(list, s.encoding, name));
+    this.sendSnapshot(ws, name);
   }
 
-  leave(ws: Socket, list: ListName): void {
-    ws.unsubscribe(listTopic(list, ws.getUserData().encoding));
+  /** `ws` no longer follows what it calls `name`. */
+  leave(ws: Socket, name: AnyListName): void {
+    const s = ws.getUserData();
+    const list = s.subscriptions.get(name);
+    if (list === undefined) return;
+    s.subscriptions.delete(name);
+    ws.unsubscribe(listTopic(list, s.encoding, name));
+    if (isScanListName(list)) this.follow(list, name as ScanListName, -1);
+  }
+
+  /** A closed socket's subscriptions no longer count (uWS has already taken it off its topics). */
+  detach(ws: Socket): void {
+    const s = ws.getUserData();
+    this.filtering.delete(ws);
+    for (const [name, list] of s.subscriptions)
+      if (isScanListName(list)) this.follow(list, name as ScanListName, -1);
+    s.subscriptions.clear();
+  }
+
+  /** Counts the followers of a scan list under one name; the feed holds the list while anyone follows it. */
+  private follow(list: ScanListName, name: ScanListName, by: 1 | -1): void {
+    let names = this.names.get(list);
+    if (!names) this.names.set(list, (names = new Map<ScanListName, number>()));
+    const n = (names.get(name) ?? 0) + by;
+    if (n > 0) names.set(name, n);
+    else {
+      names.delete(name);
+      this.deflated.forget(listTopic(list, 'deflate', name));
+    }
+    if (by > 0 && n === 1 && names.size === 1) this.o.watch(list);
+    if (names.size === 0) {
+      this.names.delete(list);
+      this.o.unwatch(list);
+    }
   }
 
   /** A JSON text frame to one socket (replies, errors). */
@@ -85,12 +209,16 @@ export class FanOut {
     this.sendFrame(ws, json, false);
   }
 
-  sendSnapshot(ws: Socket, list: ListName): void {
-    const snap = this.o.snapshot(list);
+  /** The current snapshot of what `ws` calls `name` (one of its subscriptions, or a built-in list). */
+  sendSnapshot(ws: Socket, name: AnyListName): void {
+    const { encoding, subscriptions } = ws.getUserData();
+    const list = subscriptions.get(name) ?? name;
+    const held = this.o.snapshot(list);
     // Not published yet: the orchestrator's first message of a list is a snapshot, which the topic delivers.
-    if (snap === undefined) return;
-    const encoding = ws.getUserData().encoding;
-    const frame = encoding === 'deflate' ? this.deflated.frame(list, snap) : snap.json;
+    if (held === undefined) return;
+    const snap = { msg: held.msg, json: renameList(held.json, list, name) };
+    const frame =
+      encoding === 'deflate' ? this.deflated.frame(listTopic(list, encoding, name), snap) : snap.json;
     if (this.sendFrame(ws, frame, encoding === 'deflate'))
       this.o.metrics.listBytes.inc({ encoding }, Buffer.byteLength(frame));
   }
@@ -151,7 +279,8 @@ export class FanOut {
     this.o.metrics.conflations.inc();
     // Heartbeats too: nothing but the final frames may grow the buffer of a socket that is not reading.
     ws.unsubscribe(HEARTBEAT_TOPIC);
-    for (const l of s.lists) ws.unsubscribe(listTopic(l, s.encoding));
+    ws.unsubscribe(ALERTS_TOPIC);
+    for (const [name, list] of s.subscriptions) ws.unsubscribe(listTopic(list, s.encoding, name));
     this.o.logger.info({ client: s.id, buffered: ws.getBufferedAmount() }, 'slow client: deltas paused');
   }
 
@@ -161,7 +290,15 @@ export class FanOut {
     this.o.logger.info({ client: s.id }, 'slow client drained: sending fresh snapshots');
     ws.cork(() => {
       ws.subscribe(HEARTBEAT_TOPIC);
-      for (const l of s.lists) this.join(ws, l);
+      for (const [name, list] of s.subscriptions) {
+        ws.subscribe(listTopic(list, s.encoding, name));
+        this.sendSnapshot(ws, name);
+      }
+      // What it missed of the alerts: the recent ones again (a client drops those it has by epoch and seq).
+      if (s.alerts) {
+        if (s.alerts.where.length === 0) ws.subscribe(ALERTS_TOPIC);
+        this.sendRecentAlerts(ws);
+      }
     });
   }
 

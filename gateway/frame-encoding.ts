@@ -5,7 +5,6 @@ import {
   JSON_V1_PROTOCOL,
 } from '../shared/protocol/deflate-dictionary.js';
 import type { SnapshotMessage } from '../shared/protocol/messages.js';
-import type { ListName } from '../shared/scan/lists.js';
 
 /*
  * The encodings of list messages a client can ask for with `Sec-WebSocket-Protocol` (docs/gateway.md
@@ -83,20 +82,26 @@ export function inflateFrame(frame: Uint8Array): string {
  * client. A snapshot that arrived from the stream is stored as it was published (already deflated once).
  */
 export class DeflatedSnapshots {
-  private readonly held = new Map<ListName, { msg: SnapshotMessage; frame: Buffer }>();
+  /** By topic: a scan list has one per name its clients gave it (the JSON differs by the name). */
+  private readonly held = new Map<string, { msg: SnapshotMessage; frame: Buffer }>();
 
-  /** The frame of `snap` (the feed's current snapshot object and its JSON), deflated at most once. */
-  frame(list: ListName, snap: { msg: SnapshotMessage; json: string }): Buffer {
-    const h = this.held.get(list);
+  /** The frame of `snap` (the feed's current snapshot object and the JSON sent on `topic`), deflated at most once. */
+  frame(topic: string, snap: { msg: SnapshotMessage; json: string }): Buffer {
+    const h = this.held.get(topic);
     if (h?.msg === snap.msg) return h.frame;
     const frame = deflateFrame(snap.json);
-    this.held.set(list, { msg: snap.msg, frame });
+    this.held.set(topic, { msg: snap.msg, frame });
     return frame;
   }
 
-  /** A snapshot deflated on its way through (published to the list's deflate topic). */
-  remember(list: ListName, msg: SnapshotMessage, frame: Buffer): void {
-    this.held.set(list, { msg, frame });
+  /** A snapshot deflated on its way through (published to `topic`). */
+  remember(topic: string, msg: SnapshotMessage, frame: Buffer): void {
+    this.held.set(topic, { msg, frame });
+  }
+
+  /** Nobody follows `topic` any more. */
+  forget(topic: string): void {
+    this.held.delete(topic);
   }
 
   /** Lists with a frame held (for tests: one per list at most). */

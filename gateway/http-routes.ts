@@ -15,6 +15,11 @@ import { deflateDictionaryV1Text } from '../shared/protocol/deflate-dictionary.j
 import type { RequestGuard } from './request-guard.js';
 import type { GatewayMetrics } from './metrics.js';
 import { tickersApi } from './tickers-api.js';
+import type { ClientScans } from './client-scans.js';
+import type { SavedScans } from './saved-scans.js';
+import { SCAN_BODY_LIMIT, scansApi } from './scans-api.js';
+import { intradayApi } from './intraday-api.js';
+import { alertsApi } from './alerts-api.js';
 import type { TemplatedApp } from './uws.js';
 
 export interface HttpRoutesOptions {
@@ -34,6 +39,10 @@ export interface HttpRoutesOptions {
   readonly freshness: FreshnessWatch;
   /** PostgreSQL up or down, for /health (a cached ping). */
   readonly postgres: DatabaseProbe;
+  /** Saved scans (/api/scans) and the connections' scans (counted against SCANS_PER_TOKEN). */
+  readonly saved: SavedScans;
+  readonly scans: ClientScans;
+  readonly scansPerToken: number;
 }
 
 /**
@@ -42,7 +51,7 @@ export interface HttpRoutesOptions {
  * - `/metrics` and everything under `/api/` (token required when GATEWAY_TOKENS is set; Host and, on writes,
  *   Origin checked by the RequestGuard):
  *   `/api/lists[/:name]` from the in-memory snapshots (the stored JSON spliced in, not re-serialised),
- *   `/api/filters` CRUD and `/api/tickers` lookups against PostgreSQL;
+ *   `/api/filters` CRUD, `/api/scans` CRUD (a token's saved scans) and `/api/tickers` lookups against PostgreSQL;
  * - `/api/openapi.json`, the OpenAPI description of all of them, and `/api/protocol/deflate-dictionary.v1`, the
  *   preset dictionary of the `scanner.deflate.v1` encoding (Host checked, no token: see openapi.ts).
  */
@@ -120,9 +129,18 @@ export function registerHttpRoutes(app: TemplatedApp, o: HttpRoutesOptions): voi
   );
   app.del('/api/filters/:id', route(filters.remove, guarded({ params: 1 })));
 
+  const scans = scansApi(o.db, o.saved, o.scans, o.scansPerToken);
+  app.get('/api/scans', route(scans.list, guarded()));
+  app.post('/api/scans', route(scans.create, guarded({ maxBodyBytes: SCAN_BODY_LIMIT })));
+  app.get('/api/scans/:id', route(scans.get, guarded({ params: 1 })));
+  app.put('/api/scans/:id', route(scans.replace, guarded({ params: 1, maxBodyBytes: SCAN_BODY_LIMIT })));
+  app.del('/api/scans/:id', route(scans.remove, guarded({ params: 1 })));
+
   const tickers = tickersApi(o.db, feed);
   app.get('/api/tickers', route(tickers.search, guarded()));
   app.get('/api/tickers/:symbol', route(tickers.get, guarded({ params: 1 })));
+  app.get('/api/tickers/:symbol/intraday', route(intradayApi(o.db), guarded({ params: 1 })));
+  app.get('/api/alerts', route(alertsApi(o.db).list, guarded()));
 
   app.get(
     '/api/openapi.json',

@@ -15,6 +15,8 @@ export interface Request {
   readonly query: URLSearchParams;
   /** Route parameters (`:name`), in order. */
   readonly params: readonly string[];
+  /** The token the request carried (query or bearer), undefined without one: whose saved scans it sees. */
+  readonly token: string | undefined;
   /** The JSON body, parsed; rejects with a 400/413 HttpError. Only for routes registered with a body limit. */
   json(): Promise<unknown>;
 }
@@ -100,7 +102,8 @@ export function route(
       const r = guardRefusalReply(refused);
       return send(errorReply(new HttpError(r.status, r.code, r.message)));
     }
-    if (options.auth?.enabled && !options.auth.accepts(requestToken(uwsReq))) {
+    const token = requestToken(uwsReq);
+    if (options.auth?.enabled && !options.auth.accepts(token)) {
       return send(errorReply(new HttpError(401, 'unauthorized', 'missing or wrong token')));
     }
     const body = options.maxBodyBytes === undefined ? undefined : readBody(res, options.maxBodyBytes);
@@ -112,6 +115,7 @@ export function route(
       url: uwsReq.getUrl(),
       query: new URLSearchParams(uwsReq.getQuery() ?? ''),
       params: Array.from({ length: options.params ?? 0 }, (_, i) => uwsReq.getParameter(i) ?? ''),
+      token,
       json: async () => {
         if (!body) throw new Error('route registered without maxBodyBytes');
         if (!/^application\/json\b/i.test(contentType)) {

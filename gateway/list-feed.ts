@@ -8,8 +8,9 @@ import {
   type StoredSnapshot,
 } from '../shared/bus/list-snapshots.js';
 import type { Logger } from '../shared/logger.js';
-import type { ListMessage, SnapshotMessage } from '../shared/protocol/messages.js';
-import { LIST_NAMES, type ListName } from '../shared/scan/lists.js';
+import type { AnyListName, ListMessage, SnapshotMessage } from '../shared/protocol/messages.js';
+import { LIST_NAMES } from '../shared/scan/lists.js';
+import { isScanListName, type ScanListName } from '../shared/scan/scan-list-names.js';
 import { advanceSnapshot } from '../shared/protocol/advance.js';
 
 /** CLIENT SETNAME of the blocking stream reader. */
@@ -56,7 +57,9 @@ interface Held {
  * one consistent sequence per list.
  */
 export class ListFeed {
-  private readonly held = new Map<ListName, Held>();
+  private readonly held = new Map<AnyListName, Held>();
+  /** Scan lists some client of this gateway follows, with how many: only those are held (see watch). */
+  private readonly watched = new Map<ScanListName, number>();
   private readonly backoff: Backoff;
   private readonly abort = new AbortController();
   private conn: Redis | undefined;
@@ -100,8 +103,29 @@ export class ListFeed {
     await this.loop;
   }
 
+  /**
+   * Starts holding a scan list (SPEC §13) for the subscribers of this gateway: the built-in lists are always
+   * held, but of up to SCANS_MAX scan lists only those followed here are — their snapshots would otherwise cost
+   * every gateway memory for every scan of every client. The stored snapshot is loaded and handed on (its
+   * subscribers' first message); until then, and for a list the orchestrator has not evaluated yet, the first
+   * message of the stream is (a delta reloads it, as any message that does not follow).
+   */
+  watch(list: ScanListName): void {
+    const n = this.watched.get(list) ?? 0;
+    this.watched.set(list, n + 1);
+    if (n === 0) void this.load(list);
+  }
+
+  /** The last subscriber of a scan list left: forget it. */
+  unwatch(list: ScanListName): void {
+    const n = this.watched.get(list) ?? 0;
+    if (n > 1) return void this.watched.set(list, n - 1);
+    this.watched.delete(list);
+    this.held.delete(list);
+  }
+
   /** The list's current snapshot message and its JSON, or undefined before the orchestrator published it. */
-  snapshot(list: ListName): { msg: SnapshotMessage; json: string } | undefined {
+  snapshot(list: AnyListName): { msg: SnapshotMessage; json: string } | undefined {
     const h = this.held.get(list);
     if (!h) return undefined;
     h.json ??= JSON.stringify(h.msg);
@@ -181,6 +205,7 @@ export class ListFeed {
       return;
     }
     const { message: msg, json } = entry;
+    if (isScanListName(msg.list) && !this.watched.has(msg.list)) return;
     const next = advanceSnapshot(this.held.get(msg.list)?.msg, msg);
     if (next === 'stale') return;
     if (next !== 'gap') {
@@ -198,8 +223,25 @@ export class ListFeed {
     this.options.onMessage(reloaded.msg, reloaded.json);
   }
 
+  /** A newly watched scan list's stored snapshot, unless the stream already brought a newer one. */
+  private async load(list: ScanListName): Promise<void> {
+    let stored: StoredSnapshot | undefined;
+    try {
+      stored = await readListSnapshot(this.options.redis, this.options.keys, list);
+    } catch (err) {
+      // Its next message, whatever it is, brings it: a delta does not follow and reloads the list.
+      this.options.logger.warn({ err, list }, 'scan list snapshot not loaded; waiting for its next message');
+      return;
+    }
+    if (stored === undefined || !stored.ok || !this.watched.has(list)) return;
+    const held = this.held.get(list)?.msg;
+    if (held && held.epoch === stored.msg.epoch && held.seq >= stored.msg.seq) return;
+    this.held.set(list, { msg: stored.msg, json: stored.json });
+    this.options.onMessage(stored.msg, stored.json);
+  }
+
   /** Holds a stored snapshot; false (and logged) if it did not parse. */
-  private hold(list: ListName, stored: StoredSnapshot): boolean {
+  private hold(list: AnyListName, stored: StoredSnapshot): boolean {
     if (!stored.ok) {
       this.options.logger.error({ err: stored.error, list }, 'ignoring a bad stored snapshot');
       return false;

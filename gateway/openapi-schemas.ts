@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import type { Intraday } from '../shared/db/intraday.js';
 import type { TickerMatch } from '../shared/db/tickers.js';
 import type { ScanResultRow } from '../shared/db/types.js';
 import {
@@ -10,8 +11,10 @@ import {
   SOURCE_STATES,
 } from '../shared/protocol/messages.js';
 import { BOOTSTRAP_STATES } from '../shared/bus/bootstrap-status.js';
+import { alertMessageSchema } from '../shared/protocol/alert-messages.js';
 import { tickerMetadataSchema } from '../shared/replay/inputs.js';
 import { filterParametersSchema, filterSchema } from '../shared/scan/filters-schema.js';
+import { scanFieldsSchema, scanSchema } from '../shared/scan/scan-definition.js';
 import { SESSIONS } from '../shared/scan/sessions.js';
 
 /*
@@ -53,8 +56,20 @@ const tickerMatchSchema = z.object({
 });
 const tickerMatchMatches: Same<z.infer<typeof tickerMatchSchema>, TickerMatch> = true;
 
+const intradaySchema = z.object({
+  date: z.string().nullable().describe('the New York date of the points; null when never persisted'),
+  points: z.array(
+    z.object({
+      time: z.string().describe('the last scan of that minute, ISO-8601 UTC'),
+      price: z.number(),
+      volumeToday: z.number().nullable(),
+    }),
+  ),
+});
+const intradayMatches: Same<z.infer<typeof intradaySchema>, Intraday> = true;
+
 // Referenced so that the checks above are not "unused": their value is the type check itself.
-void [scanResultRowMatches, tickerMatchMatches];
+void [scanResultRowMatches, tickerMatchMatches, intradayMatches];
 
 const errorSchema = z.object({
   error: z.string().describe('a stable code: bad_request, invalid_filter, not_found, unauthorized, …'),
@@ -74,6 +89,16 @@ const listsResponseSchema = z.object({
 const filtersResponseSchema = z.object({ filters: z.array(filterSchema) });
 const filterCreateSchema = filterSchema.omit({ id: true });
 const filterReplaceSchema = filterSchema.partial({ id: true });
+
+const savedScanSchema = z.object({
+  id: z.string(),
+  list: z.string().describe('what a WebSocket client subscribes to: `scan:<id>`'),
+  scan: scanSchema,
+  createdAt: z.string(),
+  updatedAt: z.string(),
+});
+const savedScansResponseSchema = z.object({ scans: z.array(savedScanSchema) });
+const scanReplaceSchema = scanFieldsSchema.partial({ id: true });
 
 const tickerSearchResponseSchema = z.object({ tickers: z.array(tickerMatchSchema) });
 const tickerResponseSchema = z.object({
@@ -105,6 +130,10 @@ const healthSchema = z.looseObject({
     .describe('the first-start bootstrap (docs/bootstrap.md); never a reason for 503'),
 });
 
+const alertsResponseSchema = z.object({
+  alerts: z.array(alertMessageSchema).describe('the newest alerts that match, in publication order'),
+});
+
 /** Every component schema, by name. Names are referenced as `#/components/schemas/<name>`. */
 const COMPONENTS = {
   Error: errorSchema,
@@ -119,12 +148,19 @@ const COMPONENTS = {
   FiltersResponse: filtersResponseSchema,
   FilterCreate: filterCreateSchema,
   FilterReplace: filterReplaceSchema,
+  ScanDefinition: scanSchema,
+  SavedScan: savedScanSchema,
+  SavedScansResponse: savedScansResponseSchema,
+  ScanReplace: scanReplaceSchema,
   TickerMatch: tickerMatchSchema,
   TickerSearchResponse: tickerSearchResponseSchema,
   TickerMetadata: tickerMetadataSchema,
   ScanResult: scanResultRowSchema,
   TickerResponse: tickerResponseSchema,
+  IntradayResponse: intradaySchema.extend({ symbol: z.string() }),
   Health: healthSchema,
+  AlertMessage: alertMessageSchema,
+  AlertsResponse: alertsResponseSchema,
 } as const;
 
 export type ComponentName = keyof typeof COMPONENTS;
@@ -141,7 +177,12 @@ export const ref = (name: ComponentName): JsonSchema => ({ $ref: `#/components/s
 export function componentSchemas(): Record<ComponentName, JsonSchema> {
   const output = generate('output');
   const input = generate('input');
-  const requestBodies: ReadonlySet<ComponentName> = new Set(['FilterCreate', 'FilterReplace']);
+  const requestBodies: ReadonlySet<ComponentName> = new Set([
+    'FilterCreate',
+    'FilterReplace',
+    'ScanDefinition',
+    'ScanReplace',
+  ]);
   return Object.fromEntries(
     (Object.keys(COMPONENTS) as ComponentName[]).map((name) => [
       name,

@@ -3,6 +3,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { LIST_NAMES } from '../shared/scan/lists.js';
 import { componentSchemas, ref, type ComponentName, type JsonSchema } from './openapi-schemas.js';
+import { ALERTS_QUERY_PARAMETERS } from './alerts-api.js';
 
 /**
  * The OpenAPI 3.1 description of the gateway's HTTP side, served at `GET /api/openapi.json`. Bodies are
@@ -46,6 +47,7 @@ const pathParam = (name: string, description: string, schema: JsonSchema = { typ
   schema,
 });
 const filterId = pathParam('id', 'the filter’s id', { type: 'integer', minimum: 0 });
+const scanId = pathParam('id', 'the scan’s id', { type: 'string', pattern: '^[A-Za-z0-9_-]{1,64}$' });
 
 function body(name: ComponentName, description: string) {
   return { required: true, description, content: json(ref(name)) };
@@ -204,6 +206,75 @@ const PATHS: Record<string, PathItem> = {
       },
     },
   },
+  '/api/scans': {
+    get: {
+      operationId: 'listSavedScans',
+      tags: ['scans'],
+      summary: 'The scans saved for this request’s token, by id',
+      responses: { '200': reply('the saved scans', ref('SavedScansResponse')), ...GUARDED, ...DATABASE },
+    },
+    post: {
+      operationId: 'createSavedScan',
+      tags: ['scans'],
+      summary: 'Save a new scan for this token (docs/scans.md has the language)',
+      description:
+        'Validated whole by the scan schema every entry point uses; the orchestrator evaluates it from its next ' +
+        'tick, and a WebSocket client of the same token subscribes to `scan:<id>`. A token holds at most ' +
+        'SCANS_PER_TOKEN scans, saved and on its open connections together.',
+      requestBody: body('ScanDefinition', 'the scan, with its `id`'),
+      responses: {
+        '201': reply('the saved scan', ref('SavedScan')),
+        '400': reply('`bad_request`: not a valid scan (every reason in `details`)'),
+        '409': reply('`already_exists` (PUT replaces) or `scan_limit` (SCANS_PER_TOKEN)'),
+        ...BODY,
+        ...WRITE,
+        ...DATABASE,
+      },
+    },
+  },
+  '/api/scans/{id}': {
+    get: {
+      operationId: 'getSavedScan',
+      tags: ['scans'],
+      summary: 'One saved scan of this token',
+      parameters: [scanId],
+      responses: {
+        '200': reply('the saved scan', ref('SavedScan')),
+        '404': reply('`not_found`'),
+        ...GUARDED,
+        ...DATABASE,
+      },
+    },
+    put: {
+      operationId: 'saveScan',
+      tags: ['scans'],
+      summary: 'Create or replace this token’s scan `id`',
+      description: 'Subscribers of `scan:<id>` follow the new definition from its snapshot.',
+      parameters: [scanId],
+      requestBody: body('ScanReplace', 'the whole scan; an `id`, if given, must be the path’s'),
+      responses: {
+        '200': reply('replaced', ref('SavedScan')),
+        '201': reply('created', ref('SavedScan')),
+        '400': reply('`bad_request`: another id, or not a valid scan (every reason in `details`)'),
+        '409': reply('`scan_limit` (SCANS_PER_TOKEN)'),
+        ...BODY,
+        ...WRITE,
+        ...DATABASE,
+      },
+    },
+    delete: {
+      operationId: 'deleteSavedScan',
+      tags: ['scans'],
+      summary: 'Delete this token’s scan `id`',
+      parameters: [scanId],
+      responses: {
+        '204': { description: 'deleted' },
+        '404': reply('`not_found`'),
+        ...WRITE,
+        ...DATABASE,
+      },
+    },
+  },
   '/api/tickers': {
     get: {
       operationId: 'searchTickers',
@@ -239,6 +310,40 @@ const PATHS: Record<string, PathItem> = {
         '200': reply('the ticker', ref('TickerResponse')),
         '400': reply('`bad_request`: not a ticker symbol'),
         '404': reply('`not_found`: the scanner knows nothing about it'),
+        ...GUARDED,
+        ...DATABASE,
+      },
+    },
+  },
+  '/api/tickers/{symbol}/intraday': {
+    get: {
+      operationId: 'getTickerIntraday',
+      tags: ['tickers'],
+      summary: 'One symbol’s prices over its latest trading day, one point per minute',
+      description:
+        'From the persisted scan rows (`scan_results`): the last scan of each minute that ranked the symbol, ' +
+        'over the New York date of its latest one. No points (and `date` null) when it was never persisted.',
+      parameters: [pathParam('symbol', 'a ticker symbol (case-insensitive)')],
+      responses: {
+        '200': reply('the points, oldest first', ref('IntradayResponse')),
+        '400': reply('`bad_request`: not a ticker symbol'),
+        ...GUARDED,
+        ...DATABASE,
+      },
+    },
+  },
+  '/api/alerts': {
+    get: {
+      operationId: 'listAlerts',
+      tags: ['alerts'],
+      summary: 'The newest alerts (SPEC §14), from the alerts table',
+      description:
+        'The newest `limit` alerts after `since`, of `symbol`, of `kind` (each optional), in publication order. ' +
+        'Written through the jobs queue: the newest appear a moment after the live stream carried them.',
+      parameters: ALERTS_QUERY_PARAMETERS,
+      responses: {
+        '200': reply('the alerts', ref('AlertsResponse')),
+        '400': reply('`bad_request`: a parameter is invalid or unknown (the message names it)'),
         ...GUARDED,
         ...DATABASE,
       },
@@ -319,7 +424,7 @@ export function openApiDocument(): Record<string, unknown> {
     info: {
       title: 'Open Scanner gateway',
       version: packageVersion(),
-      summary: 'Real-time US-equities scanner: lists, filters, tickers, health and metrics',
+      summary: 'Real-time US-equities scanner: lists, filters, scans, tickers, health and metrics',
       description:
         'Errors are JSON `{"error": code, "message": …}`. With GATEWAY_TOKENS set, every route but /health, ' +
         'the web page and this document needs a token, as `Authorization: Bearer <token>` or `?token=`; ' +
@@ -330,7 +435,9 @@ export function openApiDocument(): Record<string, unknown> {
     },
     servers: [{ url: '/' }],
     security: [{ bearerToken: [] }, { queryToken: [] }],
-    tags: ['lists', 'filters', 'tickers', 'operations', 'web page'].map((name) => ({ name })),
+    tags: ['lists', 'alerts', 'filters', 'scans', 'tickers', 'operations', 'web page'].map((name) => ({
+      name,
+    })),
     paths: PATHS,
     components: {
       schemas: componentSchemas(),

@@ -1,66 +1,13 @@
 import type { Socket } from 'node:net';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import WebSocket from 'ws';
 import type { ListMessage, ServerMessage } from '../shared/protocol/messages.js';
 import { applyListMessage } from '../test/utils/list-model.js';
 import { LIST_NAMES, type ListName } from '../shared/scan/lists.js';
 import { GatewayFixture, rows, TS } from '../test/utils/gateway-fixture.js';
 import { waitFor } from '../test/utils/wait.js';
+import { WsTestClient as Client } from '../test/utils/ws-test-client.js';
 import { LIST_FEED_CONNECTION_NAME } from './list-feed.js';
 import type { Gateway } from './server.js';
-
-class Client {
-  readonly messages: ServerMessage[] = [];
-  readonly closed: Promise<number>;
-
-  private constructor(readonly ws: WebSocket) {
-    // A message arrives as one Buffer (binaryType 'nodebuffer', ws's default).
-    ws.on('message', (data: Buffer) => {
-      this.messages.push(JSON.parse(data.toString('utf8')) as ServerMessage);
-    });
-    this.closed = new Promise((resolve) => ws.on('close', (code) => resolve(code)));
-  }
-
-  static open(url: string, headers: Record<string, string> = {}): Promise<Client> {
-    const ws = new WebSocket(url, { headers });
-    return new Promise((resolve, reject) => {
-      ws.once('open', () => resolve(new Client(ws)));
-      ws.once('unexpected-response', (_req, res) => reject(new Error(`HTTP ${res.statusCode}`)));
-      ws.once('error', reject);
-    });
-  }
-
-  send(msg: unknown): void {
-    this.ws.send(typeof msg === 'string' ? msg : JSON.stringify(msg));
-  }
-
-  /** The first message (already received or to come) matching `pred`. */
-  async waitFor<T extends ServerMessage>(pred: (m: ServerMessage) => m is T, timeoutMs?: number): Promise<T>;
-  async waitFor(pred: (m: ServerMessage) => boolean, timeoutMs?: number): Promise<ServerMessage>;
-  async waitFor(pred: (m: ServerMessage) => boolean, timeoutMs = 5000): Promise<ServerMessage> {
-    return waitFor(() => this.messages.find(pred) ?? false, {
-      timeoutMs,
-      what: `a message matching ${pred.toString()}`,
-    });
-  }
-
-  /** Round trip: every message the server sent before the pong has arrived. */
-  async ping(id: number): Promise<void> {
-    this.send({ op: 'ping', id });
-    await this.waitFor((m) => m.type === 'pong' && m.id === id);
-  }
-
-  listMessages(list?: ListName): ListMessage[] {
-    return this.messages.filter(
-      (m): m is ListMessage =>
-        (m.type === 'snapshot' || m.type === 'delta') && (list === undefined || m.list === list),
-    );
-  }
-
-  close(): void {
-    this.ws.terminate();
-  }
-}
 
 const isList =
   (list: ListName, seq: number) =>

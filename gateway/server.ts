@@ -6,10 +6,13 @@ import type { HeartbeatMessage } from '../shared/protocol/messages.js';
 import { TokenCheck } from './auth.js';
 import { ClientConnections, type ClientState } from './client-connections.js';
 import { ClientOps } from './client-ops.js';
+import { ClientScans } from './client-scans.js';
+import { SavedScans } from './saved-scans.js';
 import { clientLimits } from './client-policy.js';
 import { FanOut } from './fan-out.js';
 import { registerHttpRoutes } from './http-routes.js';
 import { ListFeed } from './list-feed.js';
+import { AlertsFeed } from './alerts-feed.js';
 import { FreshnessWatch } from './freshness.js';
 import { DatabaseProbe } from './health.js';
 import { GatewayMetrics } from './metrics.js';
@@ -26,8 +29,11 @@ import {
 } from './uws.js';
 import { loadWebAssets, registerWebRoutes } from './web/assets.js';
 
-/** Client frames are tiny (a subscribe to every list is < 300 B); uWS closes a socket sending more. */
-const MAX_PAYLOAD_BYTES = 4 * 1024;
+/**
+ * Client frames are small: a subscribe to every list is < 300 B, a scan definition a few KB (its `in` lists up
+ * to 500 symbols, ≈ 4 KB each). uWS closes a socket sending more.
+ */
+const MAX_PAYLOAD_BYTES = 32 * 1024;
 /** uWS idle timeout, s: its automatic pings keep a quiet but healthy client open. */
 const IDLE_TIMEOUT_S = 120;
 
@@ -58,6 +64,12 @@ export interface GatewayOptions {
   readonly staleAfterMs?: number;
   /** How often the orchestrator's status is re-read (default 1 s). */
   readonly statusReadMs?: number;
+  /** SCANS_PER_TOKEN (default 20). */
+  readonly scansPerToken?: number;
+  /** SCANS_MAX (default 1,000). */
+  readonly scansMax?: number;
+  /** How often saved scans are re-read from PostgreSQL (default 30 s, saved-scans.ts). */
+  readonly savedScansSyncMs?: number;
 }
 
 export interface Gateway {
@@ -109,16 +121,45 @@ export async function startGatewayServer(options: GatewayOptions): Promise<Gatew
     subscribers: (topic): number => app.numSubscribers(topic),
     sockets: connections.sockets,
     snapshot: (list) => feed.snapshot(list),
+    recentAlerts: () => alerts.recent(),
+    watch: (list) => feed.watch(list),
+    unwatch: (list) => feed.unwatch(list),
     limits,
     metrics,
     logger,
   });
-  const ops = new ClientOps({ fanOut, metrics, logger });
+  const saved = new SavedScans({
+    db: options.db,
+    redis,
+    keys: options.keys,
+    logger,
+    ...(options.savedScansSyncMs === undefined ? {} : { syncMs: options.savedScansSyncMs }),
+  });
+  const scansPerToken = options.scansPerToken ?? 20;
+  const scans = new ClientScans({
+    redis,
+    keys: options.keys,
+    logger,
+    perToken: scansPerToken,
+    maxDistinct: options.scansMax ?? 1000,
+    saved,
+  });
+  const ops = new ClientOps({ fanOut, scans, metrics, logger });
+  // A token's saved scan changed (here or, seen by the sync, on another gateway): its subscribers follow it.
+  saved.onChange((owner, id) => {
+    for (const ws of connections.sockets) if (ws.getUserData().owner === owner) ops.repoint(ws, `scan:${id}`);
+  });
   const feed = new ListFeed({
     redis,
     keys: options.keys,
     logger,
     onMessage: (msg, json) => fanOut.publishList(msg, json),
+  });
+  const alerts = new AlertsFeed({
+    redis,
+    keys: options.keys,
+    logger,
+    onAlert: (alert, json) => fanOut.publishAlert(alert, json),
   });
 
   const routes: RegisteredRoute[] = [];
@@ -136,7 +177,11 @@ export async function startGatewayServer(options: GatewayOptions): Promise<Gatew
     },
     message: ops.onMessage,
     drain: (ws) => fanOut.drained(ws),
-    close: (ws, code) => connections.closed(ws, code),
+    close: (ws, code) => {
+      fanOut.detach(ws);
+      scans.closed(ws.getUserData());
+      connections.closed(ws, code);
+    },
   });
   registerHttpRoutes(app, {
     feed,
@@ -145,6 +190,9 @@ export async function startGatewayServer(options: GatewayOptions): Promise<Gatew
     auth,
     guard,
     metrics,
+    saved,
+    scans,
+    scansPerToken,
     logger,
     clients: () => connections.sockets.size,
     bootstrap: () => bootstrap.current,
@@ -154,7 +202,8 @@ export async function startGatewayServer(options: GatewayOptions): Promise<Gatew
   const web = await loadWebAssets();
   registerWebRoutes(app, web);
 
-  await feed.start();
+  await Promise.all([feed.start(), alerts.start()]);
+  await Promise.all([saved.start(), scans.start()]);
   bootstrap.start();
   await Promise.all([freshness.start(), postgres.check()]);
   const listenSocket = await new Promise<ListenSocket>((resolve, reject) => {
@@ -164,7 +213,9 @@ export async function startGatewayServer(options: GatewayOptions): Promise<Gatew
   }).catch(async (err: unknown) => {
     bootstrap.stop();
     freshness.stop();
-    await feed.stop();
+    saved.stop();
+    await scans.stop();
+    await Promise.all([feed.stop(), alerts.stop()]);
     throw err;
   });
   const port = listenSocketPort(listenSocket);
@@ -196,7 +247,9 @@ export async function startGatewayServer(options: GatewayOptions): Promise<Gatew
       freshness.stop();
       closeListenSocket(listenSocket);
       connections.closeAll();
-      await feed.stop();
+      saved.stop();
+      await scans.stop();
+      await Promise.all([feed.stop(), alerts.stop()]);
       logger.info('gateway closed');
     },
   };

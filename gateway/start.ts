@@ -34,6 +34,8 @@ function gatewayOptions(config: Config, deps: GatewayDeps): GatewayOptions {
     compression: config.GATEWAY_COMPRESSION,
     heartbeatMs: config.HEARTBEAT_MS,
     staleAfterMs: config.STALE_AFTER_MS,
+    scansPerToken: config.SCANS_PER_TOKEN,
+    scansMax: config.SCANS_MAX,
     redis: deps.redis,
     keys: keys(config.REDIS_PREFIX),
     db: deps.db,

@@ -3,13 +3,15 @@ import type { Redis } from 'ioredis';
 import type { Keys } from '../shared/bus/keys.js';
 import { createPersistWorker, type PersistJob } from '../shared/bus/persistence-jobs.js';
 import { insertScanResults, upsertVolumeSlots, type Queryable } from '../shared/db/database.js';
+import { insertAlerts } from '../shared/db/alerts.js';
 import type { Logger } from '../shared/logger.js';
 
 /**
- * Writes each scan's ranked rows to `scan_results` and the live volume slots to `volume_slots` (SPEC §9).
+ * Writes each scan's ranked rows to `scan_results`, its alerts to `alerts` (SPEC §14) and the live volume slots
+ * to `volume_slots` (SPEC §9).
  * At-least-once: a failed write (database down) throws, and BullMQ retries the job until it succeeds, however
  * long the outage (shared/bus/job-queues.ts: unlimited attempts, backoff capped at `retryMaxDelayMs`). Both
- * writes are idempotent — scan rows on (time, symbol), slot values keep the greater (cumulative volume never
+ * writes are idempotent — scan rows on (time, symbol), alerts on (time, symbol, kind, list), slot values keep the greater (cumulative volume never
  * decreases) — so a retry after a partial failure, or retries landing out of order, neither lose nor duplicate
  * anything nor leave an older value over a newer one.
  */
@@ -30,7 +32,9 @@ export function startPersistenceWorker(o: {
         const written =
           data.kind === 'slots'
             ? await upsertVolumeSlots(o.db, data.rows, 'greater')
-            : await insertScanResults(o.db, data.rows);
+            : data.kind === 'alerts'
+              ? await insertAlerts(o.db, data.alerts)
+              : await insertScanResults(o.db, data.rows);
         return { written };
       } catch (err) {
         // Retrying forever is right for a database that is away, not for rows it refuses.

@@ -6,6 +6,7 @@ import type { Queryable } from '../shared/db/database.js';
 import type { Logger } from '../shared/logger.js';
 import { MarketCalendar } from '../shared/market/calendar.js';
 import { PolygonRestClient } from '../shared/vendor/polygon-rest.js';
+import { startAlertsRetention } from './alerts-retention.js';
 import { BOOTSTRAP_VENDOR_CONCURRENCY, requestBootstrap, startBootstrapWorker } from './bootstrap.js';
 import { historyFiller } from './history-fill.js';
 import { startPersistenceWorker } from './persistence-worker.js';
@@ -38,7 +39,8 @@ export interface RunningJobs {
 }
 
 /**
- * The jobs process's BullMQ workers as configured: scan and volume-slot persistence always, and with a vendor
+ * The jobs process's BullMQ workers as configured: scan, alert and volume-slot persistence and the alerts'
+ * retention always, and with a vendor
  * key the scheduled history backfill and metadata refresh. What jobs/main.ts and `npm start` both run.
  */
 export async function startJobs(
@@ -57,6 +59,7 @@ export async function startJobs(
       retryMaxDelayMs: config.PERSIST_RETRY_MAX_DELAY_MS,
     }),
   ];
+  const retention = startAlertsRetention({ db, logger, retentionDays: config.ALERTS_RETENTION_DAYS });
   const referenceJobs = options.referenceJobs ?? true;
   if (referenceJobs && config.apiKey !== undefined) {
     const rest = new PolygonRestClient({ apiKey: config.apiKey, baseUrl: config.POLYGON_REST_URL, logger });
@@ -97,6 +100,7 @@ export async function startJobs(
   return {
     queues: workers.map((w) => w.name),
     close: async () => {
+      retention.stop();
       for (const w of workers) w.cancelAllJobs('shutdown');
       await Promise.allSettled(workers.map((w) => w.close()));
     },

@@ -3,6 +3,7 @@ import { HotSetNotifier } from '../shared/bus/hot-set.js';
 import type { Keys } from '../shared/bus/keys.js';
 import { PersistJobQueue } from '../shared/bus/persistence-jobs.js';
 import type { ScanResultRow, VolumeSlotRow } from '../shared/db/types.js';
+import type { AlertMessage } from '../shared/protocol/alert-messages.js';
 import type { JobSink } from './job-sink.js';
 
 export interface BullJobSinkOptions {
@@ -29,6 +30,11 @@ export class BullJobSink implements JobSink {
   async persistScan(rows: readonly ScanResultRow[]): Promise<void> {
     if (rows.length === 0) return;
     await this.persist.add({ kind: 'scan', rows });
+  }
+
+  async persistAlerts(alerts: readonly AlertMessage[]): Promise<void> {
+    if (alerts.length === 0) return;
+    await this.persist.add({ kind: 'alerts', alerts });
   }
 
   async persistVolumeSlots(rows: readonly VolumeSlotRow[]): Promise<void> {

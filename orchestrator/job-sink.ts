@@ -1,4 +1,5 @@
 import type { ScanResultRow, VolumeSlotRow } from '../shared/db/types.js';
+import type { AlertMessage } from '../shared/protocol/alert-messages.js';
 import type { SubscriptionChange } from './hot-set.js';
 
 /**
@@ -7,6 +8,8 @@ import type { SubscriptionChange } from './hot-set.js';
  */
 export interface JobSink {
   persistScan(rows: readonly ScanResultRow[]): Promise<void>;
+  /** One scan's alerts (SPEC §14), for the `alerts` table. */
+  persistAlerts(alerts: readonly AlertMessage[]): Promise<void>;
   /** Today's cumulative volumes at the end of a 5-minute slot (the live system's own `volume_slots`). */
   persistVolumeSlots(rows: readonly VolumeSlotRow[]): Promise<void>;
   /**

@@ -5,11 +5,23 @@ import type { SnapshotColumns } from '../shared/vendor/snapshot-columns.js';
 /**
  * What the orchestrator consumes: full-market snapshots and streamed aggregates, each stamped with the instant
  * it arrived (the engine's clock). A source is the simulator, the vendor (REST poller + aggregate stream) or a
- * recording; adding one means adding a file that implements {@link MarketSource}.
+ * recording; adding one means adding a file that implements {@link MarketSource}. A source that knows trading
+ * halts sends the whole halted set with each snapshot (a set, so a snapshot replaced in the queue loses nothing).
  */
 export type MarketEvent =
-  | { readonly kind: 'snapshot'; readonly at: number; readonly columns: SnapshotColumns }
-  | { readonly kind: 'snapshot-rows'; readonly at: number; readonly tickers: readonly SnapshotRowInput[] }
+  | {
+      readonly kind: 'snapshot';
+      readonly at: number;
+      readonly columns: SnapshotColumns;
+      /** The symbols halted at `at`, from a source that knows halts (the simulator); absent otherwise. */
+      readonly halted?: readonly string[];
+    }
+  | {
+      readonly kind: 'snapshot-rows';
+      readonly at: number;
+      readonly tickers: readonly SnapshotRowInput[];
+      readonly halted?: readonly string[];
+    }
   | {
       readonly kind: 'aggregates';
       readonly at: number;

@@ -7,6 +7,7 @@ import type { MarketCalendar } from '../shared/market/calendar.js';
 import { ScanEngine } from '../shared/scan/engine.js';
 import { VolumeHistory } from '../shared/scan/history.js';
 import type { ScanSettings } from '../shared/scan/settings.js';
+import { loadAlertSequence } from '../shared/bus/alerts-stream.js';
 import { loadSequencerState } from '../shared/bus/sequencer-state.js';
 import { HotSet } from './hot-set.js';
 import { HotSetSync } from './hot-set-sync.js';
@@ -44,6 +45,8 @@ export interface OrchestratorOptions {
   readonly bootstrapReloadMs?: number;
   /** Trimming of the messages stream (MESSAGES_RETENTION_MINUTES, MESSAGES_STREAM_MAXLEN). */
   readonly streamTrim?: Partial<StreamTrim>;
+  /** Approximate count cap of the alerts stream (ALERTS_STREAM_MAXLEN). */
+  readonly alertsStreamMaxLen?: number;
   /** Queued aggregate bars above which they are folded (default DEFAULT_MAX_QUEUED_BARS, event-queue.ts). */
   readonly maxQueuedBars?: number;
   /** No fresh snapshot published for this long during a session → `stale` (STALE_AFTER_MS; default 15 s). */
@@ -153,18 +156,20 @@ export class Orchestrator {
   }
 
   private async startUp(): Promise<void> {
-    const restored = await loadSequencerState(this.o.redis, this.o.keys, this.o.logger).catch(
-      (err: unknown) => {
-        this.state = 'stopped';
-        throw err;
-      },
-    );
+    const [restored, restoredAlerts] = await Promise.all([
+      loadSequencerState(this.o.redis, this.o.keys, this.o.logger),
+      loadAlertSequence(this.o.redis, this.o.keys, this.o.logger),
+    ]).catch((err: unknown) => {
+      this.state = 'stopped';
+      throw err;
+    });
     this.engine = new ScanEngine({
       calendar: this.o.calendar,
       settings: this.o.settings,
       history: new VolumeHistory(),
       newEpoch: () => randomUUID(),
       restored,
+      restoredAlerts,
       sharedMemory: this.o.pool !== undefined,
     });
     this.o.logger.info(

@@ -8,7 +8,11 @@ import {
   type OrchestratorReport,
 } from '../shared/bus/orchestrator-status.js';
 import { putSequencerState } from '../shared/bus/sequencer-state.js';
+import type { AlertSequence } from '../shared/alerts/alert-messages.js';
+import { appendAlerts } from '../shared/bus/alerts-stream.js';
+import type { AlertMessage } from '../shared/protocol/alert-messages.js';
 import type { ListMessage } from '../shared/protocol/messages.js';
+import type { ListName } from '../shared/scan/lists.js';
 import type { SequencerState } from '../shared/scan/deltas.js';
 import { deleteScanListSnapshots, putScanListSnapshot } from '../shared/bus/scan-list-snapshots.js';
 import type { ScanListName } from '../shared/scan/scan-list-names.js';
@@ -34,6 +38,13 @@ export interface PublishInput {
     readonly messages: readonly ScanListMessage[];
     readonly stored: (list: ScanListName) => StoredScanList | undefined;
     readonly expired: readonly ScanListName[];
+  };
+  /** The scan's alerts (SPEC §14), appended after every list message, with the stream's position after them. */
+  readonly alerts?: {
+    readonly messages: readonly AlertMessage[];
+    readonly position: AlertSequence;
+    /** Approximate count cap of the alerts stream (default DEFAULT_ALERTS_STREAM_MAXLEN). */
+    readonly maxLen?: number | undefined;
   };
 }
 
@@ -66,11 +77,10 @@ export class Publisher {
     };
   }
 
-  async publish({ ts, messages, state, metrics, status, scans }: PublishInput): Promise<void> {
+  async publish({ ts, messages, state, metrics, status, scans, alerts }: PublishInput): Promise<void> {
     const multi = this.redis.multi();
-    // A scan list's message is a list message with a `scan:` name (same JSON, same stream); the protocol's
-    // list-name schema takes those names with the gateway's scan step, hence the widening cast here.
-    const scanMessages = (scans?.messages ?? []) as unknown as readonly ListMessage[];
+    // A scan list's message is a list message with a `scan:` name (same JSON, same stream).
+    const scanMessages: readonly ListMessage[] = scans?.messages ?? [];
     appendListMessages(multi, this.keys, [...messages, ...scanMessages], this.trim, this.now());
     // Each changed list's snapshot is the rows last sent (what a client following its deltas holds), not the
     // scan's rows: updates carry only what changed against those (SPEC §6).
@@ -78,7 +88,8 @@ export class Publisher {
       multi,
       this.keys,
       state,
-      messages.map((m) => m.list),
+      // `messages` are the built-in lists' (the scan lists' are in `scans`).
+      messages.map((m) => m.list as ListName),
       ts,
     );
     if (scans) {
@@ -86,6 +97,7 @@ export class Publisher {
         putScanListSnapshot(multi, this.keys, m.list, scans.stored(m.list)!, ts);
       deleteScanListSnapshots(multi, this.keys, scans.expired);
     }
+    if (alerts) appendAlerts(multi, this.keys, alerts.messages, alerts.position, alerts.maxLen);
     if (metrics) putOrchestratorMetrics(multi, this.keys, metrics);
     if (status) {
       putReceivedAt(multi, this.keys, status.receivedAtMs);

@@ -16,8 +16,10 @@ export class Recorder {
     this.out = createWriteStream(file, { flags: 'a' });
   }
 
-  snapshot(at: number, bodyText: string): void {
-    this.write(at, `{"at":${JSON.stringify(iso(at))},"snapshot":${bodyText.trim()}}\n`);
+  /** `halted`: the symbols halted at `at`, when the source knows halts (SPEC §14; replay reads them back). */
+  snapshot(at: number, bodyText: string, halted?: readonly string[]): void {
+    const halts = halted === undefined ? '' : `,"halted":${JSON.stringify(halted)}`;
+    this.write(at, `{"at":${JSON.stringify(iso(at))},"snapshot":${bodyText.trim()}${halts}}\n`);
   }
 
   aggregates(at: number, events: readonly unknown[]): void {

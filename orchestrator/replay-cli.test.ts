@@ -131,7 +131,7 @@ describe('npm run replay (the command-line tool)', () => {
     expect(code).toBe(0);
     // The end-of-run summary names the settings used.
     expect(stderr).toMatch(
-      /^replay: settings RVOL_LOOKBACK_DAYS=5 .*\bLIST_LIMIT=3\b.* REVERSAL_MIN_FROM_OPEN_PCT=1$/m,
+      /^replay: settings RVOL_LOOKBACK_DAYS=5 .*\bLIST_LIMIT=3\b.* REVERSAL_MIN_FROM_OPEN_PCT=1 RUN_PCT=1\.5\b/m,
     );
   }, 60_000);
 

@@ -93,7 +93,7 @@ async function main(): Promise<number> {
   const ms = (performance.now() - started).toFixed(0);
   const skipped = [...inputSkipped, ...summary.skipped];
   process.stderr.write(
-    `replay: ${summary.events} events, ${summary.scans} scans, ${summary.messages} messages in ${ms} ms` +
+    `replay: ${summary.events} events, ${summary.scans} scans, ${summary.messages} messages, ${summary.alerts} alerts in ${ms} ms` +
       (summary.noPriceRows ? `, ${summary.noPriceRows} rows without a price` : '') +
       (skipped.length ? `, ${skipped.length} bad lines/rows skipped:\n  ${skipped.join('\n  ')}` : '') +
       '\n' +

@@ -60,7 +60,12 @@ export class ReplaySource implements MarketSource {
         }
         sink(
           event.kind === 'snapshot'
-            ? { kind: 'snapshot-rows', at: event.at, tickers: event.tickers }
+            ? {
+                kind: 'snapshot-rows',
+                at: event.at,
+                tickers: event.tickers,
+                ...(event.halted ? { halted: event.halted } : {}),
+              }
             : { kind: 'aggregates', at: event.at, events: event.events },
         );
       }

@@ -1,6 +1,7 @@
 import type { Redis } from 'ioredis';
 import type { Keys } from '../shared/bus/keys.js';
 import type { StreamTrim } from '../shared/bus/list-messages.js';
+import { loadAlertSequence } from '../shared/bus/alerts-stream.js';
 import { loadSequencerState } from '../shared/bus/sequencer-state.js';
 import type { Logger } from '../shared/logger.js';
 import { nyTime } from '../shared/market/ny-time.js';
@@ -57,6 +58,8 @@ export interface ScanTickOptions {
   readonly pool?: ShardRanker;
   /** Trimming of the messages stream (MESSAGES_RETENTION_MINUTES, MESSAGES_STREAM_MAXLEN). */
   readonly streamTrim?: Partial<StreamTrim>;
+  /** Approximate count cap of the alerts stream (ALERTS_STREAM_MAXLEN). */
+  readonly alertsStreamMaxLen?: number;
   /** The user-defined scans (SPEC §13) from the registry; without it, the built-in lists only. */
   readonly scanSets?: ScanSetSync;
 }
@@ -113,16 +116,20 @@ export class ScanTick {
     if (this.reconcile) {
       // The last publish failed and may or may not have landed: continue from what Redis holds, or start a new
       // epoch (clients resync) when nothing readable is there. Throws while Redis is still down.
-      this.o.engine.resetSequences(await loadSequencerState(this.o.redis, this.o.keys, this.o.logger));
+      const { redis, keys, logger } = this.o;
+      this.o.engine.resetSequences(
+        await loadSequencerState(redis, keys, logger),
+        await loadAlertSequence(redis, keys, logger),
+      );
       this.reconcile = false;
     }
     const expired = (await this.o.scanSets?.beforeTick())?.expired ?? [];
     const scanned = await this.scan();
-    // Snapshot-driven scans only: hot rescans at up to 4/s would multiply the rows without new information.
-    // Enqueued before the publish, not after: a kill -9 between the two would otherwise leave a published scan
+    // Scan rows of snapshot-driven scans only: hot rescans at up to 4/s would multiply the rows without new
+    // information; alerts of every scan (persist()). Enqueued before the publish, not after: a kill -9 between the two would otherwise leave a published scan
     // without its rows (fault case 1). The other way round, the rows of a scan that never got published are
     // stored, which loses nothing; it costs the snapshot scan one Redis round trip before its lists go out.
-    if (hadSnapshot) await this.persist(scanned.outcome);
+    await this.persist(scanned.outcome, hadSnapshot);
     await this.publish(scanned, received, expired);
     await this.acknowledge();
     await this.afterPublish(scanned.outcome);
@@ -149,6 +156,7 @@ export class ScanTick {
             ? engine.applySnapshotColumns(at, e.columns)
             : engine.applySnapshot(at, e.tickers);
         counters.noPriceRows += stats.noPrice;
+        if (e.halted) engine.setHalted(e.halted);
       }
     }
     return hadSnapshot;
@@ -207,6 +215,11 @@ export class ScanTick {
           stored: (list) => this.o.engine.scanLists.stored(list),
           expired,
         },
+        alerts: {
+          messages: outcome.alerts,
+          position: this.o.engine.alertSequence(),
+          maxLen: this.o.alertsStreamMaxLen,
+        },
       });
     } catch (err) {
       this.reconcile = true;
@@ -233,9 +246,11 @@ export class ScanTick {
   }
 
   /** Persistence is best-effort: a failure to enqueue is logged and counted, the scan stands. */
-  private async persist(outcome: ScanOutcome): Promise<void> {
+  private async persist(outcome: ScanOutcome, hadSnapshot: boolean): Promise<void> {
     try {
-      await this.o.jobs.persistScan(scanResultRows(outcome));
+      if (hadSnapshot) await this.o.jobs.persistScan(scanResultRows(outcome));
+      // Alerts fire on hot rescans too: each scan's are persisted, so the table is the whole stream.
+      if (outcome.alerts.length > 0) await this.o.jobs.persistAlerts(outcome.alerts);
     } catch (err) {
       this.o.counters.persistFailures++;
       this.o.logger.error({ err }, 'could not enqueue the scan rows for persistence');

@@ -16,11 +16,12 @@ import type { ReferenceData } from './reference-data.js';
 
 /** What the source drives: the Simulator, or a stand-in that emits chosen vendor bodies in tests. */
 export type SimulatedFeed = Pick<Simulator, 'start' | 'stop' | 'subscribe' | 'unsubscribe'> &
-  Partial<Pick<Simulator, 'clock'>>;
+  Partial<Pick<Simulator, 'clock' | 'haltedAt'>>;
 
 /**
  * The built-in simulated market as a source (FEED=sim): snapshots every SNAPSHOT_INTERVAL_MS of wall time and
- * per-second aggregates for the hot set, stamped with the simulator's (possibly accelerated) clock.
+ * per-second aggregates for the hot set, stamped with the simulator's (possibly accelerated) clock. Each snapshot
+ * carries the symbols of the halted stories at its instant, so halt/resume alerts fire from the simulator.
  */
 export class SimSource implements MarketSource {
   readonly name = 'sim';
@@ -45,12 +46,12 @@ export class SimSource implements MarketSource {
       onSnapshotBytes: (bytes, at) => {
         // Only a recording needs the text; read it before the bytes are transferred (and detached here).
         const text = this.recorder ? Buffer.from(bytes).toString('utf8') : undefined;
-        this.decode(bytes, at, text, sink);
+        this.decode(bytes, at, text, sink, this.sim.haltedAt?.(at));
       },
       // A stand-in feed (tests) may hand over a body instead.
       onSnapshot: (body, at) => {
         const text = JSON.stringify(body);
-        this.decode(text, at, text, sink);
+        this.decode(text, at, text, sink, this.sim.haltedAt?.(at));
       },
       onAggregates: (events, at) => {
         this.recorder?.aggregates(at, events);
@@ -65,13 +66,15 @@ export class SimSource implements MarketSource {
     at: number,
     text: string | undefined,
     sink: (event: MarketEvent) => void,
+    /** The halted stories at `at` (SPEC §14 halt/resume): sent, and recorded, with the snapshot. */
+    halted: readonly string[] | undefined,
   ): void {
     this.decoder.decode(input).then(
       (columns) => {
         // Recorded once decoded, as on the vendor path: a body the decoder refuses must not reach a replay.
-        if (text !== undefined) this.recorder?.snapshot(at, text);
+        if (text !== undefined) this.recorder?.snapshot(at, text, halted);
         this.countRejected(columns.rejected);
-        sink({ kind: 'snapshot', at, columns });
+        sink({ kind: 'snapshot', at, columns, ...(halted ? { halted } : {}) });
       },
       (err: unknown) => this.logger?.error({ err }, 'could not decode a simulated snapshot'),
     );

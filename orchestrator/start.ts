@@ -134,6 +134,7 @@ async function assembleOrchestrator(config: Config, o: OrchestratorDeps): Promis
       retentionMs: config.MESSAGES_RETENTION_MINUTES * 60_000,
       maxLen: config.MESSAGES_STREAM_MAXLEN,
     },
+    alertsStreamMaxLen: config.ALERTS_STREAM_MAXLEN,
     scansMax: config.SCANS_MAX,
     staleAfterMs: config.STALE_AFTER_MS,
   });

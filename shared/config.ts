@@ -1,5 +1,7 @@
 import os from 'node:os';
 import { z } from 'zod';
+import { DEFAULT_ALERT_SETTINGS } from './alerts/alert-settings.js';
+import { DEFAULT_ALERTS_STREAM_MAXLEN } from './bus/alerts-stream.js';
 import { DEFAULT_RETRY_MAX_DELAY_MS } from './bus/job-queues.js';
 import { DEFAULT_STREAM_MAXLEN, DEFAULT_STREAM_RETENTION_MINUTES } from './bus/list-messages.js';
 import { EnvFileError, loadDefaultEnvFileOnce } from './env-file.js';
@@ -137,6 +139,19 @@ export const configSchema = z.object({
   NEAR_EXTREME_MAX_PCT: num().default(0.5),
   REVERSAL_MIN_CHANGE_PCT: num().default(2),
   REVERSAL_MIN_FROM_OPEN_PCT: num().default(1),
+  /** Alerts (SPEC §14): running_up / running_down fire at |change1m| ≥ RUN_PCT percent. */
+  RUN_PCT: num().positive().default(DEFAULT_ALERT_SETTINGS.runPct),
+  /** volume_spike fires when rvolSlot reaches this (and was below it, or null, at the ticker's previous scan). */
+  ALERT_VOLUME_SPIKE_RVOL: num().positive().default(DEFAULT_ALERT_SETTINGS.volumeSpikeRvol),
+  /** Cooldowns per symbol and kind (entered_list: per symbol and list), in ms; 0 = none. */
+  ALERT_NEW_EXTREME_COOLDOWN_MS: int(0).default(DEFAULT_ALERT_SETTINGS.cooldownMs.new_high),
+  ALERT_RUNNING_COOLDOWN_MS: int(0).default(DEFAULT_ALERT_SETTINGS.cooldownMs.running_up),
+  ALERT_VOLUME_SPIKE_COOLDOWN_MS: int(0).default(DEFAULT_ALERT_SETTINGS.cooldownMs.volume_spike),
+  ALERT_ENTERED_LIST_COOLDOWN_MS: int(0).default(DEFAULT_ALERT_SETTINGS.cooldownMs.entered_list),
+  /** Approximate count cap of the alerts stream in Redis (resync serves the last 200 of it). */
+  ALERTS_STREAM_MAXLEN: int(200).default(DEFAULT_ALERTS_STREAM_MAXLEN),
+  /** Days of alerts the `alerts` table keeps; older rows are deleted by the jobs process every hour. */
+  ALERTS_RETENTION_DAYS: int(1, 3650).default(90),
   /** Hot rescans between snapshots are coalesced to at most this many scans per second. */
   MAX_SCANS_PER_SECOND: num().positive().default(4),
   /** How often the orchestrator re-reads filters from the database (changes apply without a restart). */
@@ -158,6 +173,11 @@ export const configSchema = z.object({
    * evaluated (counted in the metrics). docs/scans.md has the cost per tick.
    */
   SCANS_MAX: int(0, 100_000).default(1000),
+  /**
+   * User-defined scans one token may hold (SPEC §13): saved (/api/scans) and defined on its open WebSocket
+   * connections to one gateway together.
+   */
+  SCANS_PER_TOKEN: int(0, 100).default(20),
   /** A symbol leaving every list is unsubscribed from the per-second stream after this long out. */
   HOT_GRACE_MS: int(0).default(60_000),
   /** Gateway heartbeat period. */

@@ -1,217 +1,85 @@
 /// <reference lib="dom" />
 /*
- * The web page at `/`: every list as a compact table, kept current by the client SDK. Bundled by assets.ts
- * (esbuild) when the gateway starts. A token given as `/?token=…` is forwarded to `/ws`.
- *
- * Rows are keyed by symbol and their <tr> reused, so a symbol that moves keeps its element: the highlight of
- * a row just added (blue) or moved up (green) survives the next update instead of restarting.
+ * The web page at `/`: a grid of list panels the trader arranges (grid.ts, panel.ts, kept in localStorage by
+ * layout-store.ts), a symbol search (search.ts) and a detail drawer (detail.ts), and the header's status
+ * (status.ts), all kept current by the client SDK (connection.ts). Bundled by assets.ts (esbuild) when the
+ * gateway starts. This module only wires them together.
  */
-import type { Freshness, ListMessage, ScanRow } from '../../shared/protocol/messages.js';
+import type { AnyListName, ListMessage, ScanRow } from '../../shared/protocol/messages.js';
 import { LIST_NAMES, type ListName } from '../../shared/scan/lists.js';
-import { ListClient, type ConnectionStatus, type ListClientError } from '../../shared/sdk/list-client.js';
-import { bootstrapBanner } from './bootstrap-banner.js';
-import {
-  COLUMNS,
-  formatClock,
-  freshnessAge,
-  LIST_TITLES,
-  MISSING,
-  sessionTitle,
-  sourceTitle,
-} from './format.js';
+import type { ListClientError } from '../../shared/sdk/list-client.js';
+import { connect } from './connection.js';
+import { DetailDrawer, type LiveSymbol } from './detail.js';
+import { byId } from './dom.js';
+import { PanelGrid } from './grid.js';
+import type { Density } from './layout-store.js';
+import type { Match } from './search-match.js';
+import { SymbolSearch } from './search.js';
+import { StatusBar } from './status.js';
 
-/** While connected, the pill says how fresh the lists are (sourceTitle), never merely "Live". */
-const STATUS_TEXT: Readonly<Record<ConnectionStatus, string>> = {
-  connecting: 'Connecting…',
-  open: 'Connected',
-  closed: 'Disconnected — retrying',
-};
-const FLASH_CLASSES = ['flash-new', 'flash-up'] as const;
-
-function element<K extends keyof HTMLElementTagNameMap>(
-  tag: K,
-  props: { className?: string; text?: string; title?: string } = {},
-): HTMLElementTagNameMap[K] {
-  const el = document.createElement(tag);
-  if (props.className) el.className = props.className;
-  if (props.text !== undefined) el.textContent = props.text;
-  if (props.title !== undefined) el.title = props.title;
-  return el;
-}
-
-function byId(id: string): HTMLElement {
-  const el = document.getElementById(id);
-  if (!el) throw new Error(`#${id} missing from index.html`);
-  return el;
-}
-
-interface RowView {
-  readonly tr: HTMLTableRowElement;
-  readonly cells: readonly HTMLTableCellElement[];
-  rank: number;
-}
-
-/** One list's table. */
-class ListTable {
-  readonly section = element('section');
-  private readonly count = element('span', { className: 'count', text: MISSING });
-  private readonly body = element('tbody');
-  private readonly empty = element('tr');
-  private readonly views = new Map<string, RowView>();
-  private loaded = false;
-
-  constructor(list: ListName) {
-    this.section.dataset.list = list;
-    const h2 = element('h2', { text: LIST_TITLES[list] });
-    h2.append(this.count);
-    const headRow = element('tr');
-    for (const c of COLUMNS)
-      headRow.append(element('th', { className: c.numeric ? 'num' : '', text: c.label, title: c.title }));
-    const thead = element('thead');
-    thead.append(headRow);
-    const emptyCell = element('td', { className: 'empty', text: 'Waiting for the first scan…' });
-    emptyCell.colSpan = COLUMNS.length;
-    this.empty.append(emptyCell);
-    this.body.append(this.empty);
-    const table = element('table');
-    table.append(thead, this.body);
-    this.section.append(h2, table);
-  }
-
-  render(rows: readonly ScanRow[]): void {
-    const first = !this.loaded;
-    this.loaded = true;
-    this.count.textContent = String(rows.length);
-    (this.empty.firstChild as HTMLElement).textContent = 'No symbols';
-    const seen = new Set<string>();
-    rows.forEach((row, i) => {
-      seen.add(row.symbol);
-      let view = this.views.get(row.symbol);
-      const before = view?.rank;
-      if (!view) this.views.set(row.symbol, (view = this.create(row.symbol)));
-      view.rank = row.rank;
-      this.fill(view, row);
-      const at = this.body.children[i];
-      if (at !== view.tr) this.body.insertBefore(view.tr, at ?? null);
-      // The first snapshot fills the table: nothing in it is news.
-      if (first) return;
-      if (before === undefined) flash(view.tr, 'flash-new');
-      else if (row.rank < before) flash(view.tr, 'flash-up');
-    });
-    for (const [symbol, view] of this.views) {
-      if (seen.has(symbol)) continue;
-      view.tr.remove();
-      this.views.delete(symbol);
-    }
-    if (rows.length === 0) this.body.append(this.empty);
-    else this.empty.remove();
-  }
-
-  private create(symbol: string): RowView {
-    const tr = element('tr');
-    tr.dataset.symbol = symbol;
-    tr.addEventListener('animationend', () => tr.classList.remove(...FLASH_CLASSES));
-    const cells = COLUMNS.map((c, i) =>
-      element('td', { className: i === 0 ? 'num rank' : c.numeric ? 'num' : 'sym' }),
-    );
-    tr.append(...cells);
-    return { tr, cells, rank: 0 };
-  }
-
-  private fill(view: RowView, row: ScanRow): void {
-    COLUMNS.forEach((c, i) => {
-      const td = view.cells[i]!;
-      const text = c.text(row);
-      if (td.textContent !== text) td.textContent = text;
-      const tone = c.tone?.(row);
-      td.classList.toggle('up', tone === 'up');
-      td.classList.toggle('down', tone === 'down');
-      td.classList.toggle('pending', c.pending?.(row) ?? false);
-      const title = c.cellTitle?.(row) ?? '';
-      if (td.title !== title) td.title = title;
-    });
-  }
-}
-
-/** How often the page asks `/health` for the bootstrap's progress (the gateway re-reads it every 2 s). */
-const BOOTSTRAP_POLL_MS = 5000;
-
-/** Shows the first-start bootstrap's progress ("Warming up: history 3,412 / 12,000 tickers · ETA 4 min"). */
-function followBootstrap(el: HTMLElement): void {
-  const poll = async () => {
-    try {
-      // /health answers 503 while the data is stale; its body carries the bootstrap either way.
-      const res = await fetch('/health', { cache: 'no-store' });
-      const banner = bootstrapBanner(((await res.json()) as { bootstrap?: unknown }).bootstrap);
-      el.hidden = banner === null;
-      if (banner !== null) {
-        el.textContent = banner.text;
-        el.dataset.tone = banner.tone;
-      }
-    } catch {
-      // The connection status already says when the gateway cannot be reached.
-    }
-  };
-  void poll();
-  setInterval(() => void poll(), BOOTSTRAP_POLL_MS);
-}
-
-/** Restarts the highlight animation even when the row is already highlighted. */
-function flash(tr: HTMLTableRowElement, cls: (typeof FLASH_CLASSES)[number]): void {
-  tr.classList.remove(...FLASH_CLASSES);
-  void tr.offsetWidth; // reflow: the animation starts again from its first frame
-  tr.classList.add(cls);
-}
+const isListName = (list: string): list is ListName => (LIST_NAMES as readonly string[]).includes(list);
 
 function main(): void {
-  const status = byId('status');
-  const statusText = status.querySelector('span')!;
-  const session = byId('session');
-  const updated = byId('updated') as HTMLTimeElement;
-  const age = byId('age');
+  const client = connect();
+  const status = new StatusBar();
   const banner = byId('error');
-  followBootstrap(byId('bootstrap'));
-  const tables = new Map(LIST_NAMES.map((l) => [l, new ListTable(l)] as const));
-  byId('lists').append(...[...tables.values()].map((t) => t.section));
 
-  let lastTs: string | undefined;
-  let connection: ConnectionStatus = 'connecting';
-  /** The gateway's last word on freshness, and when (this page's clock) it came: the age grows from there. */
-  let fresh: { readonly f: Freshness; readonly at: number } | undefined;
-  const showStatus = () => {
-    const source = connection === 'open' ? fresh?.f.source : undefined;
-    status.dataset.status = connection;
-    if (source) status.dataset.source = source;
-    else delete status.dataset.source;
-    statusText.textContent = source ? sourceTitle(source) : STATUS_TEXT[connection];
-    if (!fresh) return;
-    const { source: s, ageMs, session: sessionNow } = fresh.f;
-    age.textContent = freshnessAge(s, ageMs === null ? null : ageMs + Date.now() - fresh.at);
-    if (sessionNow) session.textContent = sessionTitle(sessionNow);
+  const live = (symbol: string): LiveSymbol => {
+    let row: ScanRow | undefined;
+    const lists: (readonly [string, number])[] = [];
+    for (const list of LIST_NAMES) {
+      const found = client.rows(list).find((r) => r.symbol === symbol);
+      if (!found) continue;
+      row ??= found;
+      lists.push([list, found.rank]);
+    }
+    return { row, lists };
   };
-  const onFreshness = (f: Freshness) => {
-    fresh = { f, at: Date.now() };
-    showStatus();
-  };
-  setInterval(showStatus, 1000);
-  // Heartbeats come every few seconds: /health says it at once (it needs no token).
-  fetch('/health')
-    .then((res) => res.json() as Promise<Freshness>)
-    .then((f) => fresh ?? onFreshness({ source: f.source, ageMs: f.ageMs, session: f.session }))
-    .catch(() => undefined);
-
-  const token = new URLSearchParams(location.search).get('token') ?? undefined;
-  const client = new ListClient({
-    url: `${location.protocol === 'https:' ? 'wss' : 'ws'}://${location.host}/ws`,
-    lists: ['*'],
-    ...(token === undefined ? {} : { token }),
+  const detail = new DetailDrawer(byId('detail'), live);
+  const grid = new PanelGrid({
+    main: byId('lists'),
+    storage: localStorage,
+    rowsOf: (list) => (isListName(list) && client.snapshot(list) ? client.rows(list) : undefined),
+    onOpen: (symbol) => detail.open(symbol),
   });
+  status.onSource((source) => grid.setSource(source));
+
+  new SymbolSearch({
+    input: byId<HTMLInputElement>('search'),
+    results: byId('search-results'),
+    localMatches: function* (): Iterable<Match> {
+      for (const list of LIST_NAMES) {
+        for (const r of client.rows(list))
+          yield { symbol: r.symbol, companyName: r.companyName, inList: list };
+      }
+    },
+    onPick: (symbol) => detail.open(symbol),
+  });
+
+  const add = byId<HTMLSelectElement>('add-panel');
+  for (const { list, title } of grid.addableLists()) add.append(new Option(title, list));
+  add.addEventListener('change', () => {
+    if (add.value) grid.add(add.value);
+    add.value = '';
+  });
+  const density = byId<HTMLButtonElement>('density');
+  const showDensity = () => {
+    const next: Density = grid.density === 'compact' ? 'comfortable' : 'compact';
+    density.textContent = `Density: ${grid.density}`;
+    density.title = `Switch to the ${next} density`;
+    density.dataset.next = next;
+  };
+  density.addEventListener('click', () => {
+    grid.setDensity(density.dataset.next as Density);
+    showDensity();
+  });
+  showDensity();
+
   client.onStatus((s) => {
-    connection = s;
-    showStatus();
+    status.setConnection(s);
     if (s === 'open') banner.hidden = true;
   });
-  client.onFreshness(onFreshness);
+  client.onFreshness((f) => status.setFreshness(f));
   client.onError((e: ListClientError) => {
     // A browser says nothing about a refused upgrade (a wrong token looks like a network error).
     banner.textContent =
@@ -222,14 +90,12 @@ function main(): void {
           : e.message;
     banner.hidden = false;
   });
-  client.onList((list: ListName, rows: readonly ScanRow[], msg: ListMessage) => {
-    tables.get(list)!.render(rows);
-    if (lastTs === undefined || msg.ts > lastTs) lastTs = msg.ts;
-    updated.textContent = formatClock(lastTs);
-    updated.dateTime = lastTs;
-    const s = rows[0]?.session;
-    if (s && !fresh?.f.session) session.textContent = sessionTitle(s);
+  client.onList((list: AnyListName, rows: readonly ScanRow[], msg: ListMessage) => {
+    grid.render(list, rows, msg.ts);
+    status.listUpdated(msg.ts, rows[0]?.session ?? null);
+    if (detail.openSymbol !== undefined) detail.refresh();
   });
+  status.start();
   client.start();
 }
 

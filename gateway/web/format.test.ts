@@ -9,6 +9,7 @@ import {
   formatRatio,
   formatVolume,
   gapPercent,
+  listTitle,
   MISSING,
   sourceTitle,
   rvolNote,
@@ -103,5 +104,15 @@ describe('web page formatting', () => {
     expect(symbolNote({ ...withMeta, hasMetadata: false, companyName: null, sector: null })).toContain(
       'No reference data',
     );
+  });
+
+  it('names any panel list: a built-in list by its title, a scan by its id', () => {
+    expect(listTitle('anomalies')).toBe('Volume anomalies');
+    expect(listTitle('scan:mine')).toBe('Scan mine');
+    expect(listTitle('alerts')).toBe('alerts');
+  });
+
+  it('abbreviates the largest market caps in trillions', () => {
+    expect([999_949_000_000, 2_900_000_000_000].map(formatVolume)).toEqual(['999.9B', '2.9T']);
   });
 });

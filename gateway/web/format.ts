@@ -24,6 +24,12 @@ export const LIST_TITLES: Readonly<Record<ListName, string>> = {
   reversals: 'Reversals',
 };
 
+/** A panel's title for any list name: a built-in list's title, `Scan mine` for `scan:mine`, else the name. */
+export function listTitle(list: string): string {
+  if (Object.hasOwn(LIST_TITLES, list)) return LIST_TITLES[list as ListName];
+  return list.startsWith('scan:') ? `Scan ${list.slice(5)}` : list;
+}
+
 const SESSION_TITLES: Readonly<Record<ScanRow['session'], string>> = {
   PRE_MARKET: 'Pre-market',
   MARKET_OPEN: 'Market open',
@@ -54,7 +60,7 @@ export function formatPercent(v: number | null): string {
   return `${v > 0 ? '+' : '-'}${text}%`;
 }
 
-/** 950, 12.3K, 1.2M, 3.4B. */
+/** 950, 12.3K, 1.2M, 3.4B, 2.9T: volumes, market caps, floats, dollar volumes. */
 export function formatVolume(v: number | null): string {
   if (v === null || !Number.isFinite(v)) return MISSING;
   const a = Math.abs(v);
@@ -62,7 +68,20 @@ export function formatVolume(v: number | null): string {
   if (a < 999.5) return WHOLE.format(v);
   if (a < 999_950) return `${ONE_DECIMAL.format(v / 1e3)}K`;
   if (a < 999_950_000) return `${ONE_DECIMAL.format(v / 1e6)}M`;
-  return `${ONE_DECIMAL.format(v / 1e9)}B`;
+  if (a < 999_950_000_000) return `${ONE_DECIMAL.format(v / 1e9)}B`;
+  return `${ONE_DECIMAL.format(v / 1e12)}T`;
+}
+
+/** A price difference, signed, with the price's decimals: +1.25, -0.0312. */
+export function formatSignedPrice(v: number | null): string {
+  if (v === null || !Number.isFinite(v)) return MISSING;
+  const text = formatPrice(Math.abs(v));
+  return v > 0 ? `+${text}` : v < 0 ? `-${text}` : text;
+}
+
+/** A plain number to one decimal (a score, a position in the day's range). */
+export function formatOne(v: number | null): string {
+  return v === null || !Number.isFinite(v) ? MISSING : ONE_DECIMAL.format(v);
 }
 
 /** A ratio such as RVOL: 2 decimals, 1 from 10, none from 100 (3.45, 12.3, 145). */
@@ -102,21 +121,8 @@ export function formatAge(ms: number): string {
   return `${Math.floor(s / 86_400)}d ago`;
 }
 
-export type Tone = 'up' | 'down' | undefined;
-const tone = (v: number | null): Tone => (v === null || v === 0 ? undefined : v > 0 ? 'up' : 'down');
-
-export interface Column {
-  readonly label: string;
-  /** Tooltip of the header. */
-  readonly title: string;
-  readonly numeric: boolean;
-  readonly text: (row: ScanRow) => string;
-  readonly tone?: (row: ScanRow) => Tone;
-  /** Tooltip of the cell ('' for none). */
-  readonly cellTitle?: (row: ScanRow) => string;
-  /** The value is not ready (SPEC §12): the cell is shown muted, and its tooltip says why. */
-  readonly pending?: (row: ScanRow) => boolean;
-}
+/** `HH:MM:SS ET` of an instant in ms (the New York clock in the header). */
+export const formatNyTime = (ms: number): string => `${NY_CLOCK.format(ms)} ET`;
 
 /**
  * RVOL as a trader should read it (SPEC §12): the number when there is one; otherwise say why there is none
@@ -144,43 +150,6 @@ export function symbolNote(row: ScanRow): string {
   if (!row.hasMetadata) return 'No reference data for this ticker yet (company, sector, float)';
   return [row.companyName, row.sector, row.exchange].filter((v) => v !== null).join(' · ');
 }
-
-export const COLUMNS: readonly Column[] = [
-  { label: '#', title: 'Rank in this list', numeric: true, text: (r) => String(r.rank) },
-  {
-    label: 'Symbol',
-    title: 'Ticker (hover for the company)',
-    numeric: false,
-    text: (r) => r.symbol,
-    cellTitle: symbolNote,
-    pending: (r) => !r.hasMetadata,
-  },
-  { label: 'Price', title: 'Last price', numeric: true, text: (r) => formatPrice(r.price) },
-  {
-    label: 'Chg %',
-    title: 'Change from the previous close',
-    numeric: true,
-    text: (r) => formatPercent(r.changePercent),
-    tone: (r) => tone(r.changePercent),
-  },
-  {
-    label: 'RVOL',
-    title: 'Relative volume at this time of day',
-    numeric: true,
-    text: rvolText,
-    cellTitle: rvolNote,
-    pending: rvolPending,
-  },
-  {
-    label: 'Gap %',
-    title: 'Pre-market: from the previous close; day: opening gap; after hours: from the close',
-    numeric: true,
-    text: (r) => formatPercent(gapPercent(r)),
-    tone: (r) => tone(gapPercent(r)),
-  },
-  { label: 'Volume', title: 'Volume today', numeric: true, text: (r) => formatVolume(r.volumeToday) },
-  { label: 'Score', title: 'Scanner score', numeric: true, text: (r) => ONE_DECIMAL.format(r.score) },
-];
 
 const SOURCE_TITLES: Readonly<Record<SourceState, string>> = {
   live: 'Live',

@@ -1,65 +1,42 @@
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { gzipSync } from 'node:zlib';
+import { beforeEach, describe, expect, it } from 'vitest';
+import type { BrowserContext, Page } from 'playwright-core';
 import { onCleanup } from '../../test/utils/cleanup.js';
 import { waitFor } from '../../test/utils/wait.js';
-import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
-import type { ScanRow } from '../../shared/protocol/messages.js';
-import { LIST_NAMES, type ListName } from '../../shared/scan/lists.js';
+import { GatewayFixture, TS } from '../../test/utils/gateway-fixture.js';
+import {
+  artifactPath,
+  openPage as open,
+  panelCells as cells,
+  panelSymbols as symbols,
+  tradingRows,
+  useChromium,
+} from '../../test/utils/page-browser.js';
 import type { Gateway } from '../server.js';
-import { GatewayFixture, row } from '../../test/utils/gateway-fixture.js';
 import { putOrchestratorReport, putReceivedAt } from '../../shared/bus/orchestrator-status.js';
+import { writeBootstrapStatus } from '../../shared/bus/bootstrap-status.js';
+import { loadWebAssets } from './assets.js';
+import { DEFAULT_LISTS } from './layout-store.js';
 
 /*
  * The page in a real browser (Debian's Chromium, driven by playwright-core) against a real gateway on real
- * Redis, fed by scans published as the orchestrator publishes them.
+ * Redis, fed by scans published as the orchestrator publishes them: what it shows. What the trader does with
+ * it (sort, columns, panels, search, detail, a gateway restart) is in page-interaction.test.ts.
  */
 
-const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
-const SCREENSHOT = '/tmp/page.png';
-
-/** Rows with the spread of values a trading day has: sub-dollar and large prices, null metrics, big volumes. */
-function tradingRows(symbols: readonly string[], step = 0): ScanRow[] {
-  return symbols.map((s, i) =>
-    row(s, i + 1, step, {
-      companyName: `${s} Holdings Inc.`,
-      sector: 'Technology',
-      exchange: 'XNAS',
-      price: i % 4 === 3 ? 0.5234 + step / 100 : 12.5 * (i + 1) + step,
-      changePercent: 14.2 - i * 1.7 + step,
-      volumeToday: 4_870_000 - i * 310_000 + step * 5000,
-      rvol: i % 5 === 4 ? null : 6.4 - i * 0.45,
-      gapAtOpen: i % 3 === 2 ? null : 3.1 - i * 0.6,
-      score: 71.5 - i * 4.2,
-    }),
-  );
-}
+/** The JS budget of the page (issue #12): the bundle, gzipped as a server would send it. */
+const BUNDLE_BUDGET_BYTES = 150 * 1024;
 
 describe('web page in Chromium', () => {
-  let browser: Browser;
+  const chromium = useChromium();
   let context: BrowserContext;
   let fx: GatewayFixture;
 
-  beforeAll(async () => {
-    browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      args: [
-        '--no-sandbox',
-        '--disable-gpu',
-        '--disable-quic',
-        '--no-first-run',
-        '--disable-background-networking',
-        '--disable-component-update',
-        '--disable-sync',
-      ],
-    });
-  });
-  afterAll(async () => {
-    await browser?.close();
-  });
   beforeEach(async () => {
     const fixture = new GatewayFixture();
     fx = fixture;
     onCleanup(() => fixture.cleanup());
-    const ctx = await browser.newContext({ viewport: { width: 1500, height: 1000 } });
+    const ctx = await chromium.browser().newContext({ viewport: { width: 1500, height: 1000 } });
     context = ctx;
     onCleanup(() => ctx.close());
     await fx.market.scan({
@@ -69,29 +46,15 @@ describe('web page in Chromium', () => {
     });
   });
 
-  /** Opens the page and records what the browser complains about (script errors, CSP violations). */
-  async function openPage(g: Gateway, query = ''): Promise<{ page: Page; problems: string[] }> {
-    const page = await context.newPage();
-    const problems: string[] = [];
-    page.on('pageerror', (err) => problems.push(err.message));
-    page.on('console', (m) => {
-      if (m.type() === 'error') problems.push(m.text());
-    });
-    await page.goto(`http://127.0.0.1:${g.port}/${query}`);
-    return { page, problems };
-  }
-
-  const symbols = (page: Page, list: ListName) =>
-    page
-      .locator(`section[data-list="${list}"] tbody tr[data-symbol]`)
-      .evaluateAll((trs) => trs.map((tr) => tr.getAttribute('data-symbol')));
-  const cells = (page: Page, list: ListName, symbol: string) =>
-    page.locator(`section[data-list="${list}"] tr[data-symbol="${symbol}"] td`).allTextContents();
+  const openPage = (g: Gateway, query = '') => open(context, g.port, query);
   const status = (page: Page) => page.locator('#status').getAttribute('data-status');
 
-  async function shows(page: Page, list: ListName, expected: readonly string[]): Promise<void> {
+  async function shows(page: Page, list: string, expected: readonly string[]): Promise<void> {
     await waitFor(async () => expect(await symbols(page, list)).toEqual(expected), { timeoutMs: 5000 });
   }
+
+  /** Adds a panel of `list` with the header's "+ Panel" menu. */
+  const addPanel = (page: Page, list: string) => page.selectOption('#add-panel', list);
 
   it('never says Live once the lists are not: closed with their age, then scanner down', async () => {
     const g = await fx.start({ heartbeatMs: 100, staleAfterMs: 1_500 });
@@ -116,29 +79,40 @@ describe('web page in Chromium', () => {
     const { page, problems } = await openPage(g);
     const pill = () => page.locator('#status').textContent();
     await waitFor(async () => expect(await pill()).toBe('Live'));
+    expect(await page.locator('#clock').textContent()).toMatch(/^\d\d:\d\d:\d\d ET$/);
     state = 'closed';
     await report();
     await waitFor(async () => expect(await pill()).toBe('Market closed'));
     expect(await page.locator('#session').textContent()).toBe('Market closed');
     expect(await page.locator('#age').textContent()).toBe('(data 3m old)');
+    // Each panel says it too, and dims its rows.
+    const gappers = page.locator('section[data-list="gappers_up"]');
+    expect(await gappers.getAttribute('data-source')).toBe('closed');
+    expect(await gappers.locator('.badge').textContent()).toBe('closed');
     // It stops reporting (dead or stuck): the gateway says down, and so does the page, in red.
     clearInterval(reporting);
     await waitFor(async () => expect(await pill()).toBe('Scanner down'), { timeoutMs: 5_000 });
     expect(await page.locator('#status').getAttribute('data-source')).toBe('down');
+    expect(await gappers.locator('.badge').textContent()).toBe('scanner down');
     expect(problems).toEqual([]);
   });
 
-  it('shows the 11 lists with the published symbols formatted for traders, and a connected status', async () => {
+  it('opens on a few useful lists, not all 11, formatted for traders, with a connected status', async () => {
     const g = await fx.start();
     const { page, problems } = await openPage(g);
     await shows(page, 'gappers_up', ['AAA', 'BBB', 'CCC', 'PENY']);
-    await shows(page, 'winners', ['WIN']);
-    await shows(page, 'losers', []);
     await waitFor(async () => expect(await status(page)).toBe('open'));
     await waitFor(async () => expect(await page.locator('#status').textContent()).toBe('Live'));
     expect(await page.locator('#status').getAttribute('data-source')).toBe('live');
+    expect(
+      await page.locator('section[data-list]').evaluateAll((s) => s.map((e) => e.getAttribute('data-list'))),
+    ).toEqual([...DEFAULT_LISTS]);
+    // Lists outside the default layout are one menu choice away, and arrive with the rows already held.
+    await addPanel(page, 'winners');
+    await addPanel(page, 'losers');
+    await shows(page, 'winners', ['WIN']);
+    await shows(page, 'losers', []);
 
-    expect(await page.locator('section[data-list]').count()).toBe(LIST_NAMES.length);
     expect(await page.locator('section[data-list="gappers_up"] th').allTextContents()).toEqual([
       '#',
       'Symbol',
@@ -189,11 +163,17 @@ describe('web page in Chromium', () => {
     const g = await fx.start();
     const { page, problems } = await openPage(g);
     await shows(page, 'gappers_up', ['AAA', 'BBB', 'CCC', 'PENY']);
+    await addPanel(page, 'losers');
     await fx.market.scan({
       gappers_up: tradingRows(['CCC', 'AAA', 'NEWB', 'PENY'], 1),
       momentum_up: tradingRows(['CCC', 'NEWB', 'AAA', 'ZZZ', 'MOMO'], 1),
       new_highs: tradingRows(['NEWB', 'AAA'], 1),
       losers: tradingRows(['DOWN', 'LOSS'], 1).map((r) => ({ ...r, changePercent: -r.changePercent! })),
+    });
+    // A number that changed flashes its cell for a moment, green up, red down: AAA's price 12.50 → 26.00.
+    await page.waitForSelector('section[data-list="gappers_up"] tr[data-symbol="AAA"] td.tick-up', {
+      timeout: 2000,
+      state: 'attached',
     });
     await shows(page, 'gappers_up', ['CCC', 'AAA', 'NEWB', 'PENY']);
     await shows(page, 'momentum_up', ['CCC', 'NEWB', 'AAA', 'ZZZ', 'MOMO']);
@@ -215,7 +195,7 @@ describe('web page in Chromium', () => {
       '71.5',
     ]);
     expect(await cells(page, 'losers', 'DOWN')).toContain('-15.20%');
-    await page.screenshot({ path: SCREENSHOT, fullPage: true });
+    await page.screenshot({ path: artifactPath('deltas.png'), fullPage: true });
 
     await fx.market.scan({ gappers_up: tradingRows(['AAA'], 2) });
     await shows(page, 'gappers_up', ['AAA']);
@@ -259,6 +239,42 @@ describe('web page in Chromium', () => {
     expect(problems).toEqual([]);
   });
 
+  it('shows the first-start bootstrap progress while it warms up, lists served meanwhile, and hides it once done', async () => {
+    const g = await fx.start();
+    const status = {
+      state: 'running' as const,
+      phase: 'history' as const,
+      step: 'backfill',
+      reason: 'no ticker metadata stored',
+      done: 3412,
+      total: 12_000,
+      errors: 0,
+      ratePerSec: 45,
+      etaSec: 190,
+      requests: 15_000,
+      startedAt: TS,
+      updatedAt: TS,
+      finishedAt: null,
+      lastError: null,
+    };
+    await writeBootstrapStatus(fx.env.redis, fx.env.keys, status);
+    // The gateway re-reads the status every 2 s; the page asks /health every 5 s.
+    const health = async () =>
+      ((await (await fetch(`http://127.0.0.1:${g.port}/health`)).json()) as { bootstrap: { state: string } })
+        .bootstrap.state;
+    await waitFor(async () => expect(await health()).toBe('running'), { timeoutMs: 5000 });
+    const { page, problems } = await openPage(g);
+    const banner = page.locator('#bootstrap');
+    await waitFor(async () => expect(await banner.isVisible()).toBe(true), { timeoutMs: 8000 });
+    expect(await banner.textContent()).toBe(
+      'Warming up: history 3,412 / 12,000 tickers · ETA 3 min · RVOL and reference fields fill in as it goes',
+    );
+    await shows(page, 'gappers_up', ['AAA', 'BBB', 'CCC', 'PENY']);
+    await writeBootstrapStatus(fx.env.redis, fx.env.keys, { ...status, state: 'done', finishedAt: TS });
+    await waitFor(async () => expect(await banner.isHidden()).toBe(true), { timeoutMs: 12_000 });
+    expect(problems).toEqual([]);
+  });
+
   it('connects with the token of its URL when the gateway requires one, and says so when it has none', async () => {
     const g = await fx.start({ tokens: ['s3cret'] });
     const { page, problems } = await openPage(g, '?token=s3cret');
@@ -287,7 +303,12 @@ describe('web page in Chromium', () => {
     expect(script.headers.get('content-type')).toBe('text/javascript; charset=utf-8');
     const etag = script.headers.get('etag')!;
     expect(etag).toMatch(/^"[\w-]{20,}"$/);
-    expect(await script.text()).toContain('gappers_up');
+    const js = await script.text();
+    expect(js).toContain('gappers_up');
+    // The budget is measured on the bundle the gateway serves, as a browser receives it gzipped.
+    const gzipped = gzipSync(Buffer.from(js)).length;
+    expect(gzipped).toBeLessThan(BUNDLE_BUDGET_BYTES);
+    expect((await loadWebAssets()).script.body.toString()).toBe(js);
 
     const again = await fetch(`${base}/app.js`, { headers: { 'if-none-match': etag } });
     expect(again.status).toBe(304);

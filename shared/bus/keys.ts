@@ -1,4 +1,4 @@
-import type { ListName } from '../scan/lists.js';
+import type { AnyListName } from '../protocol/messages.js';
 
 /**
  * Every Redis key, stream and BullMQ queue name the product uses, built in one place from one prefix
@@ -17,6 +17,10 @@ export interface Keys {
   readonly listSnapshots: string;
   /** JSON of the sequencer state (epoch, per-list seq, last ranking and sent rows) for restarts (sequencer-state.ts). */
   readonly sequencerState: string;
+  /** Stream of published alerts (SPEC §14), one per entry, capped; read by the gateways (alerts-stream.ts). */
+  readonly alertsStream: string;
+  /** JSON of the alerts stream's position (epoch, last seq) for restarts, written with its entries (alerts-stream.ts). */
+  readonly alertsSequencer: string;
   /**
    * Set: the hot set's current members, written by the orchestrator at each change (atomically replaced). The
    * feed loads it at start, on every vendor (re)connect and on every "it changed" notice: it is the whole
@@ -38,7 +42,7 @@ export interface Keys {
   /** Prefix passed to BullMQ (`prefix` option) so its keys live under ours. */
   readonly bullPrefix: string;
   /** Key of one list's snapshot inside {@link listSnapshots}. */
-  listField(list: ListName): string;
+  listField(list: AnyListName): string;
 }
 
 /**
@@ -62,6 +66,8 @@ export function keys(prefix: string): Keys {
     messagesStream: `${prefix}:lists:messages`,
     listSnapshots: `${prefix}:lists:snapshots`,
     sequencerState: `${prefix}:lists:sequencer`,
+    alertsStream: `${prefix}:alerts:messages`,
+    alertsSequencer: `${prefix}:alerts:sequencer`,
     hotMembers: `${prefix}:hot:members`,
     orchestratorMetrics: `${prefix}:metrics:orchestrator`,
     bootstrapStatus: `${prefix}:bootstrap:status`,

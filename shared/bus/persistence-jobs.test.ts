@@ -18,7 +18,7 @@ describe('the persistence jobs contract (real Redis)', () => {
       keys: r.keys,
       handle: (job) => {
         received.push(job);
-        return Promise.resolve(job.rows.length);
+        return Promise.resolve(job.kind === 'alerts' ? job.alerts.length : job.rows.length);
       },
     });
     onCleanup(() => worker.close());

@@ -1,6 +1,7 @@
 import type { Queue, Worker } from 'bullmq';
 import type { Redis } from 'ioredis';
 import type { ScanResultRow, VolumeSlotRow } from '../db/types.js';
+import type { AlertMessage } from '../protocol/alert-messages.js';
 import { QUEUES, type Keys } from './keys.js';
 import { openQueue, openWorker, type RetryOptions } from './job-queues.js';
 
@@ -13,7 +14,9 @@ import { openQueue, openWorker, type RetryOptions } from './job-queues.js';
 /** The payload of one persistence job. */
 export type PersistJob =
   | { readonly kind: 'scan'; readonly rows: readonly ScanResultRow[] }
-  | { readonly kind: 'slots'; readonly rows: readonly VolumeSlotRow[] };
+  | { readonly kind: 'slots'; readonly rows: readonly VolumeSlotRow[] }
+  /** One scan's alerts (SPEC §14), written idempotently on (time, symbol, kind, list). */
+  | { readonly kind: 'alerts'; readonly alerts: readonly AlertMessage[] };
 
 /** The orchestrator's side: enqueues persistence jobs. */
 export class PersistJobQueue {
@@ -21,7 +24,7 @@ export class PersistJobQueue {
 
   /**
    * Jobs are retried until they succeed (RETRIED_JOB_OPTIONS): the writes are idempotent (scan rows on
-   * (time, symbol); slot values keep the greater), so a job retried after a database outage of any length loses
+   * (time, symbol); alerts on (time, symbol, kind, list); slot values keep the greater), so a job retried after a database outage of any length loses
    * and duplicates nothing.
    */
   constructor(connection: Redis, keys: Keys) {

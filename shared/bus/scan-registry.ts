@@ -42,6 +42,11 @@ export interface PutScanOptions {
   readonly leaseMs?: number;
   /** When the scan was added (orders scans against the cap: the newest are skipped first). Default now. */
   readonly addedAt?: number;
+  /**
+   * The hash field, unique within the owner. Default the scan's id; a writer holding several clients' scans under
+   * one owner prefixes it with the client (a gateway: `<connection>/<id>`; saved scans: `<token digest>/<id>`).
+   */
+  readonly field?: string;
 }
 
 /** Adds or replaces `owner`'s scan `scan.id` (validated by the caller with parseScan), and bumps the version. */
@@ -54,17 +59,75 @@ export async function putScan(
 ): Promise<ScanListName> {
   const hash = keys.scansOwner(owner);
   const value: StoredScan = { scan, addedAt: o.addedAt ?? Date.now() };
-  const multi = redis.multi().hset(hash, scan.id, JSON.stringify(value)).sadd(keys.scansOwners, owner);
+  const multi = redis
+    .multi()
+    .hset(hash, o.field ?? scan.id, JSON.stringify(value))
+    .sadd(keys.scansOwners, owner);
   if (o.leaseMs !== undefined) multi.pexpire(hash, o.leaseMs);
   else multi.persist(hash);
   await execOrThrow(multi.incr(keys.scansVersion));
   return `scan:${scanKeyId(canonicalScanKey(scan))}`;
 }
 
-/** Removes `owner`'s scan `id`; true when it was there. */
-export async function removeScan(redis: Redis, keys: Keys, owner: string, id: string): Promise<boolean> {
-  const results = await execOrThrow(redis.multi().hdel(keys.scansOwner(owner), id).incr(keys.scansVersion));
+/** Removes `owner`'s scan at `field` (its id unless put with another field); true when it was there. */
+export async function removeScan(redis: Redis, keys: Keys, owner: string, field: string): Promise<boolean> {
+  const results = await execOrThrow(
+    redis.multi().hdel(keys.scansOwner(owner), field).incr(keys.scansVersion),
+  );
   return results[0] === 1;
+}
+
+/** One scan of an owner as {@link replaceOwnerScans} writes it. */
+export interface OwnedScan {
+  readonly field: string;
+  readonly scan: ScanDefinition;
+  readonly addedAt: number;
+}
+
+/**
+ * Makes an owner's hash hold exactly `scans` (the saved scans rewritten from PostgreSQL; a gateway's connection
+ * scans after its lease lapsed): one MULTI, and nothing written — the version not bumped — when it already does.
+ * With `leaseMs` the hash gets that lease (and has it extended even when nothing else is written). Returns
+ * whether it wrote the scans.
+ */
+export async function replaceOwnerScans(
+  redis: Redis,
+  keys: Keys,
+  owner: string,
+  scans: readonly OwnedScan[],
+  o: { leaseMs?: number } = {},
+): Promise<boolean> {
+  const hash = keys.scansOwner(owner);
+  const wanted = new Map(scans.map((s) => [s.field, JSON.stringify({ scan: s.scan, addedAt: s.addedAt })]));
+  const current = await redis.hgetall(hash);
+  const same =
+    Object.keys(current).length === wanted.size &&
+    [...wanted].every(([field, text]) => current[field] === text);
+  if (same) {
+    if (o.leaseMs !== undefined && wanted.size) await redis.pexpire(hash, o.leaseMs);
+    return false;
+  }
+  const multi = redis.multi().del(hash);
+  if (wanted.size) {
+    multi.hset(hash, Object.fromEntries(wanted)).sadd(keys.scansOwners, owner);
+    if (o.leaseMs !== undefined) multi.pexpire(hash, o.leaseMs);
+  } else multi.srem(keys.scansOwners, owner);
+  await execOrThrow(multi.incr(keys.scansVersion));
+  return true;
+}
+
+/** An owner's scans as registered (field → definition), the invalid ones left out. */
+export async function readOwnerScans(
+  redis: Redis,
+  keys: Keys,
+  owner: string,
+): Promise<Map<string, { scan: ScanDefinition; addedAt: number }>> {
+  const out = new Map<string, { scan: ScanDefinition; addedAt: number }>();
+  for (const [field, text] of Object.entries(await redis.hgetall(keys.scansOwner(owner)))) {
+    const parsed = parseStored(text);
+    if (typeof parsed !== 'string') out.set(field, parsed);
+  }
+  return out;
 }
 
 /** Removes every scan of `owner` (a connection closed, a gateway shutting down cleanly). */

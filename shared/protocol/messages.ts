@@ -1,5 +1,7 @@
 import { z } from 'zod';
 import { LIST_NAMES } from '../scan/lists.js';
+import type { ScanListName } from '../scan/scan-list-names.js';
+import type { AlertMessage } from './alert-messages.js';
 import { SESSIONS } from '../scan/sessions.js';
 
 /**
@@ -96,7 +98,24 @@ export const scanRowSchema = z.object({
 });
 export type ScanRow = z.infer<typeof scanRowSchema>;
 
+/** A built-in list (SPEC §5). */
 export const listNameSchema = z.enum(LIST_NAMES);
+
+/**
+ * A user-defined scan's list (SPEC §13): `scan:<id>`. Clients name it by the id they chose (`scan:mine`); the
+ * orchestrator publishes it by the definition's key (`scan:s<12 hex>`, scan-list-names.ts) and the gateway renames
+ * it per client. Ids follow the scan definition's id rule.
+ */
+export const scanListNameSchema = z
+  .string()
+  .regex(
+    /^scan:[A-Za-z0-9_-]{1,64}$/,
+    'a scan list is "scan:" and 1 to 64 letters, digits, "-" or "_"',
+  ) as unknown as z.ZodType<ScanListName, string>; // the regex is the template type's check; a transform would not convert to JSON Schema (openapi.ts)
+
+/** Any list a message can carry: built-in or scan. */
+export const anyListNameSchema = z.union([listNameSchema, scanListNameSchema]);
+export type AnyListName = z.infer<typeof anyListNameSchema>;
 
 /**
  * An `update`'s fields (SPEC §6): only the row fields whose value differs from the row last sent for that symbol
@@ -134,7 +153,7 @@ export type Delta = z.infer<typeof deltaSchema>;
 
 export const snapshotMessageSchema = z.object({
   type: z.literal('snapshot'),
-  list: listNameSchema,
+  list: anyListNameSchema,
   epoch: z.string().min(1),
   seq: z.number().int().positive(),
   prevSeq: z.number().int().nonnegative(),
@@ -145,7 +164,7 @@ export type SnapshotMessage = z.infer<typeof snapshotMessageSchema>;
 
 export const deltaMessageSchema = z.object({
   type: z.literal('delta'),
-  list: listNameSchema,
+  list: anyListNameSchema,
   epoch: z.string().min(1),
   seq: z.number().int().positive(),
   prevSeq: z.number().int().nonnegative(),
@@ -199,25 +218,39 @@ export const errorMessageSchema = z.object({
   message: z.string(),
 });
 
-export const serverMessageSchema = z.discriminatedUnion('type', [
-  snapshotMessageSchema,
-  deltaMessageSchema,
-  heartbeatMessageSchema,
-  pongMessageSchema,
-  errorMessageSchema,
-]);
-export type ServerMessage = z.infer<typeof serverMessageSchema>;
+/** Everything the gateway sends (SPEC §8; the alert message of §14 is in alert-messages.ts). */
+export type ServerMessage =
+  | SnapshotMessage
+  | DeltaMessage
+  | HeartbeatMessage
+  | z.infer<typeof pongMessageSchema>
+  | z.infer<typeof errorMessageSchema>
+  | AlertMessage;
 
-/** Client → server. `lists` may be `["*"]` for every list. */
+/** Most lists one subscribe may name: the 11 built-in lists, `"*"` and a token's scans (SCANS_PER_TOKEN ≤ 100). */
+export const MAX_LISTS_PER_OP = 128;
+
+/** The alert stream's name in subscribe/unsubscribe/resync (SPEC §14): not a list, but subscribed like one. */
+export const ALERTS = 'alerts';
+
+/** Client → server. `lists` may be `["*"]` for every built-in list. */
 const listSelection = z
-  .array(z.union([listNameSchema, z.literal('*')]))
+  .array(z.union([listNameSchema, scanListNameSchema, z.literal('*'), z.literal(ALERTS)]))
   .min(1)
-  .max(LIST_NAMES.length + 1);
+  .max(MAX_LISTS_PER_OP);
+/** A scan's id as its client names it (SPEC §13). */
+export const scanIdSchema = z
+  .string()
+  .regex(/^[A-Za-z0-9_-]{1,64}$/, 'a scan id is 1 to 64 letters, digits, "-" or "_"');
 export const clientMessageSchema = z.discriminatedUnion('op', [
-  z.object({ op: z.literal('subscribe'), lists: listSelection }).strict(),
+  // `where` filters the alerts (SPEC §14, the scan language's groups), checked by the gateway like a scan's.
+  z.object({ op: z.literal('subscribe'), lists: listSelection, where: z.unknown().optional() }).strict(),
   z.object({ op: z.literal('unsubscribe'), lists: listSelection }).strict(),
-  z.object({ op: z.literal('resync'), list: listNameSchema }).strict(),
+  z.object({ op: z.literal('resync'), list: z.union([anyListNameSchema, z.literal(ALERTS)]) }).strict(),
   z.object({ op: z.literal('ping'), id: z.union([z.number().finite(), z.string().max(64)]) }).strict(),
+  // The definition is checked by the scan schema in the gateway, whose errors name the field (scan-definition.ts).
+  z.object({ op: z.literal('scan'), id: scanIdSchema, scan: z.unknown() }).strict(),
+  z.object({ op: z.literal('unscan'), id: scanIdSchema }).strict(),
 ]);
 export type ClientMessage = z.infer<typeof clientMessageSchema>;
 

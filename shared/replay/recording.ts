@@ -6,7 +6,7 @@ import { parseFullMarketSnapshot, type TickerSnapshot } from '../vendor/snapshot
 
 /**
  * The recording format of SPEC §10: NDJSON, one event a line, in time order —
- * `{"at": ISO, "snapshot": <vendor full-market snapshot body>}` or `{"at": ISO, "aggregates": [<A/AM events>]}`.
+ * `{"at": ISO, "snapshot": <vendor full-market snapshot body>[, "halted": [symbols]]}` or `{"at": ISO, "aggregates": [<A/AM events>]}`.
  */
 export type RecordingEvent = RecordedInstant &
   (
@@ -14,6 +14,8 @@ export type RecordingEvent = RecordedInstant &
         readonly kind: 'snapshot';
         readonly tickers: readonly TickerSnapshot[];
         readonly rejected: readonly string[];
+        /** The symbols halted at that instant, when the recorded source knew halts (the simulator); else absent. */
+        readonly halted?: readonly string[];
       }
     | { readonly kind: 'aggregates'; readonly events: readonly AggregateEvent[] }
   );
@@ -27,7 +29,7 @@ interface RecordedInstant {
 
 const isoInstant = z.iso.datetime({ offset: true });
 const lineSchema = z.union([
-  z.object({ at: isoInstant, snapshot: z.unknown() }).strict(),
+  z.object({ at: isoInstant, snapshot: z.unknown(), halted: z.array(z.string()).optional() }).strict(),
   z.object({ at: isoInstant, aggregates: z.array(AggregateEventSchema) }).strict(),
 ]);
 
@@ -64,7 +66,15 @@ export function parseRecordingLine(text: string): RecordingEvent {
   const rejected = parsed.rejected.map(
     (x) => `tickers[${x.index}]${x.ticker ? ` (${x.ticker})` : ''}: ${x.reason}`,
   );
-  return { kind: 'snapshot', at, atText, tickers: parsed.snapshot.tickers, rejected };
+  const halted = r.data.halted;
+  return {
+    kind: 'snapshot',
+    at,
+    atText,
+    tickers: parsed.snapshot.tickers,
+    rejected,
+    ...(halted === undefined ? {} : { halted }),
+  };
 }
 
 /** {@link parseRecordingLine} for a reader that knows where the line is: errors name the file and line. */

@@ -59,7 +59,10 @@ describe('replay --scans (SPEC §10)', () => {
     const a = await replay(SCANS_FILE);
     const b = await replay(SCANS_FILE);
     expect(a.join('\n')).toBe(b.join('\n'));
-    const messages = a.map((l) => JSON.parse(l) as Omit<ListMessage, 'list'> & { list: string });
+    // The list messages (each scan's alert lines follow them: replay.test.ts).
+    const messages = a
+      .map((l) => JSON.parse(l) as Omit<ListMessage, 'list' | 'type'> & { list: string; type: string })
+      .filter((m) => m.type !== 'alert');
     const order = [...LIST_NAMES, ...parseScansJson(SCANS_FILE).map((s) => `scan:${s.id}`)];
     // Within each scan (same ts), lists appear in publication order: the 11, then the file's scans.
     for (let k = 1; k < messages.length; k++) {

@@ -39,6 +39,8 @@ export interface ReplaySummary {
   events: number;
   scans: number;
   messages: number;
+  /** `alert` lines written (SPEC §14). */
+  alerts: number;
   /** Bad lines and rows skipped under `skipBad`, with where and why. */
   skipped: string[];
   /** Snapshot rows with no usable price (SPEC §2: counted, ticker keeps its state). */
@@ -67,7 +69,14 @@ export async function runReplay(o: ReplayOptions): Promise<ReplaySummary> {
       o.scans,
       o.scans.map((s) => `scan:${s.id}` as const),
     );
-  const summary: ReplaySummary = { events: 0, scans: 0, messages: 0, skipped: [], noPriceRows: 0 };
+  const summary: ReplaySummary = {
+    events: 0,
+    scans: 0,
+    messages: 0,
+    alerts: 0,
+    skipped: [],
+    noPriceRows: 0,
+  };
   const bad = (line: number, reason: string) => {
     if (!o.skipBad) throw new ReplayInputError(file, line, reason);
     summary.skipped.push(`${file} line ${line}: ${reason}`);
@@ -98,6 +107,8 @@ export async function runReplay(o: ReplayOptions): Promise<ReplaySummary> {
     if (event.kind === 'snapshot') {
       for (const r of event.rejected) bad(lineNumber, r);
       summary.noPriceRows += engine.applySnapshot(event.at, event.tickers).noPrice;
+      // A recording of a source that knows halts (the simulator) carries the halted set with each snapshot.
+      if (event.halted) engine.setHalted(event.halted);
     } else {
       engine.applyAggregates(event.at, event.events);
     }
@@ -116,7 +127,10 @@ export async function runReplay(o: ReplayOptions): Promise<ReplaySummary> {
     }
     for (const m of outcome.messages) o.write(JSON.stringify(m));
     for (const m of outcome.scanMessages) o.write(JSON.stringify(m));
+    // SPEC §10/§14: the scan's alerts after its list messages, in their order (kind, symbol, list).
+    for (const a of outcome.alerts) o.write(JSON.stringify(a));
     summary.messages += outcome.messages.length + outcome.scanMessages.length;
+    summary.alerts += outcome.alerts.length;
     o.onScan?.(outcome, lineNumber);
   }
   return summary;

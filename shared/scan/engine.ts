@@ -1,4 +1,7 @@
+import { AlertSequencer, alertBodies, listAdds, type AlertSequence } from '../alerts/alert-messages.js';
+import { AlertDetector } from '../alerts/detect.js';
 import type { MarketCalendar } from '../market/calendar.js';
+import type { AlertMessage } from '../protocol/alert-messages.js';
 import { marketClock, type MarketClock } from '../market/session-clock.js';
 import type { ListMessage, ScanRow } from '../protocol/messages.js';
 import { listRows } from './categories.js';
@@ -37,6 +40,8 @@ export interface EngineOptions {
   readonly newEpoch: () => string;
   /** Sequences and last rankings to continue from (SPEC §6), e.g. restored from Redis. */
   readonly restored?: SequencerState | null;
+  /** The alerts stream's position to continue from (SPEC §14), e.g. restored from Redis. */
+  readonly restoredAlerts?: AlertSequence | null;
   /** Back the market table with SharedArrayBuffer (needed by worker threads). */
   readonly sharedMemory?: boolean;
 }
@@ -75,6 +80,8 @@ export interface ScanOutcome {
   readonly messages: readonly ListMessage[];
   /** The user-defined scans' messages, after the built-in lists' (none for an unchanged list). */
   readonly scanMessages: readonly ScanListMessage[];
+  /** The alerts of this scan (SPEC §14), sequenced, in publication order: after the lists' messages. */
+  readonly alerts: readonly AlertMessage[];
 }
 
 /**
@@ -86,6 +93,8 @@ export class ScanEngine {
   readonly state: MarketState;
   private filters: readonly ScannerFilter[];
   private sequencer: ListSequencer;
+  private readonly detector: AlertDetector;
+  private alertSequencer: AlertSequencer;
 
   private scanSequencer: ScanListSequencer;
   private scanDefs: { defs: readonly ScanDefinition[]; lists: readonly ScanListName[] } | null = null;
@@ -106,6 +115,8 @@ export class ScanEngine {
     this.filters = opts.filters ?? [];
     this.sequencer = new ListSequencer(opts.newEpoch, opts.restored);
     this.scanSequencer = new ScanListSequencer(this.sequencer.epoch);
+    this.detector = new AlertDetector(opts.settings.alerts);
+    this.alertSequencer = new AlertSequencer(opts.newEpoch, opts.restoredAlerts);
   }
 
   /**
@@ -148,6 +159,14 @@ export class ScanEngine {
     const stats = this.begin(ms);
     this.state.applySnapshotColumns(columns, ms, stats);
     return stats;
+  }
+
+  /**
+   * The symbols the source reports halted now (a set, sent with each snapshot by a source that knows halts):
+   * entering it gives a `halt` alert at the next scan, leaving it a `resume` (SPEC §14).
+   */
+  setHalted(symbols: Iterable<string>): void {
+    this.detector.setHalted(symbols);
   }
 
   /** Applies streamed `A`/`AM` aggregates received at `ms` (SPEC §2.1). */
@@ -254,7 +273,41 @@ export class ScanEngine {
       const msg = this.scanSequencer.publish(list, rows, tick, ts);
       if (msg) scanMessages.push(msg);
     }
-    return { ts, clock, ranked, lists, messages, scanMessages };
+    const alerts = this.scanAlerts(clock, messages, rowByIndex, ctx, ts);
+    return { ts, clock, ranked, lists, messages, scanMessages, alerts };
+  }
+
+  /** SPEC §14 over the columns; a row is built only for a ticker that has an alert and no row yet. */
+  private scanAlerts(
+    clock: MarketClock,
+    messages: readonly ListMessage[],
+    rowByIndex: Map<number, ScanRow>,
+    ctx: Parameters<typeof buildRow>[3],
+    ts: string,
+  ): AlertMessage[] {
+    const state = this.state;
+    const rowFor = (symbol: string) => state.rowFor(symbol);
+    const detected = this.detector.detect({
+      cols: state.cols,
+      size: state.size,
+      ms: clock.ms,
+      date: state.date ?? clock.date,
+      session: clock.session,
+      symbolAt: (row) => state.symbolAt(row),
+      rowFor,
+      adds: listAdds(messages, rowFor),
+    });
+    if (detected.length === 0) return [];
+    const missing = [...new Set(detected.map((a) => a.row).filter((row) => !rowByIndex.has(row)))];
+    if (missing.length > 0)
+      for (const [row, scoreRank] of scoreRanksOf(state.cols, state.size, missing))
+        rowByIndex.set(row, buildRow(state, row, scoreRank, ctx));
+    return this.alertSequencer.sequence(alertBodies(detected, (row) => rowByIndex.get(row)!, ts));
+  }
+
+  /** The alerts stream's position after the last scan, to persist with its messages. */
+  alertSequence(): AlertSequence {
+    return this.alertSequencer.state;
   }
 
   /** The sequences and last rankings to persist after publishing a scan. */
@@ -277,8 +330,9 @@ export class ScanEngine {
    * Continues the sequences from `stored` (e.g. re-read from Redis after a publish whose outcome is unknown), or
    * starts a new epoch with snapshots when there is no stored state.
    */
-  resetSequences(stored: SequencerState | null): void {
+  resetSequences(stored: SequencerState | null, storedAlerts: AlertSequence | null = null): void {
     this.sequencer = new ListSequencer(this.opts.newEpoch, stored);
+    this.alertSequencer = new AlertSequencer(this.opts.newEpoch, storedAlerts);
     // The scan lists' states are re-read too (their stored snapshots; see ScanListSequencer.restore).
     this.scanSequencer = new ScanListSequencer(this.sequencer.epoch);
   }

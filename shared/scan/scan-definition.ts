@@ -139,7 +139,8 @@ function refuseEmptyRanges(where: readonly (readonly ScanCondition[])[], ctx: z.
   });
 }
 
-export const scanSchema = z
+/** The scan's fields without the cross-field check (for describing variants of it, e.g. in OpenAPI). */
+export const scanFieldsSchema = z
   .object({
     /** A safe token: it names the list `scan:<id>` and appears in Redis keys and URLs. */
     id: z.string().regex(/^[A-Za-z0-9_-]{1,64}$/, 'must be 1 to 64 letters, digits, "-" or "_"'),
@@ -150,8 +151,9 @@ export const scanSchema = z
     limit: z.number().int().min(1).max(MAX_LIMIT).default(20),
     sessions: z.array(z.enum(SESSIONS)).default([]),
   })
-  .strict()
-  .superRefine((s, ctx) => refuseEmptyRanges(s.where, ctx));
+  .strict();
+
+export const scanSchema = scanFieldsSchema.superRefine((s, ctx) => refuseEmptyRanges(s.where, ctx));
 
 export type ScanDefinition = z.infer<typeof scanSchema>;
 /** What a client may send: name, where, limit and sessions have defaults. */

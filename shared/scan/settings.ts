@@ -1,3 +1,4 @@
+import { DEFAULT_ALERT_SETTINGS, type AlertSettings } from '../alerts/alert-settings.js';
 import { configSchema, parseVariables, type Config } from '../config.js';
 
 /** The knobs of the scan semantics (SPEC §3–§5), separate from process configuration so pure code and
@@ -10,6 +11,8 @@ export interface ScanSettings {
   readonly rvolWeight: number;
   readonly volumeRatioWeight: number;
   readonly thresholds: ListThresholds;
+  /** Alert thresholds and cooldowns (SPEC §14). */
+  readonly alerts: AlertSettings;
 }
 
 export interface ListThresholds {
@@ -47,6 +50,7 @@ export const DEFAULT_SCAN_SETTINGS: ScanSettings = {
     reversalChangePct: 2,
     reversalFromOpenPct: 1,
   },
+  alerts: DEFAULT_ALERT_SETTINGS,
 };
 
 /** The configuration variables of the scan semantics: all that replay reads (SPEC §10). */
@@ -65,6 +69,12 @@ export const SCAN_VARIABLES = [
   'NEAR_EXTREME_MAX_PCT',
   'REVERSAL_MIN_CHANGE_PCT',
   'REVERSAL_MIN_FROM_OPEN_PCT',
+  'RUN_PCT',
+  'ALERT_VOLUME_SPIKE_RVOL',
+  'ALERT_NEW_EXTREME_COOLDOWN_MS',
+  'ALERT_RUNNING_COOLDOWN_MS',
+  'ALERT_VOLUME_SPIKE_COOLDOWN_MS',
+  'ALERT_ENTERED_LIST_COOLDOWN_MS',
 ] as const satisfies readonly (keyof Config)[];
 export type ScanVariables = Pick<Config, (typeof SCAN_VARIABLES)[number]>;
 
@@ -97,6 +107,20 @@ export function scanSettingsFromConfig(c: ScanVariables): ScanSettings {
       nearExtremePct: c.NEAR_EXTREME_MAX_PCT,
       reversalChangePct: c.REVERSAL_MIN_CHANGE_PCT,
       reversalFromOpenPct: c.REVERSAL_MIN_FROM_OPEN_PCT,
+    },
+    alerts: {
+      runPct: c.RUN_PCT,
+      volumeSpikeRvol: c.ALERT_VOLUME_SPIKE_RVOL,
+      cooldownMs: {
+        new_high: c.ALERT_NEW_EXTREME_COOLDOWN_MS,
+        new_low: c.ALERT_NEW_EXTREME_COOLDOWN_MS,
+        running_up: c.ALERT_RUNNING_COOLDOWN_MS,
+        running_down: c.ALERT_RUNNING_COOLDOWN_MS,
+        volume_spike: c.ALERT_VOLUME_SPIKE_COOLDOWN_MS,
+        entered_list: c.ALERT_ENTERED_LIST_COOLDOWN_MS,
+        halt: 0,
+        resume: 0,
+      },
     },
   };
 }

@@ -3,8 +3,7 @@ import { onCleanup } from '../../test/utils/cleanup.js';
 import { waitFor } from '../../test/utils/wait.js';
 import { stringContaining } from '../../test/utils/matchers.js';
 import WebSocket from 'ws';
-import type { ListMessage } from '../protocol/messages.js';
-import type { ListName } from '../scan/lists.js';
+import type { AnyListName as ListName, ListMessage } from '../protocol/messages.js';
 import {
   ListClient,
   type ConnectionStatus,

@@ -1,5 +1,6 @@
 import { Backoff, type BackoffOptions } from '../backoff.js';
 import type {
+  AnyListName,
   ClientMessage,
   ERROR_CODES,
   Freshness,
@@ -8,9 +9,12 @@ import type {
   ServerMessage,
   SnapshotMessage,
 } from '../protocol/messages.js';
-import { LIST_NAMES, type ListName } from '../scan/lists.js';
 import { FrameDecoder, type Encoding, type InflateRaw } from './frame-decoder.js';
+import { Emitter } from './emitter.js';
+import { expand, selectionOf, type ListSelection } from './list-selection.js';
 import { ListTracker, type ResyncReason } from './list-tracker.js';
+import { AlertStream, type AlertFilter } from './alert-stream.js';
+import type { AlertMessage } from '../protocol/alert-messages.js';
 import {
   describeSocketError,
   globalSocket,
@@ -36,7 +40,7 @@ import {
  */
 
 export type ConnectionStatus = 'connecting' | 'open' | 'closed';
-export type ListSelection = ListName | '*';
+export type { ListSelection } from './list-selection.js';
 export type ServerErrorCode = (typeof ERROR_CODES)[number];
 
 export type ListClientError =
@@ -49,11 +53,13 @@ export type ListClientError =
 
 export interface ListClientEvents {
   /** A list changed: its rows in rank order (rank = index + 1) and the message that changed it. */
-  readonly list: (list: ListName, rows: readonly ScanRow[], msg: ListMessage) => void;
+  readonly list: (list: AnyListName, rows: readonly ScanRow[], msg: ListMessage) => void;
   readonly status: (status: ConnectionStatus) => void;
   readonly error: (error: ListClientError) => void;
+  /** A new alert (SPEC §14), after subscribeAlerts; each is passed on once, also across reconnections. */
+  readonly alert: (alert: AlertMessage) => void;
   /** The client asked for a list's snapshot because it was out of step. */
-  readonly resync: (list: ListName, reason: ResyncReason) => void;
+  readonly resync: (list: AnyListName, reason: ResyncReason) => void;
   /**
    * A heartbeat told how fresh the lists are (SPEC §8): `live`, `stale`, `closed` or `down`, their age in ms on
    * the wall clock (at the heartbeat's `ts`), and the session.
@@ -90,23 +96,20 @@ const DEFAULT_BACKOFF: BackoffOptions = { initialMs: 500, maxMs: 30_000 };
 const DEFAULT_PING_INTERVAL_MS = 10_000;
 const CLOSE_NORMAL = 1000;
 
-type Listeners = { [K in keyof ListClientEvents]: Set<ListClientEvents[K]> };
-
 export class ListClient {
   private readonly url: string;
   private readonly Socket: SocketConstructor;
   private readonly backoff: Backoff;
   private readonly pingIntervalMs: number;
   private readonly decoder: FrameDecoder;
-  private readonly wanted = new Set<ListName>();
-  private readonly trackers = new Map<ListName, ListTracker>();
-  private readonly listeners: Listeners = {
-    list: new Set(),
-    status: new Set(),
-    error: new Set(),
-    resync: new Set(),
-    freshness: new Set(),
-  };
+  private readonly wanted = new Set<AnyListName>();
+  private readonly trackers = new Map<AnyListName, ListTracker>();
+  private readonly alerts = new AlertStream();
+  /** Scans defined on the connection (SPEC §13), sent again on every new connection before the subscribe. */
+  private readonly scans = new Map<string, unknown>();
+  private readonly events = new Emitter<ListClientEvents>((message) =>
+    this.emit('error', { source: 'client', message }),
+  );
   private lastFreshness: Freshness | undefined;
   private socket: SocketLike | undefined;
   private currentStatus: ConnectionStatus = 'closed';
@@ -137,23 +140,24 @@ export class ListClient {
   }
 
   /** A list's rows in rank order; empty before its first snapshot. */
-  rows(list: ListName): readonly ScanRow[] {
+  rows(list: AnyListName): readonly ScanRow[] {
     return this.trackers.get(list)?.held?.rows ?? [];
   }
 
   /** A list's current state as a snapshot message (epoch, seq, ts, rows), or undefined before the first. */
-  snapshot(list: ListName): SnapshotMessage | undefined {
+  snapshot(list: AnyListName): SnapshotMessage | undefined {
     return this.trackers.get(list)?.held;
   }
 
   /** Registers a listener; returns the function that removes it. */
   on<K extends keyof ListClientEvents>(event: K, listener: ListClientEvents[K]): () => void {
-    const set = this.listeners[event] as Set<ListClientEvents[K]>;
-    set.add(listener);
-    return () => set.delete(listener);
+    return this.events.on(event, listener);
   }
   onList(listener: ListClientEvents['list']): () => void {
     return this.on('list', listener);
+  }
+  onAlert(listener: ListClientEvents['alert']): () => void {
+    return this.on('alert', listener);
   }
   onStatus(listener: ListClientEvents['status']): () => void {
     return this.on('status', listener);
@@ -187,6 +191,36 @@ export class ListClient {
     this.retryTimer = undefined;
     this.abandon();
     this.setStatus('closed');
+  }
+
+  /**
+   * Defines (or replaces) the connection's scan `id` (SPEC §13, docs/scans.md: `{where, sort, limit, …}`, its
+   * `id` omitted or the same; the gateway validates it);
+   * then subscribe to `scan:<id>`. It lives as long as the connection, and this client defines it again on every
+   * reconnection. A bad definition comes back as an `error` event (`bad_request`, naming the field).
+   */
+  defineScan(id: string, scan: Readonly<Record<string, unknown>>): void {
+    this.scans.set(id, scan);
+    this.send({ op: 'scan', id, scan });
+  }
+
+  /** Removes the connection's scan `id` (a subscription to `scan:<id>` then follows the token's saved scan `id`, if any). */
+  removeScan(id: string): void {
+    if (this.scans.delete(id)) this.send({ op: 'unscan', id });
+  }
+
+  /**
+   * Takes the alerts (SPEC §14) matching `where` (the scan language's groups; default every alert): the recent
+   * ones (up to 200) first, then each new one, as `alert` events. A new call replaces the filter.
+   */
+  subscribeAlerts(where?: AlertFilter): void {
+    this.send(this.alerts.subscribe(where));
+  }
+
+  unsubscribeAlerts(): void {
+    if (!this.alerts.subscribed) return;
+    this.alerts.unsubscribe();
+    this.send({ op: 'unsubscribe', lists: ['alerts'] });
   }
 
   subscribe(lists: readonly ListSelection[]): void {
@@ -225,7 +259,10 @@ export class ListClient {
       this.lastMessageAt = Date.now();
       this.lastPingAt = 0;
       for (const t of this.trackers.values()) t.reconnected();
-      if (this.wanted.size > 0) this.send({ op: 'subscribe', lists: this.selection() });
+      for (const [id, scan] of this.scans) this.send({ op: 'scan', id, scan });
+      if (this.wanted.size > 0) this.send({ op: 'subscribe', lists: selectionOf(this.wanted) });
+      const alerts = this.alerts.resubscribe();
+      if (alerts) this.send(alerts);
       this.pingTimer = setInterval(() => this.ping(), this.pingIntervalMs);
       this.setStatus('open');
     };
@@ -314,8 +351,8 @@ export class ListClient {
         return this.receiveList(msg);
       case 'heartbeat':
         for (const [list, seq] of Object.entries(msg.seqs)) {
-          const tracker = this.trackers.get(list as ListName);
-          if (tracker) this.act(list as ListName, tracker.checkSeq(seq, Date.now()));
+          const tracker = this.trackers.get(list as AnyListName);
+          if (tracker) this.act(list as AnyListName, tracker.checkSeq(seq, Date.now()));
         }
         // A gateway older than the freshness fields sends heartbeats without them.
         if (typeof msg.source !== 'string') return;
@@ -323,6 +360,9 @@ export class ListClient {
         return this.emit('freshness', this.lastFreshness, msg.ts);
       case 'error':
         return this.emit('error', { source: 'server', code: msg.code, message: msg.message });
+      case 'alert':
+        if (this.alerts.accept(msg)) this.emit('alert', msg);
+        return;
       case 'pong':
         return;
     }
@@ -338,14 +378,10 @@ export class ListClient {
     else this.act(msg.list, result);
   }
 
-  private act(list: ListName, result: ReturnType<ListTracker['apply']>): void {
+  private act(list: AnyListName, result: ReturnType<ListTracker['apply']>): void {
     if (result.kind !== 'resync') return;
     this.send({ op: 'resync', list });
     this.emit('resync', list, result.reason);
-  }
-
-  private selection(): ListSelection[] {
-    return this.wanted.size === LIST_NAMES.length ? ['*'] : [...this.wanted];
   }
 
   private send(msg: ClientMessage): void {
@@ -359,18 +395,6 @@ export class ListClient {
   }
 
   private emit<K extends keyof ListClientEvents>(event: K, ...args: Parameters<ListClientEvents[K]>): void {
-    for (const listener of this.listeners[event]) {
-      try {
-        (listener as (...a: Parameters<ListClientEvents[K]>) => void)(...args);
-      } catch (err) {
-        // A listener's bug must not break the connection; an error listener that throws is not re-reported.
-        if (event !== 'error')
-          this.emit('error', { source: 'client', message: `listener failed: ${String(err)}` });
-      }
-    }
+    this.events.emit(event, ...args);
   }
-}
-
-function expand(lists: readonly ListSelection[]): ListName[] {
-  return lists.includes('*') ? [...LIST_NAMES] : [...new Set(lists as readonly ListName[])];
 }

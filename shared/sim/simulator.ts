@@ -1,6 +1,6 @@
 import { MarketCalendar } from '../market/calendar.js';
 import { MS_PER_MINUTE, nyTime } from '../market/ny-time.js';
-import { marketClock } from '../market/session-clock.js';
+import { FIRST_SLOT_MINUTE, marketClock } from '../market/session-clock.js';
 import type { VolumeSlot } from '../scan/history.js';
 import type { ListName } from '../scan/lists.js';
 import type { TickerMetadata } from '../scan/metadata.js';
@@ -179,6 +179,23 @@ export class Simulator {
     kind: AggregateKind = 'A',
   ): AggregateEvent[] {
     return aggregateEvents(this.model, this.tape, fromMs, toMs, this.indicesOf(symbols), kind);
+  }
+
+  /**
+   * The symbols whose story is halted at simulated instant `atMs` (no trades, the row frozen), in symbol order:
+   * what a vendor's halt feed would report then. Empty outside a trading day's tape.
+   */
+  haltedAt(atMs: number): string[] {
+    const { date, minute } = this.locate(atMs);
+    if (minute >= DAY_MINUTES) return [];
+    const { stories, shape } = this.model.context(date);
+    const minuteOfDay = FIRST_SLOT_MINUTE + minute;
+    // As the tape has it (stories.ts): the closing print always happens, so no halt covers the last regular minute.
+    if (minute >= shape.closeMinute - 1) return [];
+    const out: string[] = [];
+    for (const { symbol, script } of stories.values())
+      if (script.halt && minuteOfDay >= script.halt.from && minuteOfDay < script.halt.to) out.push(symbol);
+    return out.sort(compare);
   }
 
   /** Volume slots of the `days` trading days before `beforeDate` (all tickers unless `symbols`). */

@@ -8,6 +8,7 @@ import type { ScanCandidates } from '../../shared/scan/ranking-order.js';
 import { DEFAULT_SCAN_SETTINGS } from '../../shared/scan/settings.js';
 import type { SubscriptionChange } from '../../orchestrator/hot-set.js';
 import type { JobSink } from '../../orchestrator/job-sink.js';
+import type { AlertMessage } from '../../shared/protocol/alert-messages.js';
 import type { MarketEvent, MarketSource } from '../../orchestrator/market-source.js';
 import { Orchestrator, type OrchestratorOptions } from '../../orchestrator/orchestrator.js';
 import { staticReferenceData } from '../../orchestrator/reference-data.js';
@@ -52,6 +53,11 @@ export class MemoryJobs implements JobSink {
   persistScan(rows: readonly unknown[]): Promise<void> {
     if (this.failPersist-- > 0) return Promise.reject(new Error('queue unavailable (test)'));
     this.persisted.push(rows.length);
+    return Promise.resolve();
+  }
+  alerts: AlertMessage[] = [];
+  persistAlerts(alerts: readonly AlertMessage[]): Promise<void> {
+    this.alerts.push(...alerts);
     return Promise.resolve();
   }
   persistVolumeSlots(rows: readonly { date: string; slot: number }[]): Promise<void> {
