@@ -273,7 +273,7 @@ export class ScanEngine {
       const msg = this.scanSequencer.publish(list, rows, tick, ts);
       if (msg) scanMessages.push(msg);
     }
-    const alerts = this.scanAlerts(clock, messages, rowByIndex, ctx, ts);
+    const alerts = this.scanAlerts(clock, messages, tick, ts);
     return { ts, clock, ranked, lists, messages, scanMessages, alerts };
   }
 
@@ -281,8 +281,7 @@ export class ScanEngine {
   private scanAlerts(
     clock: MarketClock,
     messages: readonly ListMessage[],
-    rowByIndex: Map<number, ScanRow>,
-    ctx: Parameters<typeof buildRow>[3],
+    tick: TickRows,
     ts: string,
   ): AlertMessage[] {
     const state = this.state;
@@ -298,11 +297,10 @@ export class ScanEngine {
       adds: listAdds(messages, rowFor),
     });
     if (detected.length === 0) return [];
-    const missing = [...new Set(detected.map((a) => a.row).filter((row) => !rowByIndex.has(row)))];
+    const missing = [...new Set(detected.map((a) => a.row).filter((row) => !tick.has(row)))];
     if (missing.length > 0)
-      for (const [row, scoreRank] of scoreRanksOf(state.cols, state.size, missing))
-        rowByIndex.set(row, buildRow(state, row, scoreRank, ctx));
-    return this.alertSequencer.sequence(alertBodies(detected, (row) => rowByIndex.get(row)!, ts));
+      for (const [row, scoreRank] of scoreRanksOf(state.cols, state.size, missing)) tick.rank(row, scoreRank);
+    return this.alertSequencer.sequence(alertBodies(detected, (row) => tick.base(row), ts));
   }
 
   /** The alerts stream's position after the last scan, to persist with its messages. */
