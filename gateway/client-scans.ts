@@ -100,6 +100,11 @@ export class ClientScans {
     );
   }
 
+  /** Scans defined on this gateway's open connections (metrics). */
+  get size(): number {
+    return this.registered.size;
+  }
+
   /** Scans defined on this gateway's open connections for `owner`'s token. */
   ephemeralCount(owner: string): number {
     return this.perOwner.get(owner) ?? 0;

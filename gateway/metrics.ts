@@ -39,6 +39,12 @@ export class GatewayMetrics {
       readonly keys: Keys;
       /** The first-start bootstrap's status as last read (bootstrap-view.ts). */
       readonly bootstrap?: () => BootstrapStatusRead;
+      /** User scans held here (SPEC §13) and clients taking alerts (§14). */
+      readonly scans?: () => {
+        readonly connection: number;
+        readonly saved: number;
+        readonly alertClients: number;
+      };
     },
   ) {
     const registers = [this.registry];
@@ -139,6 +145,28 @@ export class GatewayMetrics {
         const { ageMs } = source.freshness();
         this.reset();
         if (ageMs !== null) this.set(ageMs / 1000);
+      },
+    });
+    new Gauge({
+      name: 'scanner_gateway_user_scans',
+      help: 'User-defined scans this gateway holds: on its open connections, and saved (all tokens).',
+      labelNames: ['kind'],
+      registers,
+      collect() {
+        const s = source.scans?.();
+        this.reset();
+        if (s) {
+          this.set({ kind: 'connection' }, s.connection);
+          this.set({ kind: 'saved' }, s.saved);
+        }
+      },
+    });
+    new Gauge({
+      name: 'scanner_gateway_alert_clients',
+      help: 'WebSocket clients subscribed to the alerts.',
+      registers,
+      collect() {
+        this.set(source.scans?.().alertClients ?? 0);
       },
     });
     this.bootstrapGauges(registers);

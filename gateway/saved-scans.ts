@@ -85,6 +85,13 @@ export class SavedScans {
     return this.byOwner.get(owner)?.get(id);
   }
 
+  /** Every token's saved scans held (metrics). */
+  get size(): number {
+    let n = 0;
+    for (const scans of this.byOwner.values()) n += scans.size;
+    return n;
+  }
+
   count(owner: string): number {
     return this.byOwner.get(owner)?.size ?? 0;
   }

@@ -114,6 +114,11 @@ export async function startGatewayServer(options: GatewayOptions): Promise<Gatew
     freshness: () => freshness.current(),
     redis,
     keys: options.keys,
+    scans: (): { connection: number; saved: number; alertClients: number } => ({
+      connection: scans.size,
+      saved: saved.size,
+      alertClients: [...connections.sockets].filter((ws) => ws.getUserData().alerts !== undefined).length,
+    }),
   });
   const connections = new ClientConnections({ ...options, auth, guard, limits, metrics, logger });
   const fanOut = new FanOut({

@@ -37,6 +37,8 @@ describe('the alerts subscription (SPEC §14, real orchestrator, gateway and Red
     all.send({ op: 'subscribe', lists: ['alerts'] });
     cheap.send({ op: 'subscribe', lists: ['alerts'], where: CHEAP });
     await Promise.all([all.ping(1), cheap.ping(1)]);
+    const metrics = await (await fetch(`http://127.0.0.1:${gateway.port}/metrics`)).text();
+    expect(metrics).toMatch(/^scanner_gateway_alert_clients 2$/m);
 
     for (const t of ['09:30', '09:31', '09:32', '09:33', '09:34', '09:35']) await tick(t);
     const stored = await streamed(fx);

@@ -35,12 +35,12 @@ async function setup(gatewayOptions: { scansPerToken?: number; scansMax?: number
     onCleanup(() => c.close());
     return c;
   };
-  return { fx, orch, open, tick };
+  return { fx, orch, open, tick, gatewayPort: gateway.port };
 }
 
 describe('user-defined scans over the WebSocket (SPEC §13, real gateway, orchestrator and Redis)', () => {
   it('streams a scan a client defined under its own name: snapshot, then deltas that follow', async () => {
-    const { fx, open, tick } = await setup();
+    const { fx, open, tick, gatewayPort } = await setup();
     const c = await open();
     c.send({ op: 'scan', id: 'mine', scan: gainers });
     c.send({ op: 'subscribe', lists: ['scan:mine'] });
@@ -69,6 +69,8 @@ describe('user-defined scans over the WebSocket (SPEC §13, real gateway, orches
     expect(symbols).toEqual(stored.rows.map((r) => r.symbol));
     expect(stored.rows.length).toBeGreaterThan(0);
     expect(stored.rows.every((r) => (r.changePercent ?? 0) >= 0.5)).toBe(true);
+    const metrics = await (await fetch(`http://127.0.0.1:${gatewayPort}/metrics`)).text();
+    expect(metrics).toMatch(/^scanner_gateway_user_scans\{kind="connection"\} 1$/m);
     // No message names the published key: the rename is per client.
     expect(c.messages.some((m) => JSON.stringify(m).includes(published))).toBe(false);
   }, 120_000);
