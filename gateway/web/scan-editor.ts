@@ -70,6 +70,8 @@ export class ScanEditor {
   private pending: { readonly id: string; readonly session: boolean; readonly at: number } | undefined;
   /** Ids this page removed after a refusal: the gateway's "no scan" answer to that is expected. */
   private readonly dropped = new Set<string>();
+  /** …and its answer to the subscribe that followed the refused define. */
+  private readonly droppedLists = new Set<string>();
   private readonly list = element('ul', { className: 'scan-list' });
   private readonly heading = element('h3', { text: 'New scan' });
   private readonly name = element('input', { className: 'scan-name' });
@@ -225,17 +227,25 @@ export class ScanEditor {
   claimError(code: string, message: string): boolean {
     const noScan = NO_SCAN.exec(message);
     if (code === 'bad_request' && noScan && this.dropped.delete(noScan[1]!)) return true;
+    // The subscribe that followed a refused define names a scan that does not exist: expected too.
+    if (code === 'unknown_list') {
+      const ids = [...this.droppedLists].filter((id) => message.includes(JSON.stringify(`scan:${id}`)));
+      for (const id of ids) this.droppedLists.delete(id);
+      return ids.length > 0;
+    }
     const p = this.pending;
     if (code !== 'bad_request' || !p || Date.now() - p.at > CLAIM_MS) return false;
     if (!message.startsWith('scan') && !/SCANS_/.test(message)) return false;
     this.pending = undefined;
     // The SDK would define the refused scan again at every reconnection: forget it.
     this.dropped.add(p.id);
+    this.droppedLists.add(p.id);
     this.host.undefine(p.id);
     if (p.session) {
       this.sessionScans = this.sessionScans.filter((s) => s.id !== p.id);
       storeSessionScans(this.host.session, this.sessionScans);
       this.host.closePanels(`scan:${p.id}`);
+      this.announce();
       this.drawList();
     } else this.stopPreview();
     this.showIssues(placeIssues([message]));
@@ -312,6 +322,7 @@ export class ScanEditor {
         onOpen: this.host.onOpen,
       });
       panel.setSource('live');
+      panel.setTitle('Preview');
       this.preview = panel;
       this.previewBox.replaceChildren(element('h3', { text: 'Preview: what it matches now' }), panel.section);
       this.host.watch(PREVIEW_LIST);

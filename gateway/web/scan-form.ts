@@ -41,12 +41,12 @@ export interface ScanDraft {
   readonly sessions: readonly Session[];
 }
 
-/** A condition of the language as sent. */
-export interface Condition {
+/** A condition of the language as sent (a type: handed on as a plain record). */
+export type Condition = {
   readonly field: string;
   readonly op: Op;
   readonly value?: Value | readonly Value[];
-}
+};
 type Value = number | string | boolean;
 export type Where = readonly (readonly Condition[])[];
 
@@ -102,6 +102,7 @@ export const emptyDraft = (): ScanDraft => ({
 export function idFromName(name: string): string {
   return name
     .normalize('NFKD')
+    .replace(/\p{M}/gu, '') // the accents NFKD split off: Über → uber
     .toLowerCase()
     .replace(/[^a-z0-9]+/g, '-')
     .replace(/^-+|-+$/g, '')
@@ -148,7 +149,8 @@ export function toDefinition(d: ScanDraft, id = d.id): ScanDefinition {
 
 /** A stored value as typed again: scalars as they print, a list comma-separated. */
 function text(v: unknown): string {
-  const one = (x: unknown) => (typeof x === 'object' || x === undefined ? '' : String(x as string));
+  const one = (x: unknown) =>
+    typeof x === 'number' || typeof x === 'string' || typeof x === 'boolean' ? String(x) : '';
   return Array.isArray(v) ? v.map(one).join(', ') : one(v);
 }
 
