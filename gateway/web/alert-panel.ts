@@ -224,7 +224,7 @@ export class AlertPanel {
 
   private showMute(): void {
     const muted = this.sound.muted;
-    setText(this.mute, muted ? '🔕 Muted' : '🔔 Sound');
+    setText(this.mute, muted ? '♪ Muted' : '♪ Sound on');
     this.mute.title = muted ? 'Sounds are off: click to hear alerts' : 'Click to mute the alert sounds';
     this.mute.setAttribute('aria-pressed', String(muted));
     this.mute.setAttribute('aria-label', muted ? 'Unmute alerts' : 'Mute alerts');
