@@ -7,6 +7,7 @@ import { GatewayFixture } from '../../test/utils/gateway-fixture.js';
 import { artifactPath, openPage, panelSymbols, useChromium } from '../../test/utils/page-browser.js';
 import { simOrchestrator } from '../../test/utils/sim-orchestrator.js';
 import { waitFor } from '../../test/utils/wait.js';
+import { UNKNOWN_SCAN } from './subscriptions.js';
 
 /*
  * The trader's own scans in Debian's Chromium, against a real gateway, PostgreSQL, Redis and a real orchestrator
@@ -138,6 +139,23 @@ describe('the scan editor in Chromium', () => {
     // Nothing was saved for the token.
     const list = (await (await fetch(`http://127.0.0.1:${g.port}/api/scans`)).json()) as { scans: unknown[] };
     expect(list.scans).toEqual([]);
+    // A reload of the tab defines it again (sessionStorage); another tab of the same browser has the panel (the
+    // layout is shared) but not the scan: the panel says so, and the built-in lists are not taken down with it.
+    await page.reload();
+    await waitFor(async () => expect((await changes(page, session)).length).toBeGreaterThan(0), {
+      timeoutMs: 10_000,
+    });
+    const other = await openPage(context, g.port);
+    await waitFor(async () =>
+      expect(await other.page.locator(`${session} td.empty`).textContent()).toBe(UNKNOWN_SCAN),
+    );
+    await waitFor(async () =>
+      expect((await panelSymbols(other.page, 'gappers_up')).length).toBeGreaterThan(0),
+    );
+    expect(await other.page.locator('#error').isHidden()).toBe(true);
+    expect(other.problems).toEqual([]);
+    await other.page.close();
+    await page.click('#open-scans');
 
     // Save a second one, then edit it: its panel follows the new definition.
     await page.click(`${EDITOR} button.new-scan`);
@@ -149,6 +167,13 @@ describe('the scan editor in Chromium', () => {
     expect(await page.locator(`${EDITOR} .scan-id`).isDisabled()).toBe(true);
     await condition(page, 'changePercent', '>=', '2');
     await page.click(`${EDITOR} button.save-scan`);
+    // Saved (the PUT answered) before the orchestrator's next scan, which evaluates the new definition.
+    await waitFor(async () => {
+      const r = (await (await fetch(`http://127.0.0.1:${g.port}/api/scans/big-movers`)).json()) as {
+        scan: { where: { value: number }[][] };
+      };
+      expect(r.scan.where[0]![0]!.value).toBe(2);
+    });
     await sim.tick('09:45');
     await waitFor(
       async () => {
