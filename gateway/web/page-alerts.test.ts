@@ -1,3 +1,4 @@
+import { copyFileSync } from 'node:fs';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { BrowserContext, Page } from 'playwright-core';
 import { AlertSequencer, describeAlert } from '../../shared/alerts/alert-messages.js';
@@ -150,6 +151,8 @@ describe('the alert window in Chromium', () => {
     );
     expect(tone('new_high')).not.toEqual(tone('running_down'));
     await page.screenshot({ path: artifactPath('alert-window.png') });
+    if (process.env.PAGE_SCREENSHOTS_TO_DOCS === '1')
+      copyFileSync(artifactPath('alert-window.png'), new URL('../../docs/page-alerts.png', import.meta.url));
 
     // Muted: the alert is listed, nothing is played; and the page remembers it.
     await page.click(`${WINDOW} button.mute`);

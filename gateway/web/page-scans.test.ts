@@ -1,3 +1,4 @@
+import { copyFileSync } from 'node:fs';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { BrowserContext, Page } from 'playwright-core';
 import { closeDb, createDb, type Db } from '../../shared/db/database.js';
@@ -85,6 +86,11 @@ describe('the scan editor in Chromium', () => {
     expect(previewed.every((c) => c >= 0.5)).toBe(true);
     expect([...previewed].sort((a, b) => b - a)).toEqual(previewed);
     await page.screenshot({ path: artifactPath('scan-editor.png') });
+    if (process.env.PAGE_SCREENSHOTS_TO_DOCS === '1')
+      copyFileSync(
+        artifactPath('scan-editor.png'),
+        new URL('../../docs/page-scan-editor.png', import.meta.url),
+      );
 
     await page.click(`${EDITOR} button.save-scan`);
     await waitFor(async () => expect(await page.locator(SCAN_PANEL).count()).toBe(1));
