@@ -5,6 +5,7 @@ import { closeDb, createDb, type Db } from '../../shared/db/database.js';
 import { onCleanup } from '../../test/utils/cleanup.js';
 import { testDatabaseUrl, withClient, withFreshSchema } from '../../test/utils/db.js';
 import { GatewayFixture } from '../../test/utils/gateway-fixture.js';
+import { closedPort } from '../../test/utils/net.js';
 import { artifactPath, openPage, panelSymbols, useChromium } from '../../test/utils/page-browser.js';
 import { simOrchestrator } from '../../test/utils/sim-orchestrator.js';
 import { waitFor } from '../../test/utils/wait.js';
@@ -195,5 +196,53 @@ describe('the scan editor in Chromium', () => {
     expect((await fetch(`http://127.0.0.1:${g.port}/api/scans/big-movers`)).status).toBe(404);
     expect(await page.locator(`${EDITOR} li[data-scan="big-movers"]`).count()).toBe(0);
     expect(problems).toEqual([]);
+  }, 120_000);
+
+  it('reconnects after a gateway restart that lost a saved scan: its panel says so, and the lists come back', async () => {
+    // A fixed port, as in production, so that the page reconnects to the restarted gateway.
+    const port = await closedPort();
+    const g = await fx.start({ db, port });
+    const sim = await simOrchestrator(fx.env, { seed: 9, tickers: 300 });
+    const put = await fetch(`http://127.0.0.1:${port}/api/scans/gone`, {
+      method: 'PUT',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ name: 'Gone soon', where: [], sort: { field: 'volumeToday', dir: 'desc' } }),
+    });
+    expect(put.status).toBe(201);
+    await sim.tick('09:35');
+    const { page, problems } = await openPage(context, port);
+    await page.click('#open-scans');
+    await page.click(`${EDITOR} li[data-scan="gone"] button.open-scan`);
+    await page.click(`${EDITOR} button.close`);
+    await waitFor(async () => expect(await panelSymbols(page, 'scan:gone')).toHaveLength(15), {
+      timeoutMs: 10_000,
+    });
+
+    const before = await panelSymbols(page, 'gappers_up');
+    // Deleted while the gateway is away (another gateway's user, a database restore): the restarted gateway does
+    // not know it, so the SDK's one resubscribe op naming it is refused whole.
+    await fx.stop(g);
+    await withClient((c) => c.query('DELETE FROM saved_scans'), schema.name);
+    await fx.start({ db, port });
+    await sim.tick('09:40');
+    await waitFor(
+      async () =>
+        expect(await page.locator('section[data-list="scan:gone"] td.empty').textContent()).toBe(
+          UNKNOWN_SCAN,
+        ),
+      { timeoutMs: 15_000 },
+    );
+    // The lists of the scan after the restart reached the page: the refused op was sent again without the scan.
+    const stored = JSON.parse((await fx.env.redis.hget(fx.env.keys.listSnapshots, 'gappers_up'))!) as {
+      rows: { symbol: string }[];
+    };
+    const now = stored.rows.slice(0, 15).map((r) => r.symbol);
+    expect(now).not.toEqual(before);
+    await waitFor(async () => expect(await panelSymbols(page, 'gappers_up')).toEqual(now), {
+      timeoutMs: 10_000,
+    });
+    await waitFor(async () => expect(await page.locator('#status').getAttribute('data-status')).toBe('open'));
+    expect(await page.locator('#error').isHidden()).toBe(true);
+    expect(problems.filter((p) => !/WebSocket connection|ERR_CONNECTION_REFUSED/.test(p))).toEqual([]);
   }, 120_000);
 });
