@@ -1,23 +1,17 @@
 import type { ScanRow } from '../../shared/protocol/messages.js';
-import { SESSIONS, type Session } from '../../shared/scan/sessions.js';
 import { DEFAULT_COLUMNS } from './columns.js';
-import { ConditionBuilder } from './condition-builder.js';
 import { ApiError } from './connection.js';
-import { button, element, setText } from './dom.js';
-import { sessionTitle } from './format.js';
+import { button, element } from './dom.js';
 import type { PanelConfig } from './layout-store.js';
 import { Panel } from './panel.js';
+import { ScanFormView } from './scan-form-view.js';
 import {
   emptyDraft,
-  FIELDS,
   fromDefinition,
-  idFromName,
   placeIssues,
   PREVIEW_ID,
   SCAN_ID,
-  SORT_FIELDS,
   toDefinition,
-  type Issue,
   type ScanDefinition,
   type ScanDraft,
 } from './scan-form.js';
@@ -73,20 +67,7 @@ export class ScanEditor {
   /** …and its answer to the subscribe that followed the refused define. */
   private readonly droppedLists = new Set<string>();
   private readonly list = element('ul', { className: 'scan-list' });
-  private readonly heading = element('h3', { text: 'New scan' });
-  private readonly name = element('input', { className: 'scan-name' });
-  private readonly id = element('input', { className: 'scan-id' });
-  private readonly where = new ConditionBuilder(
-    FIELDS.map((f) => f.name),
-    true,
-    'No condition: every ticker that passes the global filters, by the sort below.',
-  );
-  private readonly sortField = element('select', { className: 'sort-field' });
-  private readonly sortDir = element('select', { className: 'sort-dir' });
-  private readonly sortAbs = element('input');
-  private readonly limit = element('input', { className: 'scan-limit' });
-  private readonly sessions = new Map<Session, HTMLInputElement>();
-  private readonly issues = element('div', { className: 'form-issues', title: '' });
+  private readonly form: ScanFormView;
   private readonly deleteButton: HTMLButtonElement;
   private readonly previewBox = element('div', { className: 'preview' });
   private preview: Panel | undefined;
@@ -96,48 +77,8 @@ export class ScanEditor {
     private readonly host: ScanEditorHost,
   ) {
     this.sessionScans = loadSessionScans(host.session);
-    this.issues.setAttribute('role', 'alert');
-    this.name.placeholder = 'e.g. Small-cap runners';
-    this.name.maxLength = 200;
-    this.id.placeholder = 'from the name';
-    this.id.maxLength = 64;
-    this.name.addEventListener('input', () => {
-      if (!this.editing) this.id.placeholder = idFromName(this.name.value) || 'from the name';
-    });
-    for (const f of SORT_FIELDS) this.sortField.append(new Option(f, f));
-    this.sortDir.append(new Option('highest first', 'desc'), new Option('lowest first', 'asc'));
-    this.sortAbs.type = 'checkbox';
-    this.limit.type = 'number';
-    this.limit.min = '1';
-    this.limit.max = '100';
-    const sessionBoxes = SESSIONS.map((s) => {
-      const box = element('input');
-      box.type = 'checkbox';
-      box.value = s;
-      this.sessions.set(s, box);
-      return element('label', {}, box, ` ${sessionTitle(s)}`);
-    });
     this.deleteButton = button('Delete', 'Delete this saved scan', () => void this.deleteEditing(), 'danger');
-    const field = (label: string, ...control: Node[]) =>
-      element('label', { className: 'form-row' }, label, ...control);
-    const form = element(
-      'div',
-      { className: 'scan-form' },
-      this.heading,
-      field('Name ', this.name),
-      field('Id ', this.id),
-      this.where.el,
-      element(
-        'div',
-        { className: 'form-row' },
-        'Sort by ',
-        this.sortField,
-        this.sortDir,
-        element('label', { title: 'Sort by the size of the value, either sign' }, this.sortAbs, ' by size'),
-      ),
-      element('div', { className: 'form-row' }, field('Rows ', this.limit), ' Sessions ', ...sessionBoxes),
-      element('p', { className: 'muted', text: 'No session ticked: every session.' }),
-      this.issues,
+    this.form = new ScanFormView(
       element(
         'div',
         { className: 'form-buttons' },
@@ -171,7 +112,7 @@ export class ScanEditor {
         this.list,
         button('+ New scan', 'Start a new scan', () => this.edit(undefined), 'new-scan'),
       ),
-      form,
+      this.form.el,
       this.previewBox,
     );
     el.setAttribute('role', 'dialog');
@@ -192,7 +133,7 @@ export class ScanEditor {
     this.el.hidden = false;
     this.drawList();
     void this.refreshSaved();
-    this.name.focus();
+    this.form.focus();
   }
 
   close(): void {
@@ -248,7 +189,7 @@ export class ScanEditor {
       this.announce();
       this.drawList();
     } else this.stopPreview();
-    this.showIssues(placeIssues([message]));
+    this.form.showIssues(placeIssues([message]));
     return true;
   }
 
@@ -256,19 +197,8 @@ export class ScanEditor {
   edit(scan: KnownScan | undefined): void {
     this.editing = scan;
     const d: ScanDraft = scan ? fromDefinition(scan.definition) : emptyDraft();
-    setText(this.heading, scan ? `Edit ${scan.name || scan.id}` : 'New scan');
-    this.name.value = d.name;
-    this.id.value = d.id;
-    this.id.disabled = scan !== undefined;
-    this.id.placeholder = 'from the name';
-    this.where.set(d.where);
-    this.sortField.value = d.sortField;
-    this.sortDir.value = d.sortDir;
-    this.sortAbs.checked = d.sortAbs;
-    this.limit.value = d.limit;
-    for (const [s, box] of this.sessions) box.checked = d.sessions.includes(s);
+    this.form.fill(d, scan ? `Edit ${scan.name || scan.id}` : 'New scan', scan !== undefined);
     this.deleteButton.hidden = !scan?.saved;
-    this.showIssues([]);
   }
 
   private announce(): void {
@@ -280,33 +210,20 @@ export class ScanEditor {
     return [...this.saved, ...this.sessionScans.filter((s) => !saved.has(s.id))];
   }
 
-  private draft(): ScanDraft {
-    return {
-      id: this.id.value.trim() || idFromName(this.name.value),
-      name: this.name.value,
-      where: this.where.value,
-      sortField: this.sortField.value,
-      sortDir: this.sortDir.value === 'asc' ? 'asc' : 'desc',
-      sortAbs: this.sortAbs.checked,
-      limit: this.limit.value,
-      sessions: SESSIONS.filter((s) => this.sessions.get(s)!.checked),
-    };
-  }
-
   /** The draft's definition under its own id, or null (and the reason shown) when the id cannot be one. */
   private definition(): ScanDefinition | null {
-    const d = this.draft();
-    if (d.id === '') this.showIssues(placeIssues(['id: give the scan a name (or an id)']));
+    const d = this.form.read();
+    if (d.id === '') this.form.showIssues(placeIssues(['id: give the scan a name (or an id)']));
     else if (!SCAN_ID.test(d.id) || d.id.startsWith('_'))
-      this.showIssues(placeIssues(['id: 1 to 64 letters, digits, "-" or "_", not starting with "_"']));
+      this.form.showIssues(placeIssues(['id: 1 to 64 letters, digits, "-" or "_", not starting with "_"']));
     else return toDefinition(d);
     return null;
   }
 
   private runPreview(): void {
-    this.showIssues([]);
+    this.form.showIssues([]);
     this.pending = { id: PREVIEW_ID, session: false, at: Date.now() };
-    this.host.define(PREVIEW_ID, toDefinition(this.draft(), PREVIEW_ID));
+    this.host.define(PREVIEW_ID, toDefinition(this.form.read(), PREVIEW_ID));
     if (!this.preview) {
       const config: PanelConfig = {
         id: 'preview',
@@ -341,7 +258,7 @@ export class ScanEditor {
   private keepForSession(): void {
     const def = this.definition();
     if (!def) return;
-    this.showIssues([]);
+    this.form.showIssues([]);
     const scan: KnownScan = { id: def.id, name: def.name, definition: def, saved: false };
     this.sessionScans = [...this.sessionScans.filter((s) => s.id !== def.id), scan];
     storeSessionScans(this.host.session, this.sessionScans);
@@ -355,13 +272,13 @@ export class ScanEditor {
   private async save(): Promise<void> {
     const def = this.definition();
     if (!def) return;
-    this.showIssues([]);
+    this.form.showIssues([]);
     try {
       const scan = await saveScan(def);
       this.saved = [...this.saved.filter((s) => s.id !== scan.id), scan];
     } catch (e) {
       const reasons = e instanceof ApiError ? (e.details.length > 0 ? e.details : [e.reason]) : [String(e)];
-      this.showIssues(placeIssues(reasons));
+      this.form.showIssues(placeIssues(reasons));
       return;
     }
     // A session scan of that id would hide the saved one on this connection.
@@ -382,7 +299,7 @@ export class ScanEditor {
         await deleteSavedScan(scan.id);
       } catch (e) {
         if (!(e instanceof ApiError && e.status === 404)) {
-          this.showIssues(placeIssues([`Not deleted: ${e instanceof ApiError ? e.reason : String(e)}`]));
+          this.form.showIssues(placeIssues([`Not deleted: ${e instanceof ApiError ? e.reason : String(e)}`]));
           return;
         }
       }
@@ -400,13 +317,6 @@ export class ScanEditor {
 
   private async deleteEditing(): Promise<void> {
     if (this.editing) await this.remove(this.editing);
-  }
-
-  private showIssues(issues: readonly Issue[]): void {
-    this.where.showIssues(issues);
-    const general = issues.filter((i) => i.place.at === 'form');
-    this.issues.replaceChildren(...general.map((i) => element('p', { className: 'issue', text: i.message })));
-    this.issues.hidden = general.length === 0;
   }
 
   private drawList(): void {
