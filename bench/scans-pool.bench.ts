@@ -18,8 +18,9 @@ import { prng } from './synthetic-market.js';
  *
  * Also {@link benchScanFinish}: what the scan lists cost the orchestrator's own thread after the workers.
  *
- * Run: `npx tsx bench/scans-pool.bench.ts [tickers=15000] [runs=20]`; in `npm run bench` with BENCH_SCANS_RUNS
- * runs (default 20), or left out with BENCH_SCANS=skip.
+ * Run: `npx tsx bench/scans-pool.bench.ts [tickers=15000] [runs=20] [finish]` (`finish`: benchScanFinish only); in
+ * `npm run bench` with BENCH_SCANS_RUNS runs (default 20), or left out with BENCH_SCANS=skip. Two checkouts'
+ * benchScanFinish compared in one run: tools/bench-ab-scan-finish.ts.
  */
 
 /** What traders mostly sort on (scans then share short lists), as in scans.bench.ts. */
@@ -113,8 +114,9 @@ export async function benchScansPool(
 
 /**
  * The orchestrator thread's share of the scan lists per tick (engine.finish after the workers: rows of the listed
- * tickers, diffs, messages), on a still market where no list changes, against the first tick where every list
- * is a snapshot (every row built): the unchanged-list fast path (ScanListSequencer.unchanged) is the difference.
+ * tickers, diffs, messages): the first tick where every list is a snapshot, a still market where no list changes
+ * (the unchanged-list fast path, ScanListSequencer.unchanged), and a moving market where nearly every listed row
+ * changes materially each tick (the worst case: rows built only when sent, TickRows).
  */
 export function benchScanFinish(tickers: number, counts: readonly number[], runs: number): Row[] {
   const { engine, market, at } = benchEngine(tickers, true);
@@ -176,7 +178,8 @@ if (import.meta.url === `file://${process.argv[1]}`) {
   const tickers = Number(process.argv[2] ?? 15_000);
   const runs = Number(process.argv[3] ?? 20);
   console.log(`node ${process.version}, ${new Date().toISOString()}, ${tickers} tickers, ${runs} runs each`);
-  console.table(await benchScansPool(tickers, [10, 100, 1000], runs));
+  // `finish` as the third argument: the orchestrator thread's share alone (no worker pool).
+  if (process.argv[4] !== 'finish') console.table(await benchScansPool(tickers, [10, 100, 1000], runs));
   console.log("The orchestrator thread's share (engine.finish: rows, diffs, messages of the scan lists):");
   console.table(benchScanFinish(tickers, [100, 1000], runs));
 }

@@ -1,4 +1,5 @@
 import type { Logger } from '../shared/logger.js';
+import type { AlertWhere } from '../shared/alerts/alert-where.js';
 import type { AnyListName } from '../shared/protocol/messages.js';
 import type { ScanListName } from '../shared/scan/scan-list-names.js';
 import { Admission, type AdmissionRefusal } from './admission.js';
@@ -28,6 +29,8 @@ export interface ClientState {
   readonly subscriptions: Map<AnyListName, AnyListName>;
   /** The scans it defined on this connection (SPEC §13): its id → the list they are published as. */
   readonly scans: Map<string, ScanListName>;
+  /** Whether it takes the alerts (SPEC §14), and which: those matching `where` ([] = all). */
+  alerts: { readonly where: AlertWhere } | undefined;
   /** How its list messages are sent (the subprotocol it chose, frame-encoding.ts). */
   readonly encoding: Encoding;
   /** Rate limit, bad frames and conflation: the decisions, the gateway doing the I/O they name. */
@@ -104,6 +107,7 @@ export class ClientConnections {
       owner: tokenOwner(token),
       subscriptions: new Map(),
       scans: new Map(),
+      alerts: undefined,
       encoding: negotiated.encoding,
       policy: new ClientPolicy(this.o.limits),
     };

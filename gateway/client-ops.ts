@@ -1,5 +1,12 @@
 import type { Logger } from '../shared/logger.js';
-import type { AnyListName, ClientMessage, ERROR_CODES } from '../shared/protocol/messages.js';
+import { parseAlertWhere, type AlertWhere } from '../shared/alerts/alert-where.js';
+import {
+  ALERTS,
+  type AnyListName,
+  type ClientMessage,
+  type ERROR_CODES,
+} from '../shared/protocol/messages.js';
+import { InvalidScanError } from '../shared/scan/scan-definition.js';
 import { isScanListName, type ScanListName } from '../shared/scan/scan-list-names.js';
 import { CLOSE_POLICY_VIOLATION, type Socket } from './client-connections.js';
 import { RATE_LIMIT_PER_SECOND } from './client-policy.js';
@@ -53,19 +60,27 @@ export class ClientOps {
     const s = ws.getUserData();
     switch (msg.op) {
       case 'subscribe': {
-        const lists = selectedLists(msg.lists);
+        const alerts = msg.lists.includes(ALERTS);
+        const lists = selectedLists(msg.lists.filter((l) => l !== ALERTS));
+        if (msg.where !== undefined && !alerts)
+          return this.sendError(ws, 'bad_request', 'where: only the "alerts" subscription takes a where');
+        const where = alerts ? this.alertWhere(ws, msg.where) : [];
+        if (where === undefined) return;
         const unknown = lists.filter((l) => this.resolve(ws, l) === undefined);
         // All or nothing, so the client can correct the names it got wrong and send the op again.
         if (unknown.length > 0) return this.unknownScans(ws, unknown);
         ws.cork(() => {
           for (const l of lists) fanOut.join(ws, l, this.resolve(ws, l)!);
+          if (alerts) fanOut.joinAlerts(ws, where);
         });
         return;
       }
       case 'unsubscribe':
-        for (const l of selectedLists(msg.lists)) fanOut.leave(ws, l);
+        if (msg.lists.includes(ALERTS)) fanOut.leaveAlerts(ws);
+        for (const l of selectedLists(msg.lists.filter((l) => l !== ALERTS))) fanOut.leave(ws, l);
         return;
       case 'resync': {
+        if (msg.list === ALERTS) return s.policy.conflated ? undefined : fanOut.sendRecentAlerts(ws);
         if (this.resolve(ws, msg.list) === undefined) return this.unknownScans(ws, [msg.list]);
         if (!s.policy.conflated) fanOut.sendSnapshot(ws, msg.list);
         return;
@@ -83,6 +98,17 @@ export class ClientOps {
           return this.sendError(ws, 'bad_request', `no scan ${JSON.stringify(msg.id)} on this connection`);
         // A saved scan of the same id, if any, is what `scan:<id>` now means.
         return this.repoint(ws, `scan:${msg.id}`);
+    }
+  }
+
+  /** A subscription's alert filter, validated as a scan's `where` is; undefined (and an error sent) when bad. */
+  private alertWhere(ws: Socket, where: unknown): AlertWhere | undefined {
+    try {
+      return parseAlertWhere(where);
+    } catch (err) {
+      if (!(err instanceof InvalidScanError)) throw err;
+      this.sendError(ws, 'bad_request', err.issues.join('; '));
+      return undefined;
     }
   }
 

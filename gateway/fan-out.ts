@@ -6,8 +6,13 @@ import type { BacklogDecision, ClientLimits } from './client-policy.js';
 import { DeflatedSnapshots, deflateFrame, type Encoding } from './frame-encoding.js';
 import type { GatewayMetrics } from './metrics.js';
 import { SEND_DROPPED } from './uws.js';
+import type { HeldAlert } from './alerts-feed.js';
+import { alertMatches, type AlertWhere } from '../shared/alerts/alert-where.js';
+import type { AlertMessage } from '../shared/protocol/alert-messages.js';
 
 const HEARTBEAT_TOPIC = 'heartbeat';
+/** Alerts for the clients that take them all (those with a `where` are sent theirs one by one). */
+const ALERTS_TOPIC = 'alerts';
 
 /**
  * uWS topic of a list's messages in one encoding, for the clients that call it `name`: built here only. A scan
@@ -36,6 +41,8 @@ export interface FanOutOptions {
   readonly sockets: ReadonlySet<Socket>;
   /** A list's latest snapshot and its JSON (list-feed.ts), undefined before the orchestrator published one. */
   readonly snapshot: (list: AnyListName) => { msg: SnapshotMessage; json: string } | undefined;
+  /** The newest alerts (at most 200, oldest first: alerts-feed.ts), what a subscribe or resync sends first. */
+  readonly recentAlerts: () => readonly HeldAlert[];
   /** A scan list got its first follower on this gateway / lost its last (list-feed.ts watch, unwatch). */
   readonly watch: (list: ScanListName) => void;
   readonly unwatch: (list: ScanListName) => void;
@@ -53,6 +60,8 @@ export interface FanOutOptions {
 export class FanOut {
   private checkQueued = false;
   private readonly deflated = new DeflatedSnapshots();
+  /** Sockets taking alerts with a `where` (checked per alert). */
+  private readonly filtering = new Set<Socket>();
   /** Per scan list followed here: the names its clients call it by, each with its number of followers. */
   private readonly names = new Map<ScanListName, Map<ScanListName, number>>();
 
@@ -85,6 +94,48 @@ export class FanOut {
       publish(deflateTopic, frame, true, false);
       metrics.listBytes.inc({ encoding: 'deflate' }, frame.length * deflateClients);
     }
+  }
+
+  /**
+   * A new alert (SPEC §14) to its subscribers: once on the topic for those without a `where`, and to each
+   * filtering client whose `where` it matches (evaluated here, per client: a where is a few comparisons).
+   */
+  publishAlert(alert: AlertMessage, json: string): void {
+    this.o.publish(ALERTS_TOPIC, json, false, true);
+    for (const ws of this.filtering) {
+      const { alerts, policy } = ws.getUserData();
+      if (!policy.conflated && alerts && alertMatches(alerts.where, alert)) this.sendFrame(ws, json, false);
+    }
+    this.queueBackpressureCheck();
+  }
+
+  /** `ws` takes the alerts matching `where` ([] = all): the recent ones first, then each new one. */
+  joinAlerts(ws: Socket, where: AlertWhere): void {
+    const s = ws.getUserData();
+    this.leaveAlerts(ws);
+    s.alerts = { where };
+    if (where.length > 0) this.filtering.add(ws);
+    if (s.policy.conflated) return;
+    if (where.length === 0) ws.subscribe(ALERTS_TOPIC);
+    this.sendRecentAlerts(ws);
+  }
+
+  leaveAlerts(ws: Socket): void {
+    const s = ws.getUserData();
+    if (!s.alerts) return;
+    s.alerts = undefined;
+    this.filtering.delete(ws);
+    ws.unsubscribe(ALERTS_TOPIC);
+  }
+
+  /** The recent alerts `ws` would have received (its `where` applied), oldest first: a subscribe's or resync's. */
+  sendRecentAlerts(ws: Socket): void {
+    const { alerts } = ws.getUserData();
+    if (!alerts) return;
+    ws.cork(() => {
+      for (const { alert, json } of this.o.recentAlerts())
+        if (alertMatches(alerts.where, alert)) this.sendFrame(ws, json, false);
+    });
   }
 
   publishHeartbeat(json: string): void {
@@ -130,6 +181,7 @@ export class FanOut {
   /** A closed socket's subscriptions no longer count (uWS has already taken it off its topics). */
   detach(ws: Socket): void {
     const s = ws.getUserData();
+    this.filtering.delete(ws);
     for (const [name, list] of s.subscriptions)
       if (isScanListName(list)) this.follow(list, name as ScanListName, -1);
     s.subscriptions.clear();
@@ -227,6 +279,7 @@ export class FanOut {
     this.o.metrics.conflations.inc();
     // Heartbeats too: nothing but the final frames may grow the buffer of a socket that is not reading.
     ws.unsubscribe(HEARTBEAT_TOPIC);
+    ws.unsubscribe(ALERTS_TOPIC);
     for (const [name, list] of s.subscriptions) ws.unsubscribe(listTopic(list, s.encoding, name));
     this.o.logger.info({ client: s.id, buffered: ws.getBufferedAmount() }, 'slow client: deltas paused');
   }
@@ -240,6 +293,11 @@ export class FanOut {
       for (const [name, list] of s.subscriptions) {
         ws.subscribe(listTopic(list, s.encoding, name));
         this.sendSnapshot(ws, name);
+      }
+      // What it missed of the alerts: the recent ones again (a client drops those it has by epoch and seq).
+      if (s.alerts) {
+        if (s.alerts.where.length === 0) ws.subscribe(ALERTS_TOPIC);
+        this.sendRecentAlerts(ws);
       }
     });
   }

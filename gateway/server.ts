@@ -12,6 +12,7 @@ import { clientLimits } from './client-policy.js';
 import { FanOut } from './fan-out.js';
 import { registerHttpRoutes } from './http-routes.js';
 import { ListFeed } from './list-feed.js';
+import { AlertsFeed } from './alerts-feed.js';
 import { FreshnessWatch } from './freshness.js';
 import { DatabaseProbe } from './health.js';
 import { GatewayMetrics } from './metrics.js';
@@ -120,6 +121,7 @@ export async function startGatewayServer(options: GatewayOptions): Promise<Gatew
     subscribers: (topic): number => app.numSubscribers(topic),
     sockets: connections.sockets,
     snapshot: (list) => feed.snapshot(list),
+    recentAlerts: () => alerts.recent(),
     watch: (list) => feed.watch(list),
     unwatch: (list) => feed.unwatch(list),
     limits,
@@ -133,11 +135,12 @@ export async function startGatewayServer(options: GatewayOptions): Promise<Gatew
     logger,
     ...(options.savedScansSyncMs === undefined ? {} : { syncMs: options.savedScansSyncMs }),
   });
+  const scansPerToken = options.scansPerToken ?? 20;
   const scans = new ClientScans({
     redis,
     keys: options.keys,
     logger,
-    perToken: options.scansPerToken ?? 20,
+    perToken: scansPerToken,
     maxDistinct: options.scansMax ?? 1000,
     saved,
   });
@@ -151,6 +154,12 @@ export async function startGatewayServer(options: GatewayOptions): Promise<Gatew
     keys: options.keys,
     logger,
     onMessage: (msg, json) => fanOut.publishList(msg, json),
+  });
+  const alerts = new AlertsFeed({
+    redis,
+    keys: options.keys,
+    logger,
+    onAlert: (alert, json) => fanOut.publishAlert(alert, json),
   });
 
   const routes: RegisteredRoute[] = [];
@@ -183,7 +192,7 @@ export async function startGatewayServer(options: GatewayOptions): Promise<Gatew
     metrics,
     saved,
     scans,
-    scansPerToken: options.scansPerToken ?? 20,
+    scansPerToken,
     logger,
     clients: () => connections.sockets.size,
     bootstrap: () => bootstrap.current,
@@ -193,7 +202,7 @@ export async function startGatewayServer(options: GatewayOptions): Promise<Gatew
   const web = await loadWebAssets();
   registerWebRoutes(app, web);
 
-  await feed.start();
+  await Promise.all([feed.start(), alerts.start()]);
   await Promise.all([saved.start(), scans.start()]);
   bootstrap.start();
   await Promise.all([freshness.start(), postgres.check()]);
@@ -206,7 +215,7 @@ export async function startGatewayServer(options: GatewayOptions): Promise<Gatew
     freshness.stop();
     saved.stop();
     await scans.stop();
-    await feed.stop();
+    await Promise.all([feed.stop(), alerts.stop()]);
     throw err;
   });
   const port = listenSocketPort(listenSocket);
@@ -240,7 +249,7 @@ export async function startGatewayServer(options: GatewayOptions): Promise<Gatew
       connections.closeAll();
       saved.stop();
       await scans.stop();
-      await feed.stop();
+      await Promise.all([feed.stop(), alerts.stop()]);
       logger.info('gateway closed');
     },
   };

@@ -17,7 +17,9 @@ import { SCAN_FIELDS } from '../scan/scan-fields.js';
  * `beta` or `avgVolume30d` are scan fields but not row fields, and a condition on them could never hold.
  */
 
-type Where = ScanDefinition['where'];
+/** A client's `where` on the alerts stream: the scan language's groups. */
+export type AlertWhere = ScanDefinition['where'];
+type Where = AlertWhere;
 
 /** The scan fields an alert's row carries (anomalyRvol is derived from two of them). */
 const ROW_FIELDS: ReadonlySet<string> = new Set(

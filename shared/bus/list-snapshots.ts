@@ -42,18 +42,24 @@ export function parseListSnapshot(list: AnyListName, text: string): StoredSnapsh
   return { ok: true, msg: r.data, json: text };
 }
 
-function parseAll(keys: Keys, hash: Record<string, string>): StoredSnapshots {
+/*
+ * The built-in lists are read by field (HMGET), not with the whole hash: the same hash holds the scan lists'
+ * snapshots (scan-list-snapshots.ts), up to SCANS_MAX of them, which a reader of the 11 lists must not pull.
+ */
+const builtInFields = (keys: Keys): string[] => LIST_NAMES.map((l) => keys.listField(l));
+
+function parseAll(texts: readonly (string | null)[]): StoredSnapshots {
   const out: StoredSnapshots = {};
-  for (const l of LIST_NAMES) {
-    const text = hash[keys.listField(l)];
-    if (text !== undefined) out[l] = parseListSnapshot(l, text);
-  }
+  LIST_NAMES.forEach((l, i) => {
+    const text = texts[i];
+    if (text != null) out[l] = parseListSnapshot(l, text);
+  });
   return out;
 }
 
-/** Every list's stored snapshot. */
+/** Every built-in list's stored snapshot. */
 export async function readListSnapshots(redis: Redis, keys: Keys): Promise<StoredSnapshots> {
-  return parseAll(keys, await redis.hgetall(keys.listSnapshots));
+  return parseAll(await redis.hmget(keys.listSnapshots, ...builtInFields(keys)));
 }
 
 /**
@@ -67,17 +73,17 @@ export async function readListSnapshotsAndLastId(
 ): Promise<{ snapshots: StoredSnapshots; lastMessageId: string }> {
   const results = await redis
     .multi()
-    .hgetall(keys.listSnapshots)
+    .hmget(keys.listSnapshots, ...builtInFields(keys))
     .xrevrange(keys.messagesStream, '+', '-', 'COUNT', 1)
     .exec();
   if (!results) throw new Error('snapshot bootstrap MULTI aborted');
-  const [[hErr, hash], [xErr, last]] = results as [
-    [Error | null, Record<string, string>],
+  const [[hErr, texts], [xErr, last]] = results as [
+    [Error | null, (string | null)[]],
     [Error | null, [string, string[]][]],
   ];
   const failed = hErr ?? xErr;
   if (failed) throw failed;
-  return { snapshots: parseAll(keys, hash), lastMessageId: last[0]?.[0] ?? '0-0' };
+  return { snapshots: parseAll(texts), lastMessageId: last[0]?.[0] ?? '0-0' };
 }
 
 /** One list's stored snapshot, or undefined when it was never published. */

@@ -10,6 +10,8 @@ const ALL_MIGRATIONS = [
   '0002_timescaledb',
   '0003_seed-default-filters',
   '0004_flat-file-days',
+  '0005_saved-scans',
+  '0006_alerts',
 ];
 
 describe('migrate', () => {
@@ -23,7 +25,7 @@ describe('migrate', () => {
 
   const inSchema = <T>(fn: Parameters<typeof withClient<T>>[0]) => withClient(fn, schema.name);
 
-  it('migrations create the five tables', async () => {
+  it('migrations create the tables', async () => {
     expect(firstRun).toEqual(ALL_MIGRATIONS);
     const { rows } = await inSchema((c) =>
       c.query<{ table_name: string }>(
@@ -32,8 +34,10 @@ describe('migrate', () => {
       ),
     );
     expect(rows.map((r) => r.table_name)).toEqual([
+      'alerts',
       'flat_file_days',
       'pgmigrations',
+      'saved_scans',
       'scan_results',
       'scanner_filters',
       'ticker_metadata',

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { LIST_NAMES } from '../scan/lists.js';
 import type { ScanListName } from '../scan/scan-list-names.js';
+import type { AlertMessage } from './alert-messages.js';
 import { SESSIONS } from '../scan/sessions.js';
 
 /**
@@ -217,21 +218,24 @@ export const errorMessageSchema = z.object({
   message: z.string(),
 });
 
-export const serverMessageSchema = z.discriminatedUnion('type', [
-  snapshotMessageSchema,
-  deltaMessageSchema,
-  heartbeatMessageSchema,
-  pongMessageSchema,
-  errorMessageSchema,
-]);
-export type ServerMessage = z.infer<typeof serverMessageSchema>;
+/** Everything the gateway sends (SPEC §8; the alert message of §14 is in alert-messages.ts). */
+export type ServerMessage =
+  | SnapshotMessage
+  | DeltaMessage
+  | HeartbeatMessage
+  | z.infer<typeof pongMessageSchema>
+  | z.infer<typeof errorMessageSchema>
+  | AlertMessage;
 
 /** Most lists one subscribe may name: the 11 built-in lists, `"*"` and a token's scans (SCANS_PER_TOKEN ≤ 100). */
 export const MAX_LISTS_PER_OP = 128;
 
+/** The alert stream's name in subscribe/unsubscribe/resync (SPEC §14): not a list, but subscribed like one. */
+export const ALERTS = 'alerts';
+
 /** Client → server. `lists` may be `["*"]` for every built-in list. */
 const listSelection = z
-  .array(z.union([listNameSchema, scanListNameSchema, z.literal('*')]))
+  .array(z.union([listNameSchema, scanListNameSchema, z.literal('*'), z.literal(ALERTS)]))
   .min(1)
   .max(MAX_LISTS_PER_OP);
 /** A scan's id as its client names it (SPEC §13). */
@@ -239,9 +243,10 @@ export const scanIdSchema = z
   .string()
   .regex(/^[A-Za-z0-9_-]{1,64}$/, 'a scan id is 1 to 64 letters, digits, "-" or "_"');
 export const clientMessageSchema = z.discriminatedUnion('op', [
-  z.object({ op: z.literal('subscribe'), lists: listSelection }).strict(),
+  // `where` filters the alerts (SPEC §14, the scan language's groups), checked by the gateway like a scan's.
+  z.object({ op: z.literal('subscribe'), lists: listSelection, where: z.unknown().optional() }).strict(),
   z.object({ op: z.literal('unsubscribe'), lists: listSelection }).strict(),
-  z.object({ op: z.literal('resync'), list: anyListNameSchema }).strict(),
+  z.object({ op: z.literal('resync'), list: z.union([anyListNameSchema, z.literal(ALERTS)]) }).strict(),
   z.object({ op: z.literal('ping'), id: z.union([z.number().finite(), z.string().max(64)]) }).strict(),
   // The definition is checked by the scan schema in the gateway, whose errors name the field (scan-definition.ts).
   z.object({ op: z.literal('scan'), id: scanIdSchema, scan: z.unknown() }).strict(),

@@ -29,7 +29,6 @@ export const MATERIAL_THRESHOLDS = {
   rvol: 0.05,
 } as const;
 type MaterialField = keyof typeof MATERIAL_THRESHOLDS;
-const MATERIAL_FIELDS = Object.keys(MATERIAL_THRESHOLDS) as MaterialField[];
 
 export type SentFields = Readonly<Record<MaterialField, number | null>>;
 
@@ -46,12 +45,32 @@ export interface SequencerState {
 
 /** true when `row` moved materially away from what was last sent. */
 export function isMaterialChange(sent: SentFields, row: SentFields | ScanRow): boolean {
-  return MATERIAL_FIELDS.some((f) => {
-    const a = sent[f];
-    const b = row[f];
-    if (a === null || b === null) return a !== b;
-    return differsBy(a, b, MATERIAL_THRESHOLDS[f]);
-  });
+  return materialFieldsMoved(sent, row.price, row.volumeToday, row.changePercent, row.rvol);
+}
+
+/**
+ * isMaterialChange against the four values themselves: the scan lists' diff reads them from the columns, so that
+ * no row is built for a row that will not be sent. Written out (no closure, no
+ * array) because it runs once per listed row per list per tick: ≈ 20,000 times at 1,000 scans.
+ */
+export function materialFieldsMoved(
+  sent: SentFields,
+  price: number | null,
+  volumeToday: number | null,
+  changePercent: number | null,
+  rvol: number | null,
+): boolean {
+  return (
+    moved(sent.price, price, MATERIAL_THRESHOLDS.price) ||
+    moved(sent.volumeToday, volumeToday, MATERIAL_THRESHOLDS.volumeToday) ||
+    moved(sent.changePercent, changePercent, MATERIAL_THRESHOLDS.changePercent) ||
+    moved(sent.rvol, rvol, MATERIAL_THRESHOLDS.rvol)
+  );
+}
+
+function moved(a: number | null, b: number | null, threshold: number): boolean {
+  if (a === null || b === null) return a !== b;
+  return differsBy(a, b, threshold);
 }
 
 function sameValue(a: unknown, b: unknown): boolean {
@@ -67,9 +86,12 @@ function sameValue(a: unknown, b: unknown): boolean {
  */
 export function changedFields(sent: ScanRow, row: ScanRow): RowFields {
   const out: Record<string, unknown> = {};
-  for (const key of Object.keys(row) as (keyof ScanRow)[]) {
+  // for…in rather than Object.keys: the same keys in the same order for a plain row (no inherited enumerable
+  // keys), without a 47-element array per call; ≈ 1.8× faster measured on the bench market's rows.
+  for (const key in row) {
     if (key === 'symbol' || key === 'rank') continue;
-    if (!sameValue(sent[key], row[key])) out[key] = row[key];
+    const value = row[key as keyof ScanRow];
+    if (!sameValue(sent[key as keyof ScanRow], value)) out[key] = value;
   }
   return out;
 }
@@ -106,6 +128,108 @@ export function diffList(prev: ListState, rows: readonly ScanRow[]): { deltas: D
     }
   });
   return { deltas, sent };
+}
+
+/**
+ * What {@link diffTableRows} needs of a tick's rows (TickRows): rows built only when sent, material moves and
+ * update fields computed from the table.
+ */
+export interface TableRowSource {
+  /** The table's row count (every table row is below it). */
+  readonly size: number;
+  symbol(row: number): string;
+  /** The table row of `symbol`, -1 when the table has none. */
+  rowOf(symbol: string): number;
+  /** `row`'s client row at list position `rank`. */
+  at(row: number, rank: number): ScanRow;
+  /** `row`'s client row at whatever rank it was built with (one object per ticker and tick). */
+  base(row: number): ScanRow;
+  /** isMaterialChange(sent, the row of `row`), without building it. */
+  moved(sent: ScanRow, row: number): boolean;
+  /** changedFields(sent, the row of `row`). */
+  changed(sent: ScanRow, row: number): RowFields;
+}
+
+/** diffTableRows' buffers, kept between lists and ticks: nothing is allocated per list but the deltas. */
+export class TableDiffScratch {
+  /** The previous position of each table row in the list being diffed, -1 when not in it. */
+  private positions = new Int32Array(0);
+  private matches = new Int32Array(0);
+  private kept = new Uint8Array(0);
+
+  /** positions (all -1) for `size` table rows, matches for `n` rows and kept (all 0) for `m` previous rows. */
+  buffers(
+    size: number,
+    n: number,
+    m: number,
+  ): { positions: Int32Array; matches: Int32Array; kept: Uint8Array } {
+    if (this.positions.length < size)
+      this.positions = new Int32Array(Math.max(size, 2 * this.positions.length)).fill(-1);
+    if (this.matches.length < n) this.matches = new Int32Array(Math.max(n, 2 * this.matches.length));
+    if (this.kept.length < m) this.kept = new Uint8Array(Math.max(m, 2 * this.kept.length));
+    this.kept.fill(0, 0, m);
+    return { positions: this.positions, matches: this.matches, kept: this.kept };
+  }
+}
+
+/**
+ * {@link diffList} for a list given as table rows (`rows`, in list order) against `prev`, whose rows sat at the
+ * table rows `prevTable` (-1: a row the table does not hold). The same deltas in the same order; but a row is
+ * built only when it is sent (an add, an update), symbols are matched through the table rows (a table row is one
+ * symbol for the table's life) and the material test reads the columns.
+ *
+ * `held` is diffList's `sent` but for the ranks: each row's values as last sent, whose `rank` is NOT kept equal to
+ * its position (the position is the rank). So a row sent by many lists is one object (`base`), not one per rank,
+ * and a kept row is not copied when its rank moves; {@link atRanks} gives the rows with their ranks when asked.
+ */
+export function diffTableRows(
+  prev: ListState,
+  prevTable: Int32Array,
+  rows: Int32Array,
+  src: TableRowSource,
+  scratch: TableDiffScratch,
+): { deltas: Delta[]; held: ScanRow[] } {
+  const last = prev.rows;
+  const m = last.length;
+  const n = rows.length;
+  const { positions, matches, kept } = scratch.buffers(src.size, n, m);
+  for (let j = 0; j < m; j++) if (prevTable[j]! >= 0) positions[prevTable[j]!] = j;
+  for (let k = 0; k < n; k++) {
+    const j = positions[rows[k]!]!;
+    matches[k] = j;
+    if (j >= 0) kept[j] = 1;
+  }
+  for (let j = 0; j < m; j++) if (prevTable[j]! >= 0) positions[prevTable[j]!] = -1;
+
+  const deltas: Delta[] = [];
+  const held: ScanRow[] = [];
+  for (let j = 0; j < m; j++) if (kept[j] === 0) deltas.push({ action: 'remove', symbol: last[j]!.symbol });
+  for (let k = 0; k < n; k++) {
+    const rank = k + 1;
+    const row = rows[k]!;
+    const j = matches[k]!;
+    if (j < 0) {
+      const added = src.at(row, rank);
+      deltas.push({ action: 'add', symbol: added.symbol, rank, row: added });
+      held.push(src.base(row));
+      continue;
+    }
+    const symbol = src.symbol(row);
+    if (j + 1 !== rank) deltas.push({ action: 'rerank', symbol, oldRank: j + 1, newRank: rank });
+    const was = last[j]!;
+    if (src.moved(was, row)) {
+      deltas.push({ action: 'update', symbol, rank, fields: src.changed(was, row) });
+      held.push(src.base(row));
+    } else {
+      held.push(was);
+    }
+  }
+  return { deltas, held };
+}
+
+/** `held` rows with their ranks (rank = position), copying only those whose `rank` differs. */
+export function atRanks(held: readonly ScanRow[]): ScanRow[] {
+  return held.map((r, i) => atRank(r, i + 1));
 }
 
 /**

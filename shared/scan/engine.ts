@@ -21,8 +21,6 @@ import {
 import type { TickerMetadata } from './metadata.js';
 import type { SnapshotColumns } from '../vendor/snapshot-columns.js';
 import { scoreRanksOf, type ScanCandidates } from './ranking-order.js';
-import { buildRow } from './rows.js';
-import { nullable } from './columns.js';
 import type { ScanSettings } from './settings.js';
 import { compileScans, type CompiledScans } from './scan-compile.js';
 import type { ScanDefinition } from './scan-definition.js';
@@ -30,6 +28,7 @@ import { evaluateScans, ScanWorkspace } from './scan-evaluate.js';
 import type { ScanListName } from './scan-list-names.js';
 import { ScanListSequencer, type ScanListMessage } from './scan-list-sequencer.js';
 import { scanRows, type ScanResults } from './scan-tops.js';
+import { TickRows } from './tick-rows.js';
 
 export interface EngineOptions {
   readonly calendar: MarketCalendar;
@@ -242,56 +241,39 @@ export class ScanEngine {
     ts = new Date(clock.ms).toISOString(),
     scanResults?: ScanResults,
   ): ScanOutcome {
-    const ctx = {
+    const tick = new TickRows(this.state, {
       session: clock.session,
       filtersMatched: params.filters.matched,
       hasSlot: clock.slot !== null && clock.slot >= 0,
-    };
-    const rowByIndex = new Map<number, ScanRow>();
-    const ranked = Array.from(candidates.ranked, (row, k) => {
-      const r = buildRow(this.state, row, k + 1, ctx);
-      rowByIndex.set(row, r);
-      return r;
     });
-    // Scan lists whose rows and material fields are as last published send nothing: skipped without rows.
-    const n = this.state.cols.num;
-    const material = (row: number) => ({
-      price: n.price[row]!,
-      volumeToday: nullable(n.volumeToday[row]!),
-      changePercent: nullable(n.changePercent[row]!),
-      rvol: nullable(n.rvol[row]!),
-    });
+    candidates.ranked.forEach((row, k) => tick.rank(row, k + 1));
+    const ranked = Array.from(candidates.ranked, (row) => tick.base(row));
+    // Scan lists whose rows and material fields are as last published send nothing: skipped before anything.
     const changedScans: { list: ScanListName; rows: Int32Array }[] = [];
     if (scans && scanResults)
       scans.lists.forEach((list, i) => {
         const rows = scanRows(scanResults, scans.compiled.indexOf[i]!);
-        if (!this.scanSequencer.unchanged(list, rows, material)) changedScans.push({ list, rows });
+        if (!this.scanSequencer.unchanged(list, rows, tick)) changedScans.push({ list, rows });
       });
     const outside = new Set<number>();
-    for (const row of candidates.lists.rows) if (!rowByIndex.has(row)) outside.add(row);
-    for (const { rows } of changedScans) for (const row of rows) if (!rowByIndex.has(row)) outside.add(row);
-    if (outside.size > 0) {
-      const ranks = scoreRanksOf(this.state.cols, this.state.size, [...outside]);
-      for (const [row, scoreRank] of ranks) rowByIndex.set(row, buildRow(this.state, row, scoreRank, ctx));
-    }
+    for (const row of candidates.lists.rows) if (!tick.has(row)) outside.add(row);
+    for (const { rows } of changedScans) for (const row of rows) if (!tick.has(row)) outside.add(row);
+    if (outside.size > 0)
+      for (const [row, scoreRank] of scoreRanksOf(this.state.cols, this.state.size, [...outside]))
+        tick.rank(row, scoreRank);
     const lists = {} as Record<ListName, ScanRow[]>;
     const messages: ListMessage[] = [];
     LIST_NAMES.forEach((name, l) => {
-      lists[name] = Array.from(listRows(candidates.lists, l), (row, k) => ({
-        ...rowByIndex.get(row)!,
-        rank: k + 1,
-      }));
+      lists[name] = Array.from(listRows(candidates.lists, l), (row, k) => tick.at(row, k + 1));
       const msg = this.sequencer.publish(name, lists[name], ts);
       if (msg) messages.push(msg);
     });
     const scanMessages: ScanListMessage[] = [];
     for (const { list, rows } of changedScans) {
-      const listRows = Array.from(rows, (row, k) => ({ ...rowByIndex.get(row)!, rank: k + 1 }));
-      const msg = this.scanSequencer.publish(list, listRows, ts);
-      this.scanSequencer.publishedRows(list, rows);
+      const msg = this.scanSequencer.publish(list, rows, tick, ts);
       if (msg) scanMessages.push(msg);
     }
-    const alerts = this.scanAlerts(clock, messages, rowByIndex, ctx, ts);
+    const alerts = this.scanAlerts(clock, messages, tick, ts);
     return { ts, clock, ranked, lists, messages, scanMessages, alerts };
   }
 
@@ -299,8 +281,7 @@ export class ScanEngine {
   private scanAlerts(
     clock: MarketClock,
     messages: readonly ListMessage[],
-    rowByIndex: Map<number, ScanRow>,
-    ctx: Parameters<typeof buildRow>[3],
+    tick: TickRows,
     ts: string,
   ): AlertMessage[] {
     const state = this.state;
@@ -316,11 +297,10 @@ export class ScanEngine {
       adds: listAdds(messages, rowFor),
     });
     if (detected.length === 0) return [];
-    const missing = [...new Set(detected.map((a) => a.row).filter((row) => !rowByIndex.has(row)))];
+    const missing = [...new Set(detected.map((a) => a.row).filter((row) => !tick.has(row)))];
     if (missing.length > 0)
-      for (const [row, scoreRank] of scoreRanksOf(state.cols, state.size, missing))
-        rowByIndex.set(row, buildRow(state, row, scoreRank, ctx));
-    return this.alertSequencer.sequence(alertBodies(detected, (row) => rowByIndex.get(row)!, ts));
+      for (const [row, scoreRank] of scoreRanksOf(state.cols, state.size, missing)) tick.rank(row, scoreRank);
+    return this.alertSequencer.sequence(alertBodies(detected, (row) => tick.base(row), ts));
   }
 
   /** The alerts stream's position after the last scan, to persist with its messages. */

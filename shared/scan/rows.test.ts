@@ -1,5 +1,9 @@
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { engine, historyDays, metadata, ny, scanOne, snapshotRow } from '../../test/utils/market.js';
+import type { ScanRow } from '../protocol/messages.js';
+import { changedFields } from './deltas.js';
+import { changedRowFields } from './rows.js';
 
 /** Three trading days before 2026-03-02 (a Monday). */
 const PRIOR = ['2026-02-25', '2026-02-26', '2026-02-27'];
@@ -50,5 +54,39 @@ describe('row states: data that is not ready is said to be not ready (SPEC §12)
       Object.fromEntries(rows.map((r) => [r.symbol, r.hasMetadata]));
     expect(has(outcome.ranked)).toEqual({ META: true, BARE: false });
     expect(has(outcome.lists.gappers_up)).toEqual({ META: true, BARE: false });
+  });
+});
+
+describe('update fields of built rows (SPEC §6)', () => {
+  /** Another value of the same kind, so that the field differs. */
+  const other = (v: unknown): unknown =>
+    typeof v === 'number'
+      ? v + 1
+      : typeof v === 'string'
+        ? `${v}x`
+        : typeof v === 'boolean'
+          ? !v
+          : Array.isArray(v)
+            ? [...(v as string[]), 'other']
+            : 0;
+
+  it('gives exactly changedFields, in the same key order, for any set of changed fields (property)', () => {
+    const e = engine({ metadata: [metadata('META')] });
+    const { outcome } = scanOne(e, ny('10:00'), [
+      snapshotRow('META', { price: 11, prevClose: 10, volume: 5000 }),
+    ]);
+    const row = outcome.ranked[0]!;
+    const keys = Object.keys(row).filter((k) => k !== 'symbol' && k !== 'rank') as (keyof ScanRow)[];
+    fc.assert(
+      fc.property(fc.subarray(keys), fc.boolean(), (changed, ownArray) => {
+        const sent = { ...row } as Record<string, unknown>;
+        for (const k of changed) sent[k] = other(row[k]);
+        // A row restored from Redis holds an equal array of its own: not a change.
+        if (ownArray && !changed.includes('filtersMatched')) sent.filtersMatched = [...row.filtersMatched];
+        const fast = changedRowFields(sent as ScanRow, row);
+        expect(JSON.stringify(fast)).toBe(JSON.stringify(changedFields(sent as ScanRow, row)));
+        expect(Object.keys(fast)).toEqual(keys.filter((k) => changed.includes(k)));
+      }),
+    );
   });
 });

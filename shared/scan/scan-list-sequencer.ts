@@ -1,5 +1,5 @@
 import type { Delta, ScanRow } from '../protocol/messages.js';
-import { diffList, isMaterialChange, type ListState, type SentFields } from './deltas.js';
+import { atRanks, diffTableRows, TableDiffScratch, type ListState, type TableRowSource } from './deltas.js';
 import type { ScanListName } from './scan-list-names.js';
 
 /**
@@ -35,19 +35,27 @@ export interface StoredScanList {
   readonly rows: readonly ScanRow[];
 }
 
-const atRank = (row: ScanRow, rank: number): ScanRow => (row.rank === rank ? row : { ...row, rank });
-
 /**
- * The sequences of the scan lists, kept next to the built-in lists' ListSequencer (same diff, same rules). Each
- * list is sequenced on its own: a list first seen (or whose stored state is of another epoch) starts with a
- * snapshot at seq 1; a list restored from its stored snapshot of the current epoch continues at seq + 1. A list
- * no longer evaluated keeps its state here until {@link forget}, so a scan re-added within the grace period
- * resumes its sequence (clients that kept it see a delta, not a reset).
+ * The sequences of the scan lists, kept next to the built-in lists' ListSequencer (same rules, SPEC §6: the same
+ * deltas as diffList, computed on table rows by diffTableRows). Each list is sequenced on its own: a list first
+ * seen (or whose stored state is of another epoch) starts with a snapshot at seq 1; a list restored from its
+ * stored snapshot of the current epoch continues at seq + 1. A list no longer evaluated keeps its state here
+ * until {@link forget}, so a scan re-added within the grace period resumes its sequence (clients that kept it see
+ * a delta, not a reset).
  */
 export class ScanListSequencer {
+  /**
+   * Each list's seq and the rows whose values its clients hold, in list order: diffTableRows' `held`, whose
+   * `rank` fields are not kept (a row's rank is its position), so that a row sent by many lists is one object
+   * for all; {@link stored} gives them with their ranks.
+   */
   private readonly lists = new Map<ScanListName, ListState>();
-  /** The table rows each list was last published with, in list order (see {@link unchanged}). */
+  /**
+   * The table row of each row last sent, in list order (see {@link unchanged}); absent for a list restored from
+   * its stored snapshot until it is next published.
+   */
   private readonly tableRows = new Map<ScanListName, Int32Array>();
+  private readonly scratch = new TableDiffScratch();
 
   constructor(readonly epoch: string) {}
 
@@ -57,7 +65,10 @@ export class ScanListSequencer {
 
   /** Continues `list` from its stored state when it is of this epoch (else it will start with a snapshot). */
   restore(list: ScanListName, stored: StoredScanList | undefined): void {
-    if (stored && stored.epoch === this.epoch) this.lists.set(list, { seq: stored.seq, rows: stored.rows });
+    if (stored && stored.epoch === this.epoch) {
+      this.lists.set(list, { seq: stored.seq, rows: stored.rows });
+      this.tableRows.delete(list);
+    }
   }
 
   forget(list: ScanListName): void {
@@ -67,44 +78,42 @@ export class ScanListSequencer {
 
   /**
    * True when publishing `list` with the table rows `rows` (in list order) would send nothing: they are the rows
-   * it was last published with, in the same order, and none moved materially from the row last sent (`current`
-   * reads a table row's four material fields from the columns). Then no row object need be built for it — at
-   * 1,000 scans, building and diffing every list's rows each tick cost the main thread ≈ 100 ms. Exactly
-   * diffList's verdict: same symbols in the same order make no remove, add or rerank, and an update is due only
-   * on a material change.
+   * it was last published with, in the same order, and none moved materially from the row last sent (read from
+   * the columns). Then nothing need be done for it, not even the scoreRank of its rows beyond the top
+   * MAX_FILTERED. Exactly diffTableRows' verdict: the same table rows (so symbols) in the same order make no
+   * remove, add or rerank, and an update is due only on a material change.
    */
-  unchanged(list: ScanListName, rows: Int32Array, current: (row: number) => SentFields): boolean {
+  unchanged(list: ScanListName, rows: Int32Array, tick: TableRowSource): boolean {
     const prev = this.tableRows.get(list);
     const state = this.lists.get(list);
     if (!prev || !state || prev.length !== rows.length) return false;
     for (let k = 0; k < rows.length; k++) if (prev[k] !== rows[k]) return false;
-    for (let k = 0; k < rows.length; k++)
-      if (isMaterialChange(state.rows[k]!, current(rows[k]!))) return false;
+    for (let k = 0; k < rows.length; k++) if (tick.moved(state.rows[k]!, rows[k]!)) return false;
     return true;
   }
 
-  /** Records the table rows `list` was just published with (after {@link publish}). */
-  publishedRows(list: ScanListName, rows: Int32Array): void {
-    this.tableRows.set(list, rows.slice());
-  }
-
-  /** The message taking clients of `list` to `rows`, or null when nothing changed. */
-  publish(list: ScanListName, rows: readonly ScanRow[], ts: string): ScanListMessage | null {
+  /** The message taking clients of `list` to the table rows `rows` (in list order), or null when nothing changed. */
+  publish(list: ScanListName, rows: Int32Array, tick: TableRowSource, ts: string): ScanListMessage | null {
     const prev = this.lists.get(list);
     if (!prev) {
-      this.lists.set(list, { seq: 1, rows: rows.map((r, i) => atRank(r, i + 1)) });
-      return { type: 'snapshot', list, epoch: this.epoch, seq: 1, prevSeq: 0, ts, rows: [...rows] };
+      this.lists.set(list, { seq: 1, rows: Array.from(rows, (row) => tick.base(row)) });
+      this.tableRows.set(list, rows.slice());
+      const sent = Array.from(rows, (row, k) => tick.at(row, k + 1));
+      return { type: 'snapshot', list, epoch: this.epoch, seq: 1, prevSeq: 0, ts, rows: sent };
     }
-    const { deltas, sent } = diffList(prev, rows);
+    const prevTable = this.tableRows.get(list) ?? Int32Array.from(prev.rows, (r) => tick.rowOf(r.symbol));
+    const { deltas, held } = diffTableRows(prev, prevTable, rows, tick, this.scratch);
+    // Recorded even when nothing is sent: a restored list then takes the unchanged() fast path from now on.
+    this.tableRows.set(list, rows.slice());
     if (deltas.length === 0) return null;
     const seq = prev.seq + 1;
-    this.lists.set(list, { seq, rows: sent });
+    this.lists.set(list, { seq, rows: held });
     return { type: 'delta', list, epoch: this.epoch, seq, prevSeq: prev.seq, ts, deltas };
   }
 
   /** What `list`'s stored snapshot becomes after its message is published. */
   stored(list: ScanListName): StoredScanList | undefined {
     const s = this.lists.get(list);
-    return s && { epoch: this.epoch, seq: s.seq, rows: s.rows };
+    return s && { epoch: this.epoch, seq: s.seq, rows: atRanks(s.rows) };
   }
 }

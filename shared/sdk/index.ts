@@ -13,6 +13,8 @@ export {
   type ServerErrorCode,
 } from './list-client.js';
 export type { Encoding, InflateRaw } from './frame-decoder.js';
+export type { AlertFilter } from './alert-stream.js';
+export type { AlertMessage } from '../protocol/alert-messages.js';
 export { ListTracker, type ResyncReason, type TrackResult } from './list-tracker.js';
 export type { SocketConstructor, SocketLike } from './socket.js';
 export type { BackoffOptions } from '../backoff.js';

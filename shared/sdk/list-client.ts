@@ -9,9 +9,12 @@ import type {
   ServerMessage,
   SnapshotMessage,
 } from '../protocol/messages.js';
-import { LIST_NAMES } from '../scan/lists.js';
 import { FrameDecoder, type Encoding, type InflateRaw } from './frame-decoder.js';
+import { Emitter } from './emitter.js';
+import { expand, selectionOf, type ListSelection } from './list-selection.js';
 import { ListTracker, type ResyncReason } from './list-tracker.js';
+import { AlertStream, type AlertFilter } from './alert-stream.js';
+import type { AlertMessage } from '../protocol/alert-messages.js';
 import {
   describeSocketError,
   globalSocket,
@@ -37,8 +40,7 @@ import {
  */
 
 export type ConnectionStatus = 'connecting' | 'open' | 'closed';
-/** A built-in list, `"*"` (every built-in list), or `scan:<id>` (a scan defined with defineScan or saved). */
-export type ListSelection = AnyListName | '*';
+export type { ListSelection } from './list-selection.js';
 export type ServerErrorCode = (typeof ERROR_CODES)[number];
 
 export type ListClientError =
@@ -54,6 +56,8 @@ export interface ListClientEvents {
   readonly list: (list: AnyListName, rows: readonly ScanRow[], msg: ListMessage) => void;
   readonly status: (status: ConnectionStatus) => void;
   readonly error: (error: ListClientError) => void;
+  /** A new alert (SPEC §14), after subscribeAlerts; each is passed on once, also across reconnections. */
+  readonly alert: (alert: AlertMessage) => void;
   /** The client asked for a list's snapshot because it was out of step. */
   readonly resync: (list: AnyListName, reason: ResyncReason) => void;
   /**
@@ -92,8 +96,6 @@ const DEFAULT_BACKOFF: BackoffOptions = { initialMs: 500, maxMs: 30_000 };
 const DEFAULT_PING_INTERVAL_MS = 10_000;
 const CLOSE_NORMAL = 1000;
 
-type Listeners = { [K in keyof ListClientEvents]: Set<ListClientEvents[K]> };
-
 export class ListClient {
   private readonly url: string;
   private readonly Socket: SocketConstructor;
@@ -102,15 +104,12 @@ export class ListClient {
   private readonly decoder: FrameDecoder;
   private readonly wanted = new Set<AnyListName>();
   private readonly trackers = new Map<AnyListName, ListTracker>();
+  private readonly alerts = new AlertStream();
   /** Scans defined on the connection (SPEC §13), sent again on every new connection before the subscribe. */
   private readonly scans = new Map<string, unknown>();
-  private readonly listeners: Listeners = {
-    list: new Set(),
-    status: new Set(),
-    error: new Set(),
-    resync: new Set(),
-    freshness: new Set(),
-  };
+  private readonly events = new Emitter<ListClientEvents>((message) =>
+    this.emit('error', { source: 'client', message }),
+  );
   private lastFreshness: Freshness | undefined;
   private socket: SocketLike | undefined;
   private currentStatus: ConnectionStatus = 'closed';
@@ -152,12 +151,13 @@ export class ListClient {
 
   /** Registers a listener; returns the function that removes it. */
   on<K extends keyof ListClientEvents>(event: K, listener: ListClientEvents[K]): () => void {
-    const set = this.listeners[event] as Set<ListClientEvents[K]>;
-    set.add(listener);
-    return () => set.delete(listener);
+    return this.events.on(event, listener);
   }
   onList(listener: ListClientEvents['list']): () => void {
     return this.on('list', listener);
+  }
+  onAlert(listener: ListClientEvents['alert']): () => void {
+    return this.on('alert', listener);
   }
   onStatus(listener: ListClientEvents['status']): () => void {
     return this.on('status', listener);
@@ -209,6 +209,20 @@ export class ListClient {
     if (this.scans.delete(id)) this.send({ op: 'unscan', id });
   }
 
+  /**
+   * Takes the alerts (SPEC §14) matching `where` (the scan language's groups; default every alert): the recent
+   * ones (up to 200) first, then each new one, as `alert` events. A new call replaces the filter.
+   */
+  subscribeAlerts(where?: AlertFilter): void {
+    this.send(this.alerts.subscribe(where));
+  }
+
+  unsubscribeAlerts(): void {
+    if (!this.alerts.subscribed) return;
+    this.alerts.unsubscribe();
+    this.send({ op: 'unsubscribe', lists: ['alerts'] });
+  }
+
   subscribe(lists: readonly ListSelection[]): void {
     const added = expand(lists).filter((l) => !this.wanted.has(l));
     for (const l of added) this.wanted.add(l);
@@ -246,7 +260,9 @@ export class ListClient {
       this.lastPingAt = 0;
       for (const t of this.trackers.values()) t.reconnected();
       for (const [id, scan] of this.scans) this.send({ op: 'scan', id, scan });
-      if (this.wanted.size > 0) this.send({ op: 'subscribe', lists: this.selection() });
+      if (this.wanted.size > 0) this.send({ op: 'subscribe', lists: selectionOf(this.wanted) });
+      const alerts = this.alerts.resubscribe();
+      if (alerts) this.send(alerts);
       this.pingTimer = setInterval(() => this.ping(), this.pingIntervalMs);
       this.setStatus('open');
     };
@@ -344,6 +360,9 @@ export class ListClient {
         return this.emit('freshness', this.lastFreshness, msg.ts);
       case 'error':
         return this.emit('error', { source: 'server', code: msg.code, message: msg.message });
+      case 'alert':
+        if (this.alerts.accept(msg)) this.emit('alert', msg);
+        return;
       case 'pong':
         return;
     }
@@ -365,11 +384,6 @@ export class ListClient {
     this.emit('resync', list, result.reason);
   }
 
-  private selection(): ListSelection[] {
-    if (!LIST_NAMES.every((l) => this.wanted.has(l))) return [...this.wanted];
-    return ['*', ...[...this.wanted].filter((l) => l.startsWith('scan:'))];
-  }
-
   private send(msg: ClientMessage): void {
     if (this.socket?.readyState === SOCKET_OPEN) this.socket.send(JSON.stringify(msg));
   }
@@ -381,19 +395,6 @@ export class ListClient {
   }
 
   private emit<K extends keyof ListClientEvents>(event: K, ...args: Parameters<ListClientEvents[K]>): void {
-    for (const listener of this.listeners[event]) {
-      try {
-        (listener as (...a: Parameters<ListClientEvents[K]>) => void)(...args);
-      } catch (err) {
-        // A listener's bug must not break the connection; an error listener that throws is not re-reported.
-        if (event !== 'error')
-          this.emit('error', { source: 'client', message: `listener failed: ${String(err)}` });
-      }
-    }
+    this.events.emit(event, ...args);
   }
-}
-
-function expand(lists: readonly ListSelection[]): AnyListName[] {
-  const named = lists.filter((l): l is AnyListName => l !== '*');
-  return [...new Set<AnyListName>(lists.includes('*') ? [...LIST_NAMES, ...named] : named)];
 }
