@@ -16,25 +16,42 @@ export function connect(): ListClient {
   });
 }
 
-/** An `/api` answer that was not 200, with the gateway's error code (`database_unavailable`, `not_found`…). */
+/** An `/api` answer that was not 2xx, with the gateway's error code (`database_unavailable`, `not_found`…). */
 export class ApiError extends Error {
   override readonly name = 'ApiError';
   constructor(
     readonly status: number,
     readonly code: string,
+    /** The gateway's reason (`message`), or the status when it gave none. */
+    readonly reason = `${status} ${code}`,
+    /** Every reason of a refused body (`where[0][1].field: unknown field "x"`). */
+    readonly details: readonly string[] = [],
   ) {
-    super(`${status} ${code}`);
+    super(reason);
   }
 }
 
 /** GET `path` (under `/api`) as JSON. */
-export async function api<T>(path: string): Promise<T> {
+export const api = <T>(path: string): Promise<T> => apiSend<T>('GET', path);
+
+/** `method` on `path` (under `/api`) with a JSON `body`; the answer's JSON (undefined for a 204). */
+export async function apiSend<T>(method: string, path: string, body?: unknown): Promise<T> {
   const url = new URL(path, location.origin);
   if (token !== undefined) url.searchParams.set('token', token);
-  const res = await fetch(url, { cache: 'no-store' });
+  const res = await fetch(url, {
+    method,
+    cache: 'no-store',
+    ...(body === undefined
+      ? {}
+      : { headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) }),
+  });
   if (!res.ok) {
-    const body = (await res.json().catch(() => ({}))) as { error?: string };
-    throw new ApiError(res.status, body.error ?? 'error');
+    const e = (await res.json().catch(() => ({}))) as {
+      error?: string;
+      message?: string;
+      details?: string[];
+    };
+    throw new ApiError(res.status, e.error ?? 'error', e.message, e.details ?? []);
   }
-  return (await res.json()) as T;
+  return (res.status === 204 ? undefined : await res.json()) as T;
 }

@@ -1,17 +1,24 @@
 import type { Intraday } from '../../shared/db/intraday.js';
 import type { TickerMetadata } from '../../shared/db/types.js';
+import type { AlertMessage } from '../../shared/protocol/alert-messages.js';
 import type { ScanRow } from '../../shared/protocol/messages.js';
+import { KIND_LABELS } from './alert-panel.js';
+import { alertKey } from './alert-store.js';
 import { COLUMN_KEYS, COLUMNS } from './columns.js';
 import { api, ApiError } from './connection.js';
 import { button, element, setText } from './dom.js';
-import { formatPercent, formatPrice, formatVolume, listTitle, MISSING } from './format.js';
+import { formatClock, formatPercent, formatPrice, formatVolume, listTitle, MISSING } from './format.js';
 import { sparkline } from './sparkline.js';
 
 /*
  * The detail drawer of one symbol: its full row (live, redrawn as the lists move), the lists it is in with its
  * rank, an intraday sparkline (GET /api/tickers/:symbol/intraday), its reference data (GET /api/tickers/:symbol),
- * and an "Alerts" section the alert window will fill. Escape or ✕ closes it.
+ * and its recent alerts (GET /api/alerts?symbol=, with those the page received since: the table is written
+ * through the jobs queue, a moment after the stream). Escape or ✕ closes it.
  */
+
+/** How many of a symbol's alerts the drawer lists. */
+const DETAIL_ALERTS = 20;
 
 export interface LiveSymbol {
   readonly row: ScanRow | undefined;
@@ -54,10 +61,15 @@ export class DetailDrawer {
   private readonly chart = element('div', { className: 'chart' });
   private readonly fields = element('dl', { className: 'fields' });
   private readonly reference = element('dl', { className: 'fields' });
+  private readonly alerts = element('ol', { className: 'detail-alerts' });
+  /** The symbol's alerts from the API (oldest first), merged with the live ones on each refresh. */
+  private storedAlerts: readonly AlertMessage[] | undefined;
+  private alertsNote = '';
 
   constructor(
     private readonly el: HTMLElement,
     private readonly live: (symbol: string) => LiveSymbol,
+    private readonly liveAlerts: (symbol: string) => readonly AlertMessage[] = () => [],
   ) {
     const section = (name: string, title: string, ...body: Node[]) => {
       const s = element('section', {}, element('h3', { text: title }), ...body);
@@ -77,11 +89,7 @@ export class DetailDrawer {
       section('chart', 'Intraday', this.chart),
       section('row', 'Row', this.fields),
       section('reference', 'Reference data', this.reference),
-      section(
-        'alerts',
-        'Alerts',
-        element('p', { className: 'muted', text: 'Alerts for this symbol will appear here.' }),
-      ),
+      section('alerts', 'Alerts', this.alerts),
     );
     el.setAttribute('role', 'dialog');
     el.setAttribute('aria-label', 'Symbol detail');
@@ -103,7 +111,21 @@ export class DetailDrawer {
     setText(this.company, '');
     this.reference.replaceChildren(element('dd', { className: 'muted', text: 'Loading…' }));
     this.chart.replaceChildren(element('p', { className: 'muted', text: 'Loading…' }));
+    this.storedAlerts = undefined;
+    this.alertsNote = 'Loading…';
     this.refresh();
+    api<{ alerts: AlertMessage[] }>(`/api/alerts?symbol=${encodeURIComponent(symbol)}&limit=${DETAIL_ALERTS}`)
+      .then((r) => {
+        if (this.symbol !== symbol) return;
+        this.storedAlerts = r.alerts;
+        this.alertsNote = '';
+        this.showAlerts();
+      })
+      .catch(() => {
+        if (this.symbol !== symbol) return;
+        this.alertsNote = 'Stored alerts unavailable right now.';
+        this.showAlerts();
+      });
     const path = `/api/tickers/${encodeURIComponent(symbol)}`;
     api<TickerResponse>(path)
       .then((t) => {
@@ -145,6 +167,7 @@ export class DetailDrawer {
     const row = live.row ?? this.apiRow ?? undefined;
     if (row?.companyName) setText(this.company, row.companyName);
     this.showQuote(row);
+    this.showAlerts();
     this.lists.replaceChildren(
       ...(live.lists.length === 0
         ? [element('span', { className: 'muted', text: 'In no list now' })]
@@ -166,6 +189,31 @@ export class DetailDrawer {
         return [element('dt', { text: c.label, title: c.title }), dd];
       }),
     );
+  }
+
+  /** The symbol's alerts, newest first: the stored ones and those received live, each once. */
+  private showAlerts(): void {
+    if (this.symbol === undefined) return;
+    const byKey = new Map<string, AlertMessage>();
+    for (const a of [...(this.storedAlerts ?? []), ...this.liveAlerts(this.symbol)])
+      byKey.set(alertKey(a), a);
+    const alerts = [...byKey.values()]
+      .sort((a, b) => Date.parse(b.ts) - Date.parse(a.ts) || b.seq - a.seq)
+      .slice(0, DETAIL_ALERTS);
+    const items = alerts.map((a) => {
+      const li = element(
+        'li',
+        {},
+        element('time', { text: formatClock(a.ts) }),
+        element('b', { className: `kind-cell kind-${a.kind}`, text: KIND_LABELS[a.kind] }),
+        element('span', { text: a.description }),
+      );
+      li.dataset.kind = a.kind;
+      return li;
+    });
+    const note = this.alertsNote || (items.length === 0 ? 'No alert for this symbol recently.' : '');
+    if (note) items.push(element('li', { className: 'muted', text: note }));
+    this.alerts.replaceChildren(...items);
   }
 
   private showQuote(row: ScanRow | undefined): void {

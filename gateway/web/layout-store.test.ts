@@ -5,6 +5,7 @@ import {
   loadLayout,
   movePanel,
   parseLayout,
+  removeList,
   removePanel,
   saveLayout,
   setDensity,
@@ -84,5 +85,34 @@ describe('the layout store', () => {
       },
     };
     expect(() => saveLayout(full, DEFAULT_LAYOUT)).not.toThrow();
+  });
+
+  it('holds one alert window, with its hidden kinds and its filter as typed, and scan panels by any id', () => {
+    let l = addPanel(addPanel(DEFAULT_LAYOUT, 'alerts'), 'alerts');
+    expect(l.panels.filter((p) => p.list === 'alerts')).toHaveLength(1);
+    const id = l.panels.at(-1)!.id;
+    const filter = [[{ field: 'price', op: '>=' as const, value: '20' }]];
+    l = updatePanel(l, id, { hiddenKinds: ['new_low'], filter });
+    l = addPanel(addPanel(l, 'scan:big-movers'), 'scan:big-movers');
+    const stored = memoryStorage();
+    saveLayout(stored, l);
+    const back = loadLayout(stored);
+    expect(back.panels.find((p) => p.id === id)).toMatchObject({
+      list: 'alerts',
+      hiddenKinds: ['new_low'],
+      filter,
+    });
+    // A scan deleted takes all its panels with it.
+    expect(back.panels.filter((p) => p.list === 'scan:big-movers')).toHaveLength(2);
+    expect(removeList(back, 'scan:big-movers').panels.some((p) => p.list.startsWith('scan:'))).toBe(false);
+    // A stored layout with two alert windows (edited by hand) keeps the first.
+    const two = parseLayout({
+      panels: [
+        { id: 'p1', list: 'alerts' },
+        { id: 'p2', list: 'alerts' },
+      ],
+    });
+    expect(two.panels.map((p) => p.id)).toEqual(['p1']);
+    expect(two.panels[0]).toMatchObject({ hiddenKinds: [], filter: [] });
   });
 });

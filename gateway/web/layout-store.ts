@@ -1,11 +1,13 @@
 import { DEFAULT_COLUMNS, inColumnOrder, isColumnKey, type ColumnKey } from './columns.js';
+import { fromWhere, type ConditionDraft } from './scan-form.js';
 import type { SortSpec } from './sort.js';
 
 /*
  * The page's layout: which panels, in which order, each with its rows shown, columns and sort; and the density.
  * Kept in localStorage, so it survives reloads. Pure functions over a readonly value: the view asks for a new
- * layout and saves it. A panel names any list the gateway streams (the 11 built-in lists today; `scan:<id>`
- * lists and the alert window later), so the store never checks a name against a fixed set.
+ * layout and saves it. A panel names any list the gateway streams (the 11 built-in lists, `scan:<id>` lists) or
+ * `alerts` (the alert window, at most one: the connection has one alert subscription), so the store never checks
+ * a name against a fixed set.
  */
 
 export type Density = 'compact' | 'comfortable';
@@ -19,7 +21,16 @@ export interface PanelConfig {
   readonly columns: readonly ColumnKey[];
   /** null: the server's order (by rank). */
   readonly sort: SortSpec | null;
+  /** The alert window's kinds not shown (nor heard). */
+  readonly hiddenKinds?: readonly string[];
+  /** The alert window's filter as typed, sent to the gateway as the subscription's `where`. */
+  readonly filter?: readonly (readonly ConditionDraft[])[];
 }
+
+/** The alert window's list name in a layout. */
+export const ALERTS_PANEL = 'alerts';
+
+export type PanelPatch = Partial<Pick<PanelConfig, 'rows' | 'columns' | 'sort' | 'hiddenKinds' | 'filter'>>;
 
 export interface Layout {
   readonly density: Density;
@@ -70,16 +81,27 @@ function parsePanel(v: unknown): PanelConfig | null {
     isRecord(s) && isColumnKey(s.key) && (s.dir === 'asc' || s.dir === 'desc')
       ? { key: s.key, dir: s.dir }
       : null;
-  return { id: v.id, list: v.list, rows, columns: columns.length > 0 ? columns : DEFAULT_COLUMNS, sort };
+  const base = {
+    id: v.id,
+    list: v.list,
+    rows,
+    columns: columns.length > 0 ? columns : DEFAULT_COLUMNS,
+    sort,
+  };
+  if (v.list !== ALERTS_PANEL) return base;
+  const hiddenKinds = Array.isArray(v.hiddenKinds) ? v.hiddenKinds.filter((k) => typeof k === 'string') : [];
+  return { ...base, hiddenKinds, filter: fromWhere(v.filter) };
 }
 
 /** A stored layout, each part checked; what cannot be read falls back to the default, never throws. */
 export function parseLayout(v: unknown): Layout {
   if (!isRecord(v) || !Array.isArray(v.panels)) return DEFAULT_LAYOUT;
   const seen = new Set<string>();
+  let alerts = 0;
   const panels = v.panels.flatMap((p) => {
     const parsed = parsePanel(p);
     if (!parsed || seen.has(parsed.id)) return [];
+    if (parsed.list === ALERTS_PANEL && alerts++ > 0) return [];
     seen.add(parsed.id);
     return [parsed];
   });
@@ -109,9 +131,16 @@ export function saveLayout(storage: Pick<Storage, 'setItem'>, layout: Layout): v
 /** A panel of `list` appended at the end (no-op past MAX_PANELS). */
 export function addPanel(layout: Layout, list: string): Layout {
   if (layout.panels.length >= MAX_PANELS || !isListName(list)) return layout;
+  if (list === ALERTS_PANEL && layout.panels.some((p) => p.list === ALERTS_PANEL)) return layout;
   const next = Math.max(0, ...layout.panels.map((p) => Number(p.id.slice(1)) || 0)) + 1;
   return { ...layout, panels: [...layout.panels, panel(`p${next}`, list)] };
 }
+
+/** Removes every panel of `list` (a scan deleted). */
+export const removeList = (layout: Layout, list: string): Layout => ({
+  ...layout,
+  panels: layout.panels.filter((p) => p.list !== list),
+});
 
 export const removePanel = (layout: Layout, id: string): Layout => ({
   ...layout,
@@ -130,11 +159,7 @@ export function movePanel(layout: Layout, id: string, by: number): Layout {
   return { ...layout, panels };
 }
 
-export function updatePanel(
-  layout: Layout,
-  id: string,
-  patch: Partial<Pick<PanelConfig, 'rows' | 'columns' | 'sort'>>,
-): Layout {
+export function updatePanel(layout: Layout, id: string, patch: PanelPatch): Layout {
   return {
     ...layout,
     panels: layout.panels.map((p) =>

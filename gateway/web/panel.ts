@@ -2,7 +2,7 @@ import type { ScanRow, SourceState } from '../../shared/protocol/messages.js';
 import { COLUMN_KEYS, COLUMNS, type Column, type ColumnKey } from './columns.js';
 import { button, element, restartClass, setText } from './dom.js';
 import { formatClock, listTitle, MISSING } from './format.js';
-import { ROW_CHOICES, type PanelConfig } from './layout-store.js';
+import { ROW_CHOICES, type PanelConfig, type PanelPatch } from './layout-store.js';
 import { nextSort, sortRows } from './sort.js';
 
 /*
@@ -17,7 +17,7 @@ import { nextSort, sortRows } from './sort.js';
  */
 
 export interface PanelEvents {
-  readonly onConfig: (patch: Partial<Pick<PanelConfig, 'rows' | 'columns' | 'sort'>>) => void;
+  readonly onConfig: (patch: PanelPatch) => void;
   readonly onMove: (by: number) => void;
   readonly onRemove: () => void;
   readonly onOpen: (symbol: string) => void;
@@ -42,6 +42,7 @@ interface RowView {
 export class Panel {
   readonly section = element('section', { className: 'panel' });
   private readonly count = element('span', { className: 'count', text: MISSING });
+  private readonly titleText = element('span');
   private readonly badge = element('span', { className: 'badge' });
   private readonly head = element('tr');
   private readonly body = element('tbody');
@@ -60,7 +61,8 @@ export class Panel {
   ) {
     this.section.dataset.list = config.list;
     this.section.dataset.panel = config.id;
-    const title = element('h2', { text: listTitle(config.list), title: config.list }, this.count);
+    setText(this.titleText, listTitle(config.list));
+    const title = element('h2', { title: config.list }, this.titleText, this.count);
     for (const n of ROW_CHOICES) this.rowsSelect.append(new Option(`${n} rows`, String(n)));
     this.rowsSelect.setAttribute('aria-label', 'Rows shown');
     this.rowsSelect.addEventListener('change', () =>
@@ -126,6 +128,20 @@ export class Panel {
       if (was === undefined) restartClass(tr, 'flash-new', ROW_FLASHES);
       else if (row.rank < was) restartClass(tr, 'flash-up', ROW_FLASHES);
     }
+  }
+
+  /** A title other than the list's name (a scan's own name). */
+  setTitle(title: string): void {
+    setText(this.titleText, title);
+  }
+
+  /** The list cannot come (a scan neither defined nor saved): said where the rows would be. */
+  unavailable(reason: string): void {
+    this.ranks = undefined;
+    this.rows = [];
+    this.draw(false);
+    setText(this.count, MISSING);
+    setText(this.empty.firstChild as HTMLElement, reason);
   }
 
   /** The freshness of what the panel shows: anything but live dims the rows and says why. */
