@@ -66,11 +66,15 @@ export class ClientOps {
           return this.sendError(ws, 'bad_request', 'where: only the "alerts" subscription takes a where');
         const where = alerts ? this.alertWhere(ws, msg.where) : [];
         if (where === undefined) return;
+        // The scans it names that are gone are refused, the rest subscribed: a client resubscribing everything
+        // after a reconnection must not lose its lists for one scan deleted meanwhile.
         const unknown = lists.filter((l) => this.resolve(ws, l) === undefined);
-        // All or nothing, so the client can correct the names it got wrong and send the op again.
-        if (unknown.length > 0) return this.unknownScans(ws, unknown);
+        if (unknown.length > 0) this.unknownScans(ws, unknown);
         ws.cork(() => {
-          for (const l of lists) fanOut.join(ws, l, this.resolve(ws, l)!);
+          for (const l of lists) {
+            const list = this.resolve(ws, l);
+            if (list !== undefined) fanOut.join(ws, l, list);
+          }
           if (alerts) fanOut.joinAlerts(ws, where);
         });
         return;

@@ -211,7 +211,8 @@ describe('the alert window in Chromium', () => {
       await page.locator(`${WINDOW} button.kind[data-kind="new_high"]`).getAttribute('aria-pressed'),
     ).toBe('false');
 
-    // The filter cleared: AAA's alerts come again; a click opens the detail, whose Alerts lists the stored one too.
+    // The filter cleared: the recent alerts come again unfiltered (AAA's included), then the new ones; a click
+    // opens the detail, whose Alerts lists them, newest first, and the stored one.
     await page.click(`${WINDOW} button.clear-filter`);
     await publish(alert('new_low', 'AAA', 12));
     await waitFor(async () => expect((await shown(page))[0]).toBe('AAA new_low'));
@@ -223,7 +224,7 @@ describe('the alert window in Chromium', () => {
         await drawer
           .locator('[data-section="alerts"] li')
           .evaluateAll((lis) => lis.map((l) => l.getAttribute('data-kind'))),
-      ).toEqual(['new_low', 'entered_list']),
+      ).toEqual(['new_low', 'running_up', 'new_high', 'entered_list']),
     );
     expect(
       await drawer.locator('[data-section="alerts"] li[data-kind="entered_list"]').textContent(),

@@ -68,8 +68,8 @@ export class PanelSubscriptions {
   }
 
   /**
-   * The gateway refused a subscribe naming scans it does not know (deleted since, from another tab): those panels
-   * say so, and the other lists of that refused op are asked for again. True when the error was about them.
+   * The gateway refused scans it does not know in a subscribe (deleted since, from another tab): those panels say
+   * so (the other lists of the op were subscribed). True when the error was about them.
    */
   refused(message: string): boolean {
     const unknown = [...this.subscribed].filter((l) => message.includes(JSON.stringify(l)));
@@ -80,10 +80,6 @@ export class PanelSubscriptions {
     }
     this.subscribed = new Set([...this.subscribed].filter((l) => !unknown.includes(l)));
     this.client.unsubscribe(unknown as AnyListName[]);
-    // All or nothing: the op that named them subscribed nothing, the built-in lists included.
-    const again = ['*', ...this.subscribed] as ('*' | AnyListName)[];
-    this.client.unsubscribe(again);
-    this.client.subscribe(again);
     return true;
   }
 }

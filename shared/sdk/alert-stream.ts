@@ -17,9 +17,13 @@ export class AlertStream {
     return this.where !== undefined;
   }
 
-  /** The subscribe op for `where` ([] = every alert), remembered for the next connection. */
+  /**
+   * The subscribe op for `where` ([] = every alert), remembered for the next connection. A new filter starts
+   * over: the recent alerts matching it are passed on, even those passed under the previous filter.
+   */
   subscribe(where: AlertFilter = []): ClientMessage {
     this.where = where;
+    this.last = undefined;
     return this.op();
   }
 
