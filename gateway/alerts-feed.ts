@@ -1,10 +1,10 @@
 import type { Redis } from 'ioredis';
-import { Backoff, sleep, type BackoffOptions } from '../shared/backoff.js';
+import type { BackoffOptions } from '../shared/backoff.js';
 import { RECENT_ALERTS, readAlerts, readRecentAlerts, type AlertEntry } from '../shared/bus/alerts-stream.js';
 import type { Keys } from '../shared/bus/keys.js';
 import type { Logger } from '../shared/logger.js';
 import type { AlertMessage } from '../shared/protocol/alert-messages.js';
-import { STALLED_READ_MARGIN_MS } from './list-feed.js';
+import { StreamFollower } from './stream-follower.js';
 
 /** CLIENT SETNAME of the blocking alerts reader. */
 export const ALERTS_FEED_CONNECTION_NAME = 'gateway-alerts-feed';
@@ -22,8 +22,6 @@ export interface AlertsFeedOptions {
   readonly batchCount?: number;
   readonly backoff?: BackoffOptions;
 }
-
-const DEFAULT_BLOCK_MS = 5000;
 
 /** An alert held for `resync`, with its JSON as the stream stored it. */
 export interface HeldAlert {
@@ -43,41 +41,29 @@ export interface HeldAlert {
  */
 export class AlertsFeed {
   private held: HeldAlert[] = [];
-  private readonly backoff: Backoff;
-  private readonly abort = new AbortController();
-  private conn: Redis | undefined;
-  private loop: Promise<void> | undefined;
-  private lastId = '0-0';
-  private booted = false;
-  private closed = false;
+  private readonly follower: StreamFollower<AlertEntry>;
 
   constructor(private readonly options: AlertsFeedOptions) {
-    this.backoff = new Backoff(options.backoff ?? { initialMs: 100, maxMs: 5000 });
-  }
-
-  /** Loads the recent alerts and starts following; a failed load is retried by the read loop. */
-  async start(): Promise<void> {
-    if (this.loop) return;
-    this.conn = this.options.redis.duplicate({
+    this.follower = new StreamFollower({
+      ...options,
       connectionName: ALERTS_FEED_CONNECTION_NAME,
-      socketTimeout: (this.options.blockMs ?? DEFAULT_BLOCK_MS) + STALLED_READ_MARGIN_MS,
+      what: 'alerts',
+      bootstrap: () => this.bootstrap(),
+      read: (conn, afterId, o) => readAlerts(conn, options.keys, afterId, o),
+      handle: (entry) => {
+        const held = this.hold(entry);
+        if (held) options.onAlert(held.alert, held.json);
+      },
     });
-    this.conn.on('error', (err: Error) =>
-      this.options.logger.warn({ err: err.message }, 'alerts feed redis connection error'),
-    );
-    try {
-      await this.bootstrap();
-    } catch (err) {
-      this.options.logger.warn({ err }, 'recent alerts not loaded yet; retrying');
-    }
-    this.loop = this.run();
   }
 
-  async stop(): Promise<void> {
-    this.closed = true;
-    this.abort.abort();
-    this.conn?.disconnect();
-    await this.loop;
+  /** Loads the recent alerts and starts following (stream-follower.ts). */
+  start(): Promise<void> {
+    return this.follower.start();
+  }
+
+  stop(): Promise<void> {
+    return this.follower.stop();
   }
 
   /** The newest alerts held (at most 200), oldest first: what `resync` on `alerts` sends. */
@@ -93,38 +79,16 @@ export class AlertsFeed {
 
   /** true while the stream connection is up and the recent alerts are loaded. */
   get healthy(): boolean {
-    return this.booted && this.conn?.status === 'ready';
+    return this.follower.healthy;
   }
 
-  private async bootstrap(): Promise<void> {
+  /** The newest 200 alerts and the stream id to follow from (one XREVRANGE). */
+  private async bootstrap(): Promise<string> {
     const { entries, lastId } = await readRecentAlerts(this.options.redis, this.options.keys, RECENT_ALERTS);
     this.held = [];
     for (const e of entries) this.hold(e);
-    this.lastId = lastId;
-    this.booted = true;
     this.options.logger.info({ alerts: this.held.length, from: lastId }, 'recent alerts loaded');
-  }
-
-  private async run(): Promise<void> {
-    const { keys, logger, blockMs = DEFAULT_BLOCK_MS, batchCount = 500 } = this.options;
-    const conn = this.conn!;
-    while (!this.closed) {
-      try {
-        if (!this.booted) await this.bootstrap();
-        const entries = await readAlerts(conn, keys, this.lastId, { count: batchCount, blockMs });
-        this.backoff.reset();
-        for (const entry of entries) {
-          this.lastId = entry.id;
-          const held = this.hold(entry);
-          if (held) this.options.onAlert(held.alert, held.json);
-        }
-      } catch (err) {
-        if (this.closed) break;
-        const delay = this.backoff.next();
-        logger.warn({ err, delay }, 'reading the alerts stream failed; retrying');
-        await sleep(delay, this.abort.signal);
-      }
-    }
+    return lastId;
   }
 
   /** Holds a read entry (the newest 200 kept); a bad one is logged and skipped. */

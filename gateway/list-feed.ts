@@ -1,7 +1,8 @@
 import type { Redis } from 'ioredis';
-import { Backoff, sleep, type BackoffOptions } from '../shared/backoff.js';
+import type { BackoffOptions } from '../shared/backoff.js';
 import type { Keys } from '../shared/bus/keys.js';
 import { readListMessages, type ListMessageEntry } from '../shared/bus/list-messages.js';
+import { StreamFollower } from './stream-follower.js';
 import {
   readListSnapshot,
   readListSnapshotsAndLastId,
@@ -16,13 +17,6 @@ import { advanceSnapshot } from '../shared/protocol/advance.js';
 /** CLIENT SETNAME of the blocking stream reader. */
 export const LIST_FEED_CONNECTION_NAME = 'gateway-list-feed';
 
-/**
- * How long past its BLOCK timeout an XREAD may stay unanswered before its connection is presumed dead. Redis
- * answers a blocking read at the latest when the timeout expires (nil), so a longer silence means the host or
- * the link is gone — and TCP alone would wait for its retransmissions for minutes, even after the link is back.
- */
-export const STALLED_READ_MARGIN_MS = 3000;
-
 export interface ListFeedOptions {
   /** Used for snapshot reads; the blocking XREAD runs on a duplicate of it. */
   readonly redis: Redis;
@@ -36,8 +30,6 @@ export interface ListFeedOptions {
   readonly batchCount?: number;
   readonly backoff?: BackoffOptions;
 }
-
-const DEFAULT_BLOCK_MS = 5000;
 
 interface Held {
   readonly msg: SnapshotMessage;
@@ -60,47 +52,26 @@ export class ListFeed {
   private readonly held = new Map<AnyListName, Held>();
   /** Scan lists some client of this gateway follows, with how many: only those are held (see watch). */
   private readonly watched = new Map<ScanListName, number>();
-  private readonly backoff: Backoff;
-  private readonly abort = new AbortController();
-  private conn: Redis | undefined;
-  private loop: Promise<void> | undefined;
-  private lastId = '0-0';
-  private booted = false;
-  private closed = false;
+  private readonly follower: StreamFollower<ListMessageEntry>;
 
   constructor(private readonly options: ListFeedOptions) {
-    this.backoff = new Backoff(options.backoff ?? { initialMs: 100, maxMs: 5000 });
-  }
-
-  /**
-   * Loads the snapshots and starts reading. While Redis is unreachable ioredis queues the commands, so this
-   * resolves once Redis answers; a command error (not a disconnect) is logged and retried by the read loop.
-   */
-  async start(): Promise<void> {
-    if (this.loop) return;
-    // Named so that operators (and the tests) can find it in CLIENT LIST. A silent socket is destroyed and
-    // reopened (ioredis's socketTimeout): meanwhile the feed is not healthy, so /health says so.
-    this.conn = this.options.redis.duplicate({
+    this.follower = new StreamFollower({
+      ...options,
       connectionName: LIST_FEED_CONNECTION_NAME,
-      socketTimeout: (this.options.blockMs ?? DEFAULT_BLOCK_MS) + STALLED_READ_MARGIN_MS,
+      what: 'list messages',
+      bootstrap: () => this.bootstrap(),
+      read: (conn, afterId, o) => readListMessages(conn, options.keys, afterId, o),
+      handle: (entry) => this.handle(entry),
     });
-    this.conn.on('error', (err: Error) =>
-      this.options.logger.warn({ err: err.message }, 'list feed redis connection error'),
-    );
-    try {
-      await this.bootstrap();
-    } catch (err) {
-      this.options.logger.warn({ err }, 'list snapshots not loaded yet; retrying');
-    }
-    this.loop = this.run();
   }
 
-  async stop(): Promise<void> {
-    this.closed = true;
-    this.abort.abort();
-    // Disconnecting ends the pending blocking XREAD at once.
-    this.conn?.disconnect();
-    await this.loop;
+  /** Loads the snapshots and starts following the stream (stream-follower.ts). */
+  start(): Promise<void> {
+    return this.follower.start();
+  }
+
+  stop(): Promise<void> {
+    return this.follower.stop();
   }
 
   /**
@@ -154,10 +125,11 @@ export class ListFeed {
 
   /** true while the stream connection is up and the snapshots are loaded. */
   get healthy(): boolean {
-    return this.booted && this.conn?.status === 'ready';
+    return this.follower.healthy;
   }
 
-  private async bootstrap(): Promise<void> {
+  /** The lists' stored snapshots and the stream id to follow from (read in one MULTI). */
+  private async bootstrap(): Promise<string> {
     const { snapshots, lastMessageId } = await readListSnapshotsAndLastId(
       this.options.redis,
       this.options.keys,
@@ -172,30 +144,8 @@ export class ListFeed {
       if (before?.seq !== now.msg.seq || before.epoch !== now.msg.epoch)
         this.options.onMessage(now.msg, now.json);
     }
-    this.lastId = lastMessageId;
-    this.booted = true;
-    this.options.logger.info({ lists: this.held.size, from: this.lastId }, 'list snapshots loaded');
-  }
-
-  private async run(): Promise<void> {
-    const { keys, logger, blockMs = DEFAULT_BLOCK_MS, batchCount = 500 } = this.options;
-    const conn = this.conn!;
-    while (!this.closed) {
-      try {
-        if (!this.booted) await this.bootstrap();
-        const entries = await readListMessages(conn, keys, this.lastId, { count: batchCount, blockMs });
-        this.backoff.reset();
-        for (const entry of entries) {
-          this.lastId = entry.id;
-          await this.handle(entry);
-        }
-      } catch (err) {
-        if (this.closed) break;
-        const delay = this.backoff.next();
-        logger.warn({ err, delay }, 'reading the list messages stream failed; retrying');
-        await sleep(delay, this.abort.signal);
-      }
-    }
+    this.options.logger.info({ lists: this.held.size, from: lastMessageId }, 'list snapshots loaded');
+    return lastMessageId;
   }
 
   private async handle(entry: ListMessageEntry): Promise<void> {
