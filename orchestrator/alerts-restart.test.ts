@@ -1,56 +1,24 @@
-import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
-import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { loadAlertSequence, readRecentAlerts } from '../shared/bus/alerts-stream.js';
 import { onCleanup } from '../test/utils/cleanup.js';
-import { freshRedis, testRedisUrl } from '../test/utils/redis.js';
+import { freshRedis } from '../test/utils/redis.js';
 import { waitFor } from '../test/utils/wait.js';
-
-const root = path.resolve(import.meta.dirname, '..');
-
-/** An orchestrator process replaying the sample day fast (as restart.test.ts does for the lists). */
-function startOrchestrator(prefix: string): ChildProcess {
-  return spawn(process.execPath, ['--import', 'tsx', path.join(root, 'orchestrator/main.ts')], {
-    cwd: root,
-    stdio: ['ignore', 'ignore', 'inherit'],
-    env: {
-      ...process.env,
-      FEED: 'replay',
-      REPLAY_FILE: path.join(root, 'samples/day.ndjson'),
-      REPLAY_SPEED: '3000',
-      REDIS_URL: testRedisUrl,
-      REDIS_PREFIX: prefix,
-      DATABASE_URL: process.env.TEST_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test',
-      WORKER_THREADS: '1',
-      LOG_LEVEL: 'fatal',
-    },
-  });
-}
+import { FAST_FEEDS, startOrchestrator } from '../test/utils/orchestrator-process.js';
 
 describe('the alerts stream across orchestrator restarts (SPEC §14)', () => {
-  function killAtEnd(child: ChildProcess): void {
-    onCleanup(async () => {
-      if (child.exitCode !== null || child.signalCode !== null) return;
-      child.kill('SIGKILL');
-      await once(child, 'exit');
-    });
-  }
-
   it('continues the alerts seq in the same epoch after SIGKILL, with no gap and no seq used twice', async () => {
     const r = freshRedis();
     onCleanup(r.cleanup);
     const length = () => r.redis.xlen(r.keys.alertsStream);
 
-    const first = startOrchestrator(r.keys.prefix);
-    killAtEnd(first);
+    const first = startOrchestrator(r.keys.prefix, FAST_FEEDS.replay);
     await waitFor(async () => (await length()) >= 20, { timeoutMs: 40_000 });
     first.kill('SIGKILL');
     await once(first, 'exit');
     const beforeRestart = await length();
 
-    const second = startOrchestrator(r.keys.prefix);
-    killAtEnd(second);
+    const second = startOrchestrator(r.keys.prefix, FAST_FEEDS.replay);
     await waitFor(async () => (await length()) >= beforeRestart + 20, { timeoutMs: 40_000 });
     second.kill('SIGTERM');
     expect((await once(second, 'exit'))[0]).toBe(0);

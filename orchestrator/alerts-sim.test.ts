@@ -1,36 +1,11 @@
-import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
-import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { readRecentAlerts } from '../shared/bus/alerts-stream.js';
 import type { AlertMessage } from '../shared/protocol/alert-messages.js';
 import { onCleanup } from '../test/utils/cleanup.js';
-import { freshRedis, testRedisUrl } from '../test/utils/redis.js';
+import { freshRedis } from '../test/utils/redis.js';
 import { waitFor } from '../test/utils/wait.js';
-
-const root = path.resolve(import.meta.dirname, '..');
-
-/** An orchestrator on the simulated market from the open, 20× fast, a snapshot every 5 simulated seconds. */
-function startOrchestrator(prefix: string): ChildProcess {
-  return spawn(process.execPath, ['--import', 'tsx', path.join(root, 'orchestrator/main.ts')], {
-    cwd: root,
-    stdio: ['ignore', 'ignore', 'inherit'],
-    env: {
-      ...process.env,
-      FEED: 'sim',
-      SIM_TICKERS: '1500',
-      SIM_SPEED: '20',
-      SIM_START: 'MARKET_OPEN',
-      SNAPSHOT_INTERVAL_MS: '250',
-      REDIS_URL: testRedisUrl,
-      REDIS_PREFIX: prefix,
-      // No scanner tables there: filters fail to load (counted) and every ticker passes.
-      DATABASE_URL: process.env.TEST_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test',
-      WORKER_THREADS: '1',
-      LOG_LEVEL: 'fatal',
-    },
-  });
-}
+import { FAST_FEEDS, startOrchestrator } from '../test/utils/orchestrator-process.js';
 
 async function alertsOf(r: ReturnType<typeof freshRedis>): Promise<AlertMessage[]> {
   const { entries } = await readRecentAlerts(r.redis, r.keys, 1_000_000);
@@ -41,7 +16,7 @@ describe('alerts live from the simulator (FEED=sim)', () => {
   it('streams several kinds of alerts in each of the first simulated minutes of the open', async () => {
     const r = freshRedis();
     onCleanup(r.cleanup);
-    const child = startOrchestrator(r.keys.prefix);
+    const child = startOrchestrator(r.keys.prefix, FAST_FEEDS.simOpen);
     onCleanup(async () => {
       if (child.exitCode !== null || child.signalCode !== null) return;
       child.kill('SIGKILL');

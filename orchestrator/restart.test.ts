@@ -1,71 +1,31 @@
-import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
-import path from 'node:path';
 import { Queue } from 'bullmq';
 import { describe, expect, it } from 'vitest';
 import { onCleanup } from '../test/utils/cleanup.js';
 import { waitFor } from '../test/utils/wait.js';
+import { FAST_FEEDS, startOrchestrator } from '../test/utils/orchestrator-process.js';
 import { QUEUES } from '../shared/bus/keys.js';
 import { MarketCalendar } from '../shared/market/calendar.js';
 import { marketClock } from '../shared/market/session-clock.js';
 import { applyListMessage, applyListRows } from '../test/utils/list-model.js';
 import type { ScanRow } from '../shared/protocol/messages.js';
 import { LIST_NAMES } from '../shared/scan/lists.js';
-import {
-  freshRedis,
-  storedSequencerState,
-  storedSnapshot,
-  streamMessages,
-  testRedisUrl,
-} from '../test/utils/redis.js';
-
-const root = path.resolve(import.meta.dirname, '..');
-
-function startOrchestrator(prefix: string): ChildProcess {
-  return spawn(process.execPath, ['--import', 'tsx', path.join(root, 'orchestrator/main.ts')], {
-    cwd: root,
-    stdio: ['ignore', 'ignore', 'inherit'],
-    env: {
-      ...process.env,
-      FEED: 'replay',
-      REPLAY_FILE: path.join(root, 'samples/day.ndjson'),
-      // The sample's 16-hour day in about 20 seconds.
-      REPLAY_SPEED: '3000',
-      REDIS_URL: testRedisUrl,
-      REDIS_PREFIX: prefix,
-      // No scanner tables there: reference loads fail, are counted, and the scan goes on without them.
-      DATABASE_URL: process.env.TEST_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test',
-      WORKER_THREADS: '1',
-      LOG_LEVEL: 'fatal',
-    },
-  });
-}
+import { freshRedis, storedSequencerState, storedSnapshot, streamMessages } from '../test/utils/redis.js';
 
 describe('orchestrator process restarts (SPEC §6)', () => {
-  /** Kills `child` when the test ends if it is still running (a failed test leaves no orchestrator behind). */
-  function killAtEnd(child: ChildProcess): void {
-    onCleanup(async () => {
-      if (child.exitCode !== null || child.signalCode !== null) return;
-      child.kill('SIGKILL');
-      await once(child, 'exit');
-    });
-  }
-
   it('continues every list sequence without a gap after SIGKILL, and on SIGTERM publishes its last scan and writes the open volume slot', async () => {
     const r = freshRedis();
     onCleanup(r.cleanup);
     const length = () => r.redis.xlen(r.keys.messagesStream);
 
-    const first = startOrchestrator(r.keys.prefix);
-    killAtEnd(first);
+    const first = startOrchestrator(r.keys.prefix, FAST_FEEDS.replay);
     await waitFor(async () => (await length()) >= 40, { timeoutMs: 30_000 });
     first.kill('SIGKILL');
     await once(first, 'exit');
     const beforeRestart = await length();
 
     const secondStartedAt = Date.now();
-    const second = startOrchestrator(r.keys.prefix);
-    killAtEnd(second);
+    const second = startOrchestrator(r.keys.prefix, FAST_FEEDS.replay);
     await waitFor(async () => (await length()) >= beforeRestart + 20, { timeoutMs: 30_000 });
     second.kill('SIGTERM');
     const [code] = (await once(second, 'exit')) as [number | null];
