@@ -14,7 +14,7 @@ import type { AlertMessage } from '../shared/protocol/alert-messages.js';
 import type { ListMessage } from '../shared/protocol/messages.js';
 import type { ListName } from '../shared/scan/lists.js';
 import type { SequencerState } from '../shared/scan/deltas.js';
-import { deleteScanListSnapshots, putScanListSnapshot } from '../shared/bus/scan-list-snapshots.js';
+import { deleteScanListSnapshots, putScanListSnapshot, RowJson } from '../shared/bus/scan-list-snapshots.js';
 import type { ScanListName } from '../shared/scan/scan-list-names.js';
 import type { ScanListMessage, StoredScanList } from '../shared/scan/scan-list-sequencer.js';
 
@@ -32,7 +32,8 @@ export interface PublishInput {
   readonly status?: { readonly receivedAtMs: number; readonly report: OrchestratorReport };
   /**
    * The user-defined scans' lists (SPEC §13): their messages, after the built-in lists', each followed in the
-   * hash by the scan list's snapshot as `stored` says it now is; and the scan lists whose grace ended.
+   * hash by the scan list's snapshot as `stored` says it now is (rows in list order, ranked by position when
+   * written); and the scan lists whose grace ended.
    */
   readonly scans?: {
     readonly messages: readonly ScanListMessage[];
@@ -93,8 +94,9 @@ export class Publisher {
       ts,
     );
     if (scans) {
+      const rowJson = new RowJson();
       for (const m of scans.messages)
-        putScanListSnapshot(multi, this.keys, m.list, scans.stored(m.list)!, ts);
+        putScanListSnapshot(multi, this.keys, m.list, scans.stored(m.list)!, ts, rowJson);
       deleteScanListSnapshots(multi, this.keys, scans.expired);
     }
     if (alerts) appendAlerts(multi, this.keys, alerts.messages, alerts.position, alerts.maxLen);

@@ -212,7 +212,7 @@ export class ScanTick {
         status: { receivedAtMs: received.any, report },
         scans: {
           messages: outcome.scanMessages,
-          stored: (list) => this.o.engine.scanLists.stored(list),
+          stored: (list) => this.o.engine.scanLists.held(list),
           expired,
         },
         alerts: {

@@ -19,6 +19,8 @@ import type * as RandomScansModule from '../bench/random-scans.js';
 import type * as SyntheticMarketModule from '../bench/synthetic-market.js';
 import type * as KernelModule from '../shared/scan/kernel.js';
 import type * as EvaluateModule from '../shared/scan/scan-evaluate.js';
+import type * as SnapshotsModule from '../shared/bus/scan-list-snapshots.js';
+import type * as KeysModule from '../shared/bus/keys.js';
 import { percentile } from '../bench/stats.js';
 
 const TICKERS = 15_000;
@@ -55,6 +57,12 @@ async function child(dir: string): Promise<void> {
   const { prng } = (await import(`${root}/bench/synthetic-market.js`)) as typeof SyntheticMarketModule;
   const { scanKernel } = (await import(`${root}/shared/scan/kernel.js`)) as typeof KernelModule;
   const { evaluateScans } = (await import(`${root}/shared/scan/scan-evaluate.js`)) as typeof EvaluateModule;
+  // A checkout before RowJson has only putScanListSnapshot (it ignores the extra argument).
+  const snapshots = (await import(`${root}/shared/bus/scan-list-snapshots.js`)) as Omit<
+    typeof SnapshotsModule,
+    'RowJson'
+  > & { RowJson?: typeof SnapshotsModule.RowJson };
+  const benchKeys = ((await import(`${root}/shared/bus/keys.js`)) as typeof KeysModule).keys('bench');
   let tick: (() => { ms: number; cpu: number; json: number; bytes: number; messages: number }) | null = null;
   process.on('message', (req: Request) => {
     if ('setup' in req) {
@@ -106,10 +114,19 @@ async function child(dir: string): Promise<void> {
         const t1 = performance.now();
         let bytes = 0;
         for (const m of outcome.messages) bytes += JSON.stringify(m).length;
+        // The checkout's own snapshot writer, on a MULTI that only counts the bytes it is given.
+        const multi = {
+          hset: (_key: string, _field: string, text: string) => {
+            bytes += text.length;
+            return multi;
+          },
+        };
+        const rowJson = snapshots.RowJson ? new snapshots.RowJson() : undefined;
+        const lists = engine.scanLists as typeof engine.scanLists & { held?: typeof engine.scanLists.stored };
         for (const m of outcome.scanMessages) {
-          const { epoch, seq, rows } = engine.scanLists.stored(m.list)!;
-          const snapshot = { type: 'snapshot', list: m.list, epoch, seq, prevSeq: seq - 1, ts: m.ts, rows };
-          bytes += JSON.stringify(m).length + JSON.stringify(snapshot).length;
+          bytes += JSON.stringify(m).length;
+          const state = (lists.held ?? lists.stored).call(lists, m.list)!;
+          snapshots.putScanListSnapshot(multi as never, benchKeys, m.list, state, m.ts, rowJson);
         }
         const serialised = performance.now() - t1;
         return {

@@ -113,7 +113,16 @@ export class ScanListSequencer {
 
   /** What `list`'s stored snapshot becomes after its message is published. */
   stored(list: ScanListName): StoredScanList | undefined {
+    const s = this.held(list);
+    return s && { ...s, rows: atRanks(s.rows) };
+  }
+
+  /**
+   * The same without the rows' ranks put back: the rows held, shared with other lists, whose `rank` fields need
+   * not be their positions (the publisher writes them at their positions: scan-list-snapshots.ts).
+   */
+  held(list: ScanListName): StoredScanList | undefined {
     const s = this.lists.get(list);
-    return s && { epoch: this.epoch, seq: s.seq, rows: atRanks(s.rows) };
+    return s && { epoch: this.epoch, seq: s.seq, rows: s.rows };
   }
 }
