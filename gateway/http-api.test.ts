@@ -1,13 +1,12 @@
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { onCleanup } from '../test/utils/cleanup.js';
-import { closeDb, createDb, insertScanResults, upsertMetadata, type Db } from '../shared/db/database.js';
+import { beforeEach, describe, expect, it } from 'vitest';
+import { closeDb, createDb, insertScanResults, upsertMetadata } from '../shared/db/database.js';
 import type { OrchestratorMetrics } from '../shared/bus/orchestrator-metrics.js';
 import { writeBootstrapStatus } from '../shared/bus/bootstrap-status.js';
 import { metadata } from '../test/utils/market.js';
-import { testDatabaseUrl, withClient, withFreshSchema } from '../test/utils/db.js';
-import { GatewayFixture, TS } from '../test/utils/gateway-fixture.js';
+import { TS } from '../test/utils/gateway-fixture.js';
 import { scanRow } from '../test/utils/scan-row.js';
 import type { GatewayOptions } from './server.js';
+import { gatewayWithDatabase } from '../test/utils/gateway-database.js';
 
 const TOKEN = 'secret-token';
 
@@ -40,26 +39,13 @@ const METRICS: OrchestratorMetrics = {
 };
 
 describe('the gateway HTTP API', () => {
-  const schema = withFreshSchema();
-  let db: Db;
-  let fx: GatewayFixture;
+  const env = gatewayWithDatabase({ clear: ['scanner_filters'] });
 
-  beforeAll(() => {
-    db = createDb(testDatabaseUrl, { schema: schema.name });
-  });
-  afterAll(async () => {
-    await closeDb(db);
-  });
-  beforeEach(async () => {
-    const fixture = new GatewayFixture();
-    fx = fixture;
-    onCleanup(() => fixture.cleanup());
-    await withClient((c) => c.query('DELETE FROM scanner_filters'), schema.name);
-  });
+  beforeEach(async () => {});
 
   /** A gateway on this file's database (`overrides` on top); resolves with its base URL. */
   async function start(overrides: Partial<GatewayOptions> = {}): Promise<string> {
-    const g = await fx.start({ db, ...overrides });
+    const g = await env.fx.start({ db: env.db, ...overrides });
     return `http://127.0.0.1:${g.port}`;
   }
 
@@ -165,7 +151,7 @@ describe('the gateway HTTP API', () => {
       const dead = createDb('postgres://postgres@127.0.0.1:1/nowhere');
       try {
         const base = await start({ db: dead });
-        await fx.market.scan({ winners: [scanRow('WIN', 1)] });
+        await env.fx.market.scan({ winners: [scanRow('WIN', 1)] });
         const res = await fetch(`${base}/api/filters`);
         expect(res.status).toBe(503);
         expect(await res.json()).toMatchObject({ error: 'database_unavailable' });
@@ -178,12 +164,12 @@ describe('the gateway HTTP API', () => {
 
   describe('tickers', () => {
     beforeEach(async () => {
-      await upsertMetadata(db, [
+      await upsertMetadata(env.db, [
         metadata('AAPL', { companyName: 'Apple Inc.' }),
         metadata('AAL', { companyName: 'American Airlines Group' }),
         metadata('PAA', { companyName: 'Plains All American Pipeline' }),
       ]);
-      await insertScanResults(db, [
+      await insertScanResults(env.db, [
         {
           time: '2026-03-02T14:45:00.000Z',
           symbol: 'AAPL',
@@ -208,7 +194,7 @@ describe('the gateway HTTP API', () => {
 
     it('describes a ticker: its live row and ranks, its metadata and its last persisted scan', async () => {
       const base = await start();
-      await fx.market.scan({
+      await env.fx.market.scan({
         winners: [scanRow('MSFT', 1), scanRow('AAPL', 2, { scoreRank: 4 })],
         high_volume: [scanRow('AAPL', 1, { scoreRank: 4 })],
       });
@@ -250,7 +236,7 @@ describe('the gateway HTTP API', () => {
   describe('tokens', () => {
     it('requires a token on /api and /metrics but not on /health', async () => {
       const base = await start({ tokens: [TOKEN] });
-      await fx.market.scan({ winners: [scanRow('WIN', 1)] }); // an orchestrator reporting: /health is 200
+      await env.fx.market.scan({ winners: [scanRow('WIN', 1)] }); // an orchestrator reporting: /health is 200
       await expect.poll(async () => (await fetch(`${base}/health`)).status).toBe(200);
       for (const path of ['/api/lists', '/api/filters', '/metrics']) {
         const res = await fetch(`${base}${path}`);
@@ -270,7 +256,7 @@ describe('the gateway HTTP API', () => {
     it("exposes the gateway's counters and the orchestrator's last published figures", async () => {
       const base = await start({ tokens: [TOKEN] });
       await fetch(`${base}/api/lists`); // one 401
-      await fx.market.scan({ winners: [scanRow('WIN', 1)] }, TS, METRICS);
+      await env.fx.market.scan({ winners: [scanRow('WIN', 1)] }, TS, METRICS);
       await expect
         .poll(async () => (await fetch(`${base}/api/lists/winners?token=${TOKEN}`)).status)
         .toBe(200);
@@ -302,7 +288,7 @@ describe('the gateway HTTP API', () => {
     const base = await start();
     const before = (await (await fetch(`${base}/api/lists`)).json()) as Record<string, unknown>;
     expect(before).toEqual({ asOf: null, source: 'down', ageMs: null, lists: [] });
-    await fx.market.scan({ winners: [scanRow('WIN', 1)] });
+    await env.fx.market.scan({ winners: [scanRow('WIN', 1)] });
     await expect.poll(async () => (await fetch(`${base}/api/lists/winners`)).status).toBe(200);
     await expect
       .poll(async () => ((await (await fetch(`${base}/health`)).json()) as Health).source)
@@ -346,7 +332,7 @@ describe('the gateway HTTP API', () => {
       finishedAt: null,
       lastError: null,
     };
-    await writeBootstrapStatus(fx.env.redis, fx.env.keys, status);
+    await writeBootstrapStatus(env.fx.env.redis, env.fx.env.keys, status);
     // The gateway re-reads the status every 2 s, in the background.
     await expect
       .poll(

@@ -1,30 +1,13 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { closeDb, createDb, insertScanResults, type Db } from '../shared/db/database.js';
-import type { ScanResultRow } from '../shared/db/types.js';
 import { onCleanup } from '../test/utils/cleanup.js';
 import { testDatabaseUrl, withClient, withFreshSchema } from '../test/utils/db.js';
 import { GatewayFixture } from '../test/utils/gateway-fixture.js';
+import { persistedScan } from '../test/utils/scan-row.js';
 
-/** A persisted scan row of `symbol` at `time` (ISO UTC) priced `price`. */
-const persisted = (symbol: string, time: string, price: number): ScanResultRow => ({
-  time,
-  symbol,
-  session: 'MARKET_OPEN',
-  price,
-  volumeToday: price * 1000,
-  changePercent: 1,
-  rvol: 2,
-  rvolSlot: null,
-  gapFromOpen: null,
-  priceFromHigh: null,
-  priceFromLow: null,
-  marketCap: null,
-  floatShares: null,
-  score: 10,
-  rank: 1,
-  filtersMatched: [],
-  lists: ['winners'],
-});
+/** Volume proportional to the price, so a point's volume tells which row it came from. */
+const persisted = (symbol: string, time: string, price: number) =>
+  persistedScan(symbol, time, price, { volumeToday: price * 1000, lists: ['winners'] });
 
 describe('GET /api/tickers/:symbol/intraday', () => {
   const schema = withFreshSchema();

@@ -1,19 +1,17 @@
 import { copyFileSync } from 'node:fs';
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { beforeEach, describe, expect, it } from 'vitest';
 import type { BrowserContext, Page } from 'playwright-core';
 import { AlertSequencer, describeAlert } from '../../shared/alerts/alert-messages.js';
 import type { AlertKind } from '../../shared/alerts/alert-settings.js';
 import { appendAlerts } from '../../shared/bus/alerts-stream.js';
 import { insertAlerts } from '../../shared/db/alerts.js';
-import { closeDb, createDb, type Db } from '../../shared/db/database.js';
 import type { AlertMessage } from '../../shared/protocol/alert-messages.js';
 import { onCleanup } from '../../test/utils/cleanup.js';
-import { testDatabaseUrl, withFreshSchema } from '../../test/utils/db.js';
-import { GatewayFixture } from '../../test/utils/gateway-fixture.js';
 import { artifactPath, openPage, tradingRows, useChromium } from '../../test/utils/page-browser.js';
 import { scanRow } from '../../test/utils/scan-row.js';
 import { waitFor } from '../../test/utils/wait.js';
 import { TONES } from './alert-sound.js';
+import { gatewayWithDatabase } from '../../test/utils/gateway-database.js';
 
 /*
  * The alert window in Debian's Chromium against a real gateway, Redis and PostgreSQL, with alerts appended to
@@ -51,24 +49,13 @@ const tone = (kind: AlertKind): Sound[] => TONES[kind].notes.map((hz) => ({ wave
 
 describe('the alert window in Chromium', () => {
   const chromium = useChromium();
-  const schema = withFreshSchema();
-  let db: Db;
+  const env = gatewayWithDatabase();
   let context: BrowserContext;
-  let fx: GatewayFixture;
   let sequencer: AlertSequencer;
 
-  beforeAll(() => {
-    db = createDb(testDatabaseUrl, { schema: schema.name });
-  });
-  afterAll(async () => {
-    await closeDb(db);
-  });
   beforeEach(async () => {
-    const fixture = new GatewayFixture();
-    fx = fixture;
-    onCleanup(() => fixture.cleanup());
     sequencer = new AlertSequencer(() => 'alerts-epoch');
-    await fx.market.scan({ gappers_up: tradingRows(['AAA', 'BBB', 'CCC']) });
+    await env.fx.market.scan({ gappers_up: tradingRows(['AAA', 'BBB', 'CCC']) });
     const ctx = await chromium.browser().newContext({ viewport: { width: 1500, height: 1000 } });
     await ctx.addInitScript(AUDIO_SPY);
     context = ctx;
@@ -102,8 +89,8 @@ describe('the alert window in Chromium', () => {
   /** Appends alerts to the stream as the orchestrator's publish does. */
   async function publish(...alerts: ReturnType<typeof alert>[]): Promise<AlertMessage[]> {
     const sequenced = sequencer.sequence(alerts);
-    const multi = fx.env.redis.multi();
-    appendAlerts(multi, fx.env.keys, sequenced, sequencer.state);
+    const multi = env.fx.env.redis.multi();
+    appendAlerts(multi, env.fx.env.keys, sequenced, sequencer.state);
     await multi.exec();
     return sequenced;
   }
@@ -124,7 +111,7 @@ describe('the alert window in Chromium', () => {
   }
 
   it('shows an alert as it arrives, newest first, with a distinct sound per kind; mute silences them and is remembered', async () => {
-    const g = await fx.start({ db });
+    const g = await env.fx.start({ db: env.db });
     const { page, problems } = await openWithWindow(g.port);
     // An alert from an hour ago (the backlog a subscription starts with) is listed, and silent.
     await publish(alert('new_low', 'OLD', 3.5, new Date(Date.now() - 3_600_000).toISOString()));
@@ -171,12 +158,12 @@ describe('the alert window in Chromium', () => {
   }, 60_000);
 
   it('receives only the alerts its where filter matches, hides a kind, and opens the detail with the symbol’s alerts', async () => {
-    const g = await fx.start({ db });
+    const g = await env.fx.start({ db: env.db });
     // Yesterday's alert for AAA, in the table only (the stream has moved on): the drawer finds it by REST.
     const stored = new AlertSequencer(() => 'old-epoch').sequence([
       alert('entered_list', 'AAA', 11, '2026-03-01T15:00:00.000Z'),
     ]);
-    await insertAlerts(db, stored);
+    await insertAlerts(env.db, stored);
     const { page, problems } = await openWithWindow(g.port);
 
     // A filter the gateway refuses (a field an alert's row lacks) is answered beside the filter.

@@ -2,7 +2,7 @@ import { copyFileSync } from 'node:fs';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { BrowserContext, Page } from 'playwright-core';
 import { closeDb, createDb, insertScanResults, upsertMetadata, type Db } from '../../shared/db/database.js';
-import type { ScanResultRow } from '../../shared/db/types.js';
+import { persistedScan } from '../../test/utils/scan-row.js';
 import { scanRowSchema } from '../../shared/protocol/messages.js';
 import { onCleanup } from '../../test/utils/cleanup.js';
 import { testDatabaseUrl, withClient, withFreshSchema } from '../../test/utils/db.js';
@@ -29,27 +29,6 @@ import type { GatewayOptions } from '../server.js';
 
 const GAPPERS = 'section[data-list="gappers_up"]';
 
-/** A persisted scan of `symbol` at `time` (ISO UTC) priced `price`, for the sparkline. */
-const persisted = (symbol: string, time: string, price: number): ScanResultRow => ({
-  time,
-  symbol,
-  session: 'MARKET_OPEN',
-  price,
-  volumeToday: 1_000_000,
-  changePercent: 1,
-  rvol: 2,
-  rvolSlot: null,
-  gapFromOpen: null,
-  priceFromHigh: null,
-  priceFromLow: null,
-  marketCap: null,
-  floatShares: null,
-  score: 10,
-  rank: 1,
-  filtersMatched: [],
-  lists: ['gappers_up'],
-});
-
 describe('the trader at the page in Chromium', () => {
   const chromium = useChromium();
   const schema = withFreshSchema();
@@ -64,10 +43,10 @@ describe('the trader at the page in Chromium', () => {
     ]);
     await withClient((c) => c.query('TRUNCATE scan_results'), schema.name);
     await insertScanResults(db, [
-      persisted('AAA', '2026-03-02T14:30:05.000Z', 11.9),
-      persisted('AAA', '2026-03-02T14:31:05.000Z', 12.2),
-      persisted('AAA', '2026-03-02T14:32:05.000Z', 12.05),
-      persisted('AAA', '2026-03-02T14:44:05.000Z', 12.5),
+      persistedScan('AAA', '2026-03-02T14:30:05.000Z', 11.9),
+      persistedScan('AAA', '2026-03-02T14:31:05.000Z', 12.2),
+      persistedScan('AAA', '2026-03-02T14:32:05.000Z', 12.05),
+      persistedScan('AAA', '2026-03-02T14:44:05.000Z', 12.5),
     ]);
   });
   afterAll(async () => {

@@ -1,15 +1,14 @@
 import { copyFileSync } from 'node:fs';
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { beforeEach, describe, expect, it } from 'vitest';
 import type { BrowserContext, Page } from 'playwright-core';
-import { closeDb, createDb, type Db } from '../../shared/db/database.js';
 import { onCleanup } from '../../test/utils/cleanup.js';
-import { testDatabaseUrl, withClient, withFreshSchema } from '../../test/utils/db.js';
-import { GatewayFixture } from '../../test/utils/gateway-fixture.js';
+import { withClient } from '../../test/utils/db.js';
 import { closedPort } from '../../test/utils/net.js';
 import { artifactPath, openPage, panelSymbols, useChromium } from '../../test/utils/page-browser.js';
 import { simOrchestrator } from '../../test/utils/sim-orchestrator.js';
 import { waitFor } from '../../test/utils/wait.js';
 import { UNKNOWN_SCAN } from './subscriptions.js';
+import { gatewayWithDatabase } from '../../test/utils/gateway-database.js';
 
 /*
  * The trader's own scans in Debian's Chromium, against a real gateway, PostgreSQL, Redis and a real orchestrator
@@ -23,22 +22,11 @@ const SCAN_PANEL = 'section[data-list="scan:big-movers"]';
 
 describe('the scan editor in Chromium', () => {
   const chromium = useChromium();
-  const schema = withFreshSchema();
-  let db: Db;
+  const env = gatewayWithDatabase({ clear: ['saved_scans'] });
+  const { schema } = env;
   let context: BrowserContext;
-  let fx: GatewayFixture;
 
-  beforeAll(() => {
-    db = createDb(testDatabaseUrl, { schema: schema.name });
-  });
-  afterAll(async () => {
-    await closeDb(db);
-  });
   beforeEach(async () => {
-    const fixture = new GatewayFixture();
-    fx = fixture;
-    onCleanup(() => fixture.cleanup());
-    await withClient((c) => c.query('DELETE FROM saved_scans'), schema.name);
     const ctx = await chromium.browser().newContext({ viewport: { width: 1500, height: 1000 } });
     context = ctx;
     onCleanup(() => ctx.close());
@@ -60,8 +48,8 @@ describe('the scan editor in Chromium', () => {
   }
 
   it('builds a scan, shows the gateway’s refusal beside its condition, previews it filling, saves it, and keeps its panel across a reload', async () => {
-    const g = await fx.start({ db });
-    const sim = await simOrchestrator(fx.env, { seed: 7, tickers: 300 });
+    const g = await env.fx.start({ db: env.db });
+    const sim = await simOrchestrator(env.fx.env, { seed: 7, tickers: 300 });
     await sim.tick('09:35');
     const { page, problems } = await openPage(context, g.port);
     await page.click('#open-scans');
@@ -124,8 +112,8 @@ describe('the scan editor in Chromium', () => {
   }, 120_000);
 
   it('keeps a scan for the session only, edits a saved scan, and deletes it with its panel', async () => {
-    const g = await fx.start({ db });
-    const sim = await simOrchestrator(fx.env, { seed: 8, tickers: 300 });
+    const g = await env.fx.start({ db: env.db });
+    const sim = await simOrchestrator(env.fx.env, { seed: 8, tickers: 300 });
     await sim.tick('09:35');
     const { page, problems } = await openPage(context, g.port);
     await page.click('#open-scans');
@@ -201,8 +189,8 @@ describe('the scan editor in Chromium', () => {
   it('reconnects after a gateway restart that lost a saved scan: its panel says so, and the lists come back', async () => {
     // A fixed port, as in production, so that the page reconnects to the restarted gateway.
     const port = await closedPort();
-    const g = await fx.start({ db, port });
-    const sim = await simOrchestrator(fx.env, { seed: 9, tickers: 300 });
+    const g = await env.fx.start({ db: env.db, port });
+    const sim = await simOrchestrator(env.fx.env, { seed: 9, tickers: 300 });
     const put = await fetch(`http://127.0.0.1:${port}/api/scans/gone`, {
       method: 'PUT',
       headers: { 'content-type': 'application/json' },
@@ -220,10 +208,10 @@ describe('the scan editor in Chromium', () => {
 
     const before = await panelSymbols(page, 'gappers_up');
     // Deleted while the gateway is away (another gateway's user, a database restore): the restarted gateway does
-    // not know it, so the SDK's one resubscribe op naming it is refused whole.
-    await fx.stop(g);
+    // not know it, so the SDK's resubscribe op naming it gets unknown_list for it.
+    await env.fx.stop(g);
     await withClient((c) => c.query('DELETE FROM saved_scans'), schema.name);
-    await fx.start({ db, port });
+    await env.fx.start({ db: env.db, port });
     await sim.tick('09:40');
     await waitFor(
       async () =>
@@ -233,7 +221,9 @@ describe('the scan editor in Chromium', () => {
       { timeoutMs: 15_000 },
     );
     // The lists of the scan after the restart reached the page: the refused op was sent again without the scan.
-    const stored = JSON.parse((await fx.env.redis.hget(fx.env.keys.listSnapshots, 'gappers_up'))!) as {
+    const stored = JSON.parse(
+      (await env.fx.env.redis.hget(env.fx.env.keys.listSnapshots, 'gappers_up'))!,
+    ) as {
       rows: { symbol: string }[];
     };
     const now = stored.rows.slice(0, 15).map((r) => r.symbol);

@@ -1,16 +1,15 @@
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { beforeEach, describe, expect, it } from 'vitest';
 import { loadActiveScans, readOwnerScans } from '../../shared/bus/scan-registry.js';
-import { closeDb, createDb, type Db } from '../../shared/db/database.js';
+import { closeDb, createDb } from '../../shared/db/database.js';
 import type { ServerMessage, SnapshotMessage } from '../../shared/protocol/messages.js';
 import { onCleanup } from '../utils/cleanup.js';
-import { testDatabaseUrl, withClient, withFreshSchema } from '../utils/db.js';
-import { GatewayFixture } from '../utils/gateway-fixture.js';
 import { simOrchestrator } from '../utils/sim-orchestrator.js';
 import { waitFor } from '../utils/wait.js';
 import { WsTestClient } from '../utils/ws-test-client.js';
 import { tokenOwner } from '../../gateway/auth.js';
 import { SAVED_SCANS_OWNER } from '../../gateway/saved-scans.js';
 import type { GatewayOptions } from '../../gateway/server.js';
+import { gatewayWithDatabase } from '../utils/gateway-database.js';
 
 const ALICE = 'alice-token';
 const BOB = 'bob-token';
@@ -36,25 +35,12 @@ interface View {
 }
 
 describe('saved scans: /api/scans (SPEC §13, real PostgreSQL, Redis and gateway)', () => {
-  const schema = withFreshSchema();
-  let db: Db;
-  let fx: GatewayFixture;
+  const env = gatewayWithDatabase({ clear: ['saved_scans'] });
 
-  beforeAll(() => {
-    db = createDb(testDatabaseUrl, { schema: schema.name });
-  });
-  afterAll(async () => {
-    await closeDb(db);
-  });
-  beforeEach(async () => {
-    const fixture = new GatewayFixture();
-    fx = fixture;
-    onCleanup(() => fixture.cleanup());
-    await withClient((c) => c.query('DELETE FROM saved_scans'), schema.name);
-  });
+  beforeEach(async () => {});
 
   async function start(overrides: Partial<GatewayOptions> = {}) {
-    const g = await fx.start({ db, tokens: [ALICE, BOB], ...overrides });
+    const g = await env.fx.start({ db: env.db, tokens: [ALICE, BOB], ...overrides });
     return { base: `http://127.0.0.1:${g.port}`, ws: `ws://127.0.0.1:${g.port}/ws`, gateway: g };
   }
 
@@ -74,7 +60,7 @@ describe('saved scans: /api/scans (SPEC §13, real PostgreSQL, Redis and gateway
     expect(await (await send(`${base}/api/scans/volume`, 'GET', ALICE)).json()).toEqual(view);
     expect(await (await send(`${base}/api/scans`, 'GET', ALICE)).json()).toEqual({ scans: [view] });
     // Registered under the saved owner, keyed by the token's digest: the orchestrator evaluates it.
-    const registered = await readOwnerScans(fx.env.redis, fx.env.keys, SAVED_SCANS_OWNER);
+    const registered = await readOwnerScans(env.fx.env.redis, env.fx.env.keys, SAVED_SCANS_OWNER);
     expect([...registered.keys()]).toEqual([`${tokenOwner(ALICE)}/volume`]);
 
     // POST on an existing id is refused; PUT replaces (200), and creates a new id (201).
@@ -83,13 +69,13 @@ describe('saved scans: /api/scans (SPEC §13, real PostgreSQL, Redis and gateway
     expect(replaced.status).toBe(200);
     expect(((await replaced.json()) as View).scan.limit).toBe(9);
     expect((await send(`${base}/api/scans/quiet`, 'PUT', ALICE, { ...noId, limit: 3 })).status).toBe(201);
-    const active = await loadActiveScans(fx.env.redis, fx.env.keys, 100);
+    const active = await loadActiveScans(env.fx.env.redis, env.fx.env.keys, 100);
     expect(active.scans.map((s) => s.definition.limit).sort()).toEqual([3, 9]);
 
     expect((await send(`${base}/api/scans/volume`, 'DELETE', ALICE)).status).toBe(204);
     expect((await send(`${base}/api/scans/volume`, 'GET', ALICE)).status).toBe(404);
     expect((await send(`${base}/api/scans/volume`, 'DELETE', ALICE)).status).toBe(404);
-    expect([...(await readOwnerScans(fx.env.redis, fx.env.keys, SAVED_SCANS_OWNER)).keys()]).toEqual([
+    expect([...(await readOwnerScans(env.fx.env.redis, env.fx.env.keys, SAVED_SCANS_OWNER)).keys()]).toEqual([
       `${tokenOwner(ALICE)}/quiet`,
     ]);
   });
@@ -146,7 +132,7 @@ describe('saved scans: /api/scans (SPEC §13, real PostgreSQL, Redis and gateway
   it('streams a saved scan to its token only, continues its sequence across restarts, and heals a registry Redis lost', async () => {
     const { base, ws, gateway } = await start({ savedScansSyncMs: 200 });
     expect((await send(`${base}/api/scans`, 'POST', ALICE, volume)).status).toBe(201);
-    let scanner = await simOrchestrator(fx.env, { seed: 5, tickers: 300 });
+    let scanner = await simOrchestrator(env.fx.env, { seed: 5, tickers: 300 });
     const alice = await WsTestClient.open(ws, auth(ALICE));
     const bob = await WsTestClient.open(ws, auth(BOB));
     onCleanup(() => alice.close());
@@ -160,8 +146,8 @@ describe('saved scans: /api/scans (SPEC §13, real PostgreSQL, Redis and gateway
       (m.type === 'snapshot' || m.type === 'delta') && m.list === 'scan:volume';
     await alice.waitFor(isVolume);
     // The last seq published, from the list's stored state (the client may not have read it yet).
-    const [published] = (await loadActiveScans(fx.env.redis, fx.env.keys, 100)).scans;
-    const stored = await fx.env.redis.hget(fx.env.keys.listSnapshots, published!.list);
+    const [published] = (await loadActiveScans(env.fx.env.redis, env.fx.env.keys, 100)).scans;
+    const stored = await env.fx.env.redis.hget(env.fx.env.keys.listSnapshots, published!.list);
     const lastSeq = (JSON.parse(stored!) as SnapshotMessage).seq;
     expect(lastSeq).toBeGreaterThanOrEqual(2);
     await waitFor(() => alice.listMessages('scan:volume').at(-1)?.seq === lastSeq, { timeoutMs: 10_000 });
@@ -169,8 +155,8 @@ describe('saved scans: /api/scans (SPEC §13, real PostgreSQL, Redis and gateway
     // Everything restarts: the orchestrator, the gateway; the saved scan's list goes on from its seq.
     await scanner.stop();
     alice.close();
-    await fx.stop(gateway);
-    scanner = await simOrchestrator(fx.env, { seed: 5, tickers: 300 });
+    await env.fx.stop(gateway);
+    scanner = await simOrchestrator(env.fx.env, { seed: 5, tickers: 300 });
     const again = await start({ savedScansSyncMs: 200 });
     const back = await WsTestClient.open(again.ws, auth(ALICE));
     onCleanup(() => back.close());
@@ -183,9 +169,9 @@ describe('saved scans: /api/scans (SPEC §13, real PostgreSQL, Redis and gateway
     expect(back.listMessages('scan:volume').at(-1)!.prevSeq).toBe(lastSeq);
 
     // Redis lost the registry (a restart with nothing on disk): the next sync from PostgreSQL writes it back.
-    await fx.env.redis.del(fx.env.keys.scansOwner(SAVED_SCANS_OWNER));
+    await env.fx.env.redis.del(env.fx.env.keys.scansOwner(SAVED_SCANS_OWNER));
     await waitFor(
-      async () => (await readOwnerScans(fx.env.redis, fx.env.keys, SAVED_SCANS_OWNER)).size === 1,
+      async () => (await readOwnerScans(env.fx.env.redis, env.fx.env.keys, SAVED_SCANS_OWNER)).size === 1,
       {
         timeoutMs: 5_000,
       },

@@ -1,4 +1,5 @@
 import type { ScanRow } from '../../shared/protocol/messages.js';
+import type { ScanResultRow } from '../../shared/db/types.js';
 
 /** A complete client row with every optional value null, for tests of deltas and of what clients receive. */
 export function scanRow(symbol: string, rank: number, v: Partial<ScanRow> = {}): ScanRow {
@@ -49,6 +50,35 @@ export function scanRow(symbol: string, rank: number, v: Partial<ScanRow> = {}):
     filtersMatched: [],
     session: 'MARKET_OPEN',
     updatedAt: '2026-03-02T15:00:00.000Z',
+    ...v,
+  };
+}
+
+/** A persisted scan row (`scan_results`) of `symbol` at `time` (ISO UTC) priced `price`; `v` overrides the rest. */
+export function persistedScan(
+  symbol: string,
+  time: string,
+  price: number,
+  v: Partial<ScanResultRow> = {},
+): ScanResultRow {
+  return {
+    time,
+    symbol,
+    session: 'MARKET_OPEN',
+    price,
+    volumeToday: 1_000_000,
+    changePercent: 1,
+    rvol: 2,
+    rvolSlot: null,
+    gapFromOpen: null,
+    priceFromHigh: null,
+    priceFromLow: null,
+    marketCap: null,
+    floatShares: null,
+    score: 10,
+    rank: 1,
+    filtersMatched: [],
+    lists: ['gappers_up'],
     ...v,
   };
 }
