@@ -1,7 +1,11 @@
 import type { Redis } from 'ioredis';
 import type { BackoffOptions } from '../shared/backoff.js';
 import type { Keys } from '../shared/bus/keys.js';
-import { readListMessages, type ListMessageEntry } from '../shared/bus/list-messages.js';
+import {
+  readFollowedListMessages,
+  type ListMessageEntry,
+  type SkippedListMessage,
+} from '../shared/bus/list-messages.js';
 import { StreamFollower } from './stream-follower.js';
 import {
   readListSnapshot,
@@ -52,7 +56,7 @@ export class ListFeed {
   private readonly held = new Map<AnyListName, Held>();
   /** Scan lists some client of this gateway follows, with how many: only those are held (see watch). */
   private readonly watched = new Map<ScanListName, number>();
-  private readonly follower: StreamFollower<ListMessageEntry>;
+  private readonly follower: StreamFollower<ListMessageEntry | SkippedListMessage>;
 
   constructor(private readonly options: ListFeedOptions) {
     this.follower = new StreamFollower({
@@ -60,7 +64,9 @@ export class ListFeed {
       connectionName: LIST_FEED_CONNECTION_NAME,
       what: 'list messages',
       bootstrap: () => this.bootstrap(),
-      read: (conn, afterId, o) => readListMessages(conn, options.keys, afterId, o),
+      // Scan lists nobody here follows are not even parsed.
+      read: (conn, afterId, o) =>
+        readFollowedListMessages(conn, options.keys, afterId, o, (list) => this.follows(list)),
       handle: (entry) => this.handle(entry),
     });
   }
@@ -148,14 +154,21 @@ export class ListFeed {
     return lastMessageId;
   }
 
-  private async handle(entry: ListMessageEntry): Promise<void> {
+  /** Whether this gateway holds `list`: every built-in list, and the scan lists its clients follow. */
+  private follows(list: string): boolean {
+    return !isScanListName(list) || this.watched.has(list);
+  }
+
+  private async handle(entry: ListMessageEntry | SkippedListMessage): Promise<void> {
+    if (entry.ok === 'skipped') return;
     if (!entry.ok) {
       // Skipped: the list resyncs at its next message (which then does not follow).
       this.options.logger.error({ err: entry.error }, 'skipping a bad list message');
       return;
     }
     const { message: msg, json } = entry;
-    if (isScanListName(msg.list) && !this.watched.has(msg.list)) return;
+    // Unwatched between the read and now (the read skips what was unwatched before it).
+    if (!this.follows(msg.list)) return;
     const next = advanceSnapshot(this.held.get(msg.list)?.msg, msg);
     if (next === 'stale') return;
     if (next !== 'gap') {
@@ -164,6 +177,7 @@ export class ListFeed {
       return;
     }
     const stored = await readListSnapshot(this.options.redis, this.options.keys, msg.list);
+    if (!this.follows(msg.list)) return;
     this.options.logger.warn(
       { list: msg.list, seq: msg.seq },
       'list message out of sequence; reloaded snapshot',

@@ -7,6 +7,7 @@ import {
   appendListMessages,
   BadListMessage,
   LIST_MESSAGE_FIELD,
+  readFollowedListMessages,
   readListMessages,
 } from './list-messages.js';
 
@@ -60,6 +61,30 @@ describe('the list-messages stream contract (real Redis)', () => {
     expect(entries.map((e) => e.ok)).toEqual([true, false, false, false]);
     expect(entries.slice(1).map((e) => e.id)).toEqual([notJson, invalid, noField]);
     for (const e of entries.slice(1)) expect(!e.ok && e.error).toBeInstanceOf(BadListMessage);
+  });
+
+  it('skips unparsed the entries of lists a reader does not follow, with their ids, and parses the rest', async () => {
+    const multi = r.redis.multi();
+    appendListMessage(multi, r.keys, snapshot, 0);
+    await multi.exec();
+    // Not valid as a whole: had it been parsed, it would come back as bad.
+    const unfollowed = await r.redis.xadd(
+      r.keys.messagesStream,
+      '*',
+      LIST_MESSAGE_FIELD,
+      '{"type":"delta","list":"scan:s000000000001","epoch":',
+    );
+    const followed = await r.redis.xadd(
+      r.keys.messagesStream,
+      '*',
+      LIST_MESSAGE_FIELD,
+      '{"type":"delta","list":"scan:s000000000002","epoch":',
+    );
+
+    const wanted = (list: string) => list !== 'scan:s000000000001';
+    const entries = await readFollowedListMessages(r.redis, r.keys, '0-0', { count: 10 }, wanted);
+    expect(entries.map((e) => e.ok)).toEqual([true, 'skipped', false]);
+    expect(entries.slice(1).map((e) => e.id)).toEqual([unfollowed, followed]);
   });
 
   it('trims the entries older than the retention, by their ids', async () => {
