@@ -11,8 +11,7 @@ import { putSequencerState } from '../shared/bus/sequencer-state.js';
 import type { AlertSequence } from '../shared/alerts/alert-messages.js';
 import { appendAlerts } from '../shared/bus/alerts-stream.js';
 import type { AlertMessage } from '../shared/protocol/alert-messages.js';
-import type { ListMessage } from '../shared/protocol/messages.js';
-import type { ListName } from '../shared/scan/lists.js';
+import type { BuiltInListMessage, ListMessage } from '../shared/protocol/messages.js';
 import type { SequencerState } from '../shared/scan/deltas.js';
 import { deleteScanListSnapshots, putScanListSnapshot, RowJson } from '../shared/bus/scan-list-snapshots.js';
 import type { ScanListName } from '../shared/scan/scan-list-names.js';
@@ -20,7 +19,7 @@ import type { ScanListMessage, StoredScanList } from '../shared/scan/scan-list-s
 
 export interface PublishInput {
   readonly ts: string;
-  readonly messages: readonly ListMessage[];
+  readonly messages: readonly BuiltInListMessage[];
   /** After the scan's messages: what the stored snapshots of the lists with a message become. */
   readonly state: SequencerState;
   /** Written into the metrics hash in the same MULTI; omitted by callers that have none (tests, replay). */
@@ -89,8 +88,7 @@ export class Publisher {
       multi,
       this.keys,
       state,
-      // `messages` are the built-in lists' (the scan lists' are in `scans`).
-      messages.map((m) => m.list as ListName),
+      messages.map((m) => m.list),
       ts,
     );
     if (scans) {

@@ -1,5 +1,5 @@
 import type { AlertMessage } from '../protocol/alert-messages.js';
-import type { ListMessage, ScanRow } from '../protocol/messages.js';
+import type { BuiltInListMessage, ScanRow } from '../protocol/messages.js';
 import type { ListName } from '../scan/lists.js';
 import { presetScans } from '../scan/scan-presets.js';
 import { DEFAULT_SCAN_SETTINGS } from '../scan/settings.js';
@@ -76,18 +76,16 @@ export function describeAlert(kind: AlertKind, value: number | null, list: ListN
 
 /** The `add`s of a scan's built-in list messages (SPEC §6; a snapshot is not an add), with each symbol's row. */
 export function listAdds(
-  messages: readonly ListMessage[],
+  messages: readonly BuiltInListMessage[],
   rowFor: (symbol: string) => number | undefined,
 ): ListAdd[] {
   const adds: ListAdd[] = [];
   for (const m of messages) {
-    // Only the built-in lists make entered_list alerts (SPEC §14), not the user-defined scans.
-    if (m.type !== 'delta' || m.list.startsWith('scan:')) continue;
-    const list = m.list as ListName;
+    if (m.type !== 'delta') continue;
     for (const d of m.deltas) {
       if (d.action !== 'add') continue;
       const row = rowFor(d.symbol);
-      if (row !== undefined) adds.push({ list, row, rank: d.rank });
+      if (row !== undefined) adds.push({ list: m.list, row, rank: d.rank });
     }
   }
   return adds;

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { LIST_NAMES } from '../scan/lists.js';
+import { LIST_NAMES, type ListName } from '../scan/lists.js';
 import type { ScanListName } from '../scan/scan-list-names.js';
 import type { AlertMessage } from './alert-messages.js';
 import { SESSIONS } from '../scan/sessions.js';
@@ -175,6 +175,9 @@ export type DeltaMessage = z.infer<typeof deltaMessageSchema>;
 
 /** A message of one list: what is sequenced. */
 export type ListMessage = SnapshotMessage | DeltaMessage;
+
+/** A message of one of the 11 built-in lists (the scan lists' are ListMessages named `scan:…`). */
+export type BuiltInListMessage = ListMessage & { readonly list: ListName };
 
 /**
  * Freshness of what is served (SPEC §8): `live` (the feed delivers and the last scan is recent), `stale` (no fresh

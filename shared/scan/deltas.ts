@@ -1,7 +1,7 @@
 import type {
+  BuiltInListMessage,
   Delta,
   DeltaMessage,
-  ListMessage,
   RowFields,
   ScanRow,
   SnapshotMessage,
@@ -251,10 +251,10 @@ export class ListSequencer {
   }
 
   /** The message taking clients of `list` to `rows`, or null when nothing changed. */
-  publish(list: ListName, rows: readonly ScanRow[], ts: string): ListMessage | null {
+  publish(list: ListName, rows: readonly ScanRow[], ts: string): BuiltInListMessage | null {
     const prev = this.lists.get(list);
     if (!prev) {
-      const msg: SnapshotMessage = {
+      const msg: SnapshotMessage & { list: ListName } = {
         type: 'snapshot',
         list,
         epoch: this.epoch,
@@ -270,7 +270,15 @@ export class ListSequencer {
     if (deltas.length === 0) return null;
     const seq = prev.seq + 1;
     this.lists.set(list, { seq, rows: sent });
-    const msg: DeltaMessage = { type: 'delta', list, epoch: this.epoch, seq, prevSeq: prev.seq, ts, deltas };
+    const msg: DeltaMessage & { list: ListName } = {
+      type: 'delta',
+      list,
+      epoch: this.epoch,
+      seq,
+      prevSeq: prev.seq,
+      ts,
+      deltas,
+    };
     return msg;
   }
 

@@ -3,7 +3,7 @@ import { AlertDetector } from '../alerts/detect.js';
 import type { MarketCalendar } from '../market/calendar.js';
 import type { AlertMessage } from '../protocol/alert-messages.js';
 import { marketClock, type MarketClock } from '../market/session-clock.js';
-import type { ListMessage, ScanRow } from '../protocol/messages.js';
+import type { BuiltInListMessage, ScanRow } from '../protocol/messages.js';
 import { listRows } from './categories.js';
 import { ListSequencer, type SequencerState } from './deltas.js';
 import { compileFilters } from './filters.js';
@@ -77,7 +77,7 @@ export interface ScanOutcome {
   /** Each list's rows, rank = position in the list. */
   readonly lists: Readonly<Record<ListName, readonly ScanRow[]>>;
   /** The messages to publish, in list order (none for an unchanged list). */
-  readonly messages: readonly ListMessage[];
+  readonly messages: readonly BuiltInListMessage[];
   /** The user-defined scans' messages, after the built-in lists' (none for an unchanged list). */
   readonly scanMessages: readonly ScanListMessage[];
   /** The alerts of this scan (SPEC §14), sequenced, in publication order: after the lists' messages. */
@@ -262,7 +262,7 @@ export class ScanEngine {
       for (const [row, scoreRank] of scoreRanksOf(this.state.cols, this.state.size, [...outside]))
         tick.rank(row, scoreRank);
     const lists = {} as Record<ListName, ScanRow[]>;
-    const messages: ListMessage[] = [];
+    const messages: BuiltInListMessage[] = [];
     LIST_NAMES.forEach((name, l) => {
       lists[name] = Array.from(listRows(candidates.lists, l), (row, k) => tick.at(row, k + 1));
       const msg = this.sequencer.publish(name, lists[name], ts);
@@ -280,7 +280,7 @@ export class ScanEngine {
   /** SPEC §14 over the columns; a row is built only for a ticker that has an alert and no row yet. */
   private scanAlerts(
     clock: MarketClock,
-    messages: readonly ListMessage[],
+    messages: readonly BuiltInListMessage[],
     tick: TickRows,
     ts: string,
   ): AlertMessage[] {
